@@ -1,0 +1,365 @@
+"""The `wfm` command: each command parses its options, calls the `wfm` library and formats the result.
+
+Errors raised by the library (`wfm.errors`) become one message on stderr and the documented exit
+code; no traceback is shown for a user mistake.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from wfm.errors import EXIT_INTERNAL, WfmError
+
+app = typer.Typer(
+    name="wfm",
+    help="Workforce-management scheduling for contact centers: forecast, requirements, schedule, report.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def handle_errors(func: F) -> F:
+    """Turn a `WfmError` into one line on stderr and its exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except WfmError as exc:
+            typer.echo(f"wfm: error: {exc}", err=True)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            typer.echo("wfm: interrupted", err=True)
+            raise typer.Exit(130) from None
+        except (typer.Exit, typer.Abort, SystemExit):
+            raise
+        except Exception as exc:  # a bug: say so, keep the traceback for the report
+            import traceback
+
+            traceback.print_exc(file=sys.stderr)
+            typer.echo(f"wfm: internal error: {exc!r} (please report this)", err=True)
+            raise typer.Exit(EXIT_INTERNAL) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+# --- commands ---------------------------------------------------------------------------------
+# Each command below is a thin wrapper: parse, call wfm, format. Keep one block per command.
+
+
+@app.command("forecast")
+@handle_errors
+def forecast_command(
+    history: Annotated[Path, typer.Argument(help="history.csv: contacts and handle time per interval.")],
+    start: Annotated[str | None, typer.Option(help="First day to forecast, YYYY-MM-DD.")] = None,
+    days: Annotated[
+        int | None, typer.Option(help="Days to forecast (with --backtest-weeks: days per window, default 7).")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="forecast.csv to write (backtest: metrics CSV).")] = None,
+    method: Annotated[str, typer.Option(help="seasonal-naive, profile, ets, or auto (per queue).")] = "auto",
+    interval_min: Annotated[
+        int | None, typer.Option(help="Output interval length, minutes: 5, 15, 30, 60 (default: history's).")
+    ] = None,
+    country: Annotated[str | None, typer.Option(help="Country code for public holidays, e.g. ES.")] = None,
+    special_days: Annotated[Path | None, typer.Option(help="CSV of date,label,effect.")] = None,
+    quantile: Annotated[float, typer.Option(help="Upper quantile, written as contacts_pNN.")] = 0.8,
+    chart: Annotated[Path | None, typer.Option(help="PNG chart of history, forecast and upper band.")] = None,
+    backtest_weeks: Annotated[
+        int | None, typer.Option(help="Backtest the last W weeks (rolling origin) instead of forecasting.")
+    ] = None,
+) -> None:
+    """Forecast contacts and handle time per interval from history, or backtest the methods."""
+    from wfm.errors import InputError
+    from wfm.forecasting import BacktestPlan, backtest_file, forecast_file
+
+    options = {"method": method, "country": country, "special_days": special_days}
+    if backtest_weeks is not None:
+        given = {"--start": start, "--interval-min": interval_min, "--chart": chart}
+        unused = [name for name, value in given.items() if value is not None]
+        if unused:
+            raise InputError(f"{', '.join(unused)} not used with --backtest-weeks")
+        plan = BacktestPlan(windows=backtest_weeks, horizon_days=days or 7)
+        table = backtest_file(history, plan, out=out, **options)
+        where = f" → {out}" if out else ""
+        typer.echo(f"wfm forecast: backtest, {plan.windows} window(s) of {plan.horizon_days} days{where}")
+        typer.echo(_backtest_summary(table))
+        return
+    needed = {"--start": start, "--days": days, "--out": out}
+    missing = [name for name, value in needed.items() if value is None]
+    if missing:
+        raise InputError(
+            f"missing option(s): {', '.join(missing)}", hint="or give --backtest-weeks W to backtest instead"
+        )
+    result = forecast_file(
+        history, out, start, days, chart=chart, interval_min=interval_min, quantile=quantile, **options
+    )
+    where = f" → {out}" + (f", chart → {chart}" if chart else "")
+    typer.echo(f"wfm forecast: {days} days from {start}, {len(result.table)} open intervals{where}")
+    typer.echo(_forecast_summary(result.summary()))
+
+
+def _percent(value: float) -> str:
+    return "-" if value != value else f"{value:.1%}"  # NaN: not backtested
+
+
+def _forecast_summary(summary: Any) -> str:
+    shown = summary.copy()
+    for column in [c for c in shown.columns if c.startswith("contacts")]:
+        shown[column] = shown[column].map("{:,.1f}".format)
+    for column in ("backtest_wape", "naive_wape"):
+        shown[column] = shown[column].map(_percent)
+    names = {"backtest_wape": "backtest WAPE", "naive_wape": "seasonal-naive WAPE"}
+    return shown.rename(columns=names).to_string(index=False)
+
+
+def _backtest_summary(table: Any) -> str:
+    pooled = table[table["cutoff"] == "all"].set_index(["queue", "method", "level"])
+    interval = pooled.xs("interval", level="level")
+    daily = pooled.xs("daily", level="level")
+    shown = interval[[]].copy()
+    shown["interval WAPE"] = interval["wape"].map(_percent)
+    shown["daily WAPE"] = daily["wape"].map(_percent)
+    shown["interval MAPE"] = interval["mape"].map(_percent)
+    shown["bias"] = interval["bias"].map(lambda v: "-" if v != v else f"{v:+.1%}")
+    shown["WAPE / naive"] = interval["relative_wape"].map(lambda v: "-" if v != v else f"{v:.2f}")
+    return shown.reset_index().to_string(index=False)
+
+
+@app.command("kpi")
+@handle_errors
+def kpi_command(
+    contacts: Annotated[Path, typer.Argument(help="Contact log CSV: one row per contact.")],
+    out: Annotated[Path, typer.Option(help="Folder for kpi_*.csv and kpi.html (other files are kept).")],
+    states: Annotated[
+        Path | None, typer.Option(help="Agent state log CSV: agent_id,state,start,end,reason.")
+    ] = None,
+    roster: Annotated[
+        Path | None, typer.Option(help="roster.csv to measure adherence against (needs --states).")
+    ] = None,
+    scenario: Annotated[
+        Path | None, typer.Option(help="Scenario TOML whose \\[contract] table is judged.")
+    ] = None,
+    answer_time_s: Annotated[
+        float | None, typer.Option(help="Service-level answer time T, seconds (default: contract's or 20).")
+    ] = None,
+    short_abandon_s: Annotated[
+        float | None, typer.Option(help="Abandons after a shorter wait are short abandons, s (default 5).")
+    ] = None,
+    interval_min: Annotated[
+        int, typer.Option(help="Interval of kpi_interval.csv, minutes: 5, 10, 15, 30, 60.")
+    ] = 15,
+) -> None:
+    """Contract KPIs per interval, day and month from a contact log (and state log, roster, contract)."""
+    from wfm.kpi import run_kpi
+
+    run = run_kpi(
+        contacts, out, states_path=states, roster_path=roster, scenario_path=scenario,
+        answer_time_s=answer_time_s, short_abandon_s=short_abandon_s, interval_min=interval_min,
+    )
+    typer.echo(f"wfm kpi: {len(run.written)} files → {out}")
+    typer.echo(_kpi_summary(run))
+
+
+def _kpi_summary(run: Any) -> str:
+    o = run.tables.options
+    monthly = run.tables.monthly
+    columns = ["month", "queue", "offered", "service_level", "asa_seconds", "abandon_rate", "aht_seconds"]
+    shown = monthly[columns]
+    shown = shown.assign(
+        service_level=shown["service_level"].map(_percent),
+        abandon_rate=shown["abandon_rate"].map(_percent),
+        asa_seconds=shown["asa_seconds"].map(lambda v: "-" if v != v else f"{v:.1f}"),
+        aht_seconds=shown["aht_seconds"].map(lambda v: "-" if v != v else f"{v:.0f}"),
+    ).rename(columns={"service_level": f"SL {o.answer_time_s:g}s", "asa_seconds": "ASA s",
+                      "abandon_rate": "abandoned", "aht_seconds": "AHT s"})
+    text = shown.to_string(index=False)
+    if run.tables.contract is not None:
+        c = run.tables.contract
+        text += f"\ncontract: {int((c['result'] == 'pass').sum())} of {len(c)} targets met"
+        for row in c[c["result"] != "pass"].itertuples(index=False):
+            actual = "no data" if row.actual != row.actual else f"{row.actual:.4g}"
+            target = f"{row.comparison} {row.target:g}"
+            text += f"\n  {row.result}: {row.month} {row.measure} {actual} (target {target})"
+    return text
+
+
+@app.command("report")
+@handle_errors
+def report_command(
+    outdir: Annotated[
+        Path, typer.Argument(help="Output folder of `wfm schedule` (roster, coverage, summary).")
+    ],
+    day: Annotated[
+        str | None, typer.Option(help="Day of the day chart, YYYY-MM-DD (default: the most under-staffed).")
+    ] = None,
+    max_agents: Annotated[
+        int, typer.Option(help="Gantt rows at most; bigger rosters show one day's first N agents.")
+    ] = 50,
+) -> None:
+    """Charts and one self-contained report.html from a schedule output folder."""
+    import datetime as dt
+
+    from wfm.errors import InputError
+    from wfm.report import write_report
+
+    try:
+        chosen = dt.date.fromisoformat(day) if day is not None else None
+    except ValueError:
+        raise InputError(f"--day expects a date YYYY-MM-DD, got '{day}'") from None
+    files = write_report(outdir, day=chosen, max_agents=max_agents)
+    typer.echo(f"wfm report: {files.html} ({len(files.images)} charts; day shown {files.day:%Y-%m-%d})")
+
+
+@app.command("requirements")
+@handle_errors
+def requirements_command(
+    forecast: Annotated[Path, typer.Argument(help="forecast.csv: contacts and handle time per interval.")],
+    out: Annotated[Path, typer.Option(help="requirements.csv to write.")],
+    scenario: Annotated[
+        Path | None, typer.Option(help="Scenario TOML; only its [service] table (targets per queue) is read.")
+    ] = None,
+    service_level: Annotated[float | None, typer.Option(help="Share answered in time, (0, 1] (0.8).")] = None,
+    answer_time_s: Annotated[float | None, typer.Option(help="Answer time target, seconds (20).")] = None,
+    max_occupancy: Annotated[float | None, typer.Option(help="Maximum occupancy, (0, 1] (0.85).")] = None,
+    shrinkage: Annotated[float | None, typer.Option(help="Share of paid time off, [0, 1) (0.3).")] = None,
+    max_asa_s: Annotated[float | None, typer.Option(help="Maximum average speed of answer, seconds.")] = None,
+    model: Annotated[str | None, typer.Option(help="erlang-c or erlang-a (erlang-c).")] = None,
+    patience_s: Annotated[float | None, typer.Option(help="Mean patience for erlang-a, seconds.")] = None,
+    max_abandon_rate: Annotated[float | None, typer.Option(help="Maximum abandon rate, erlang-a.")] = None,
+    channel: Annotated[str | None, typer.Option(help="voice, chat or email (voice).")] = None,
+    concurrency: Annotated[int | None, typer.Option(help="Chats per agent; > 1 implies chat (1).")] = None,
+    response_time_h: Annotated[float | None, typer.Option(help="Email response time target, hours.")] = None,
+    min_agents: Annotated[int | None, typer.Option(help="Minimum scheduled agents while open (0).")] = None,
+) -> None:
+    """Agents required per interval to meet the service targets (Erlang C / Erlang A)."""
+    from wfm.requirements import make_requirements
+    from wfm.service_config import ServiceConfig, load_service_config, targets_from_options
+
+    config = load_service_config(scenario) if scenario is not None else ServiceConfig()
+    config = targets_from_options(
+        config,
+        service_level=service_level,
+        answer_time_s=answer_time_s,
+        max_occupancy=max_occupancy,
+        shrinkage=shrinkage,
+        max_asa_s=max_asa_s,
+        model=model,
+        patience_s=patience_s,
+        max_abandon_rate=max_abandon_rate,
+        channel=channel,
+        concurrency=concurrency,
+        response_time_h=response_time_h,
+        min_agents=min_agents,
+    )
+    summary = make_requirements(forecast, out, config)
+    for line in summary.lines():
+        typer.echo(line)
+
+
+@app.command("check")
+@handle_errors
+def check_command(
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML: rules, templates, budget, objective.")],
+    roster: Annotated[Path, typer.Argument(help="roster.csv to check (from `wfm schedule`, or edited).")],
+    requirements: Annotated[Path | None, typer.Option(help="requirements.csv (default: scenario's).")] = None,
+    agents: Annotated[Path | None, typer.Option(help="agents.csv (default: scenario's).")] = None,
+    unavailability: Annotated[Path | None, typer.Option(help="Time off CSV (default: scenario's).")] = None,
+    preferences: Annotated[Path | None, typer.Option(help="preferences.csv (default: scenario's).")] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Check a roster against every hard rule; recompute coverage, service level and the objective.
+
+    Exit code 0 when no rule is broken, 6 when any is, 2 on bad input.
+    """
+    import json
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from wfm.checker import check_files
+    from wfm.errors import EXIT_RULES_BROKEN
+
+    report = check_files(scenario, roster, requirements=requirements, agents=agents,
+                         unavailability=unavailability, preferences=preferences)
+    if json_output:
+        typer.echo(json.dumps(report.to_dict(), indent=2, sort_keys=True))
+    else:
+        console = Console(highlight=False)
+        if report.violations:
+            table = Table("agent", "date", "rule", "detail", title=f"{len(report.violations)} violation(s)")
+            for v in report.violations:
+                table.add_row(v.agent_id, "*" if v.date is None else v.date.isoformat(), v.rule, v.detail)
+            console.print(table)
+            rules = sorted({v.rule for v in report.violations})
+            typer.echo(f"wfm check: {roster}: {len(report.violations)} violation(s) of {', '.join(rules)}")
+        else:
+            typer.echo(f"wfm check: {roster}: every rule holds")
+        for line in report.summary_lines():
+            typer.echo(line)
+    if report.violations:
+        raise typer.Exit(EXIT_RULES_BROKEN)
+
+
+@app.command("schedule")
+@handle_errors
+def schedule_command(
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML (names its input files).")],
+    out: Annotated[Path, typer.Option(help="Output folder: roster.csv, coverage.csv, summary.json.")],
+    time_limit_s: Annotated[float | None, typer.Option(help="Wall-clock limit in seconds (scenario's).")] = None,
+    workers: Annotated[int | None, typer.Option(help="CP-SAT workers (scenario's; default 2).")] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed (scenario's; default 0).")] = None,
+    objective: Annotated[str | None, typer.Option(help="coverage or service (scenario's).")] = None,
+    requirements: Annotated[Path | None, typer.Option(help="Override the scenario's requirements.csv.")] = None,
+    agents: Annotated[Path | None, typer.Option(help="Override the scenario's agents.csv.")] = None,
+    unavailability: Annotated[Path | None, typer.Option(help="Override unavailability.csv.")] = None,
+    preferences: Annotated[Path | None, typer.Option(help="Override preferences.csv.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress display.")] = False,
+    json_lines: Annotated[bool, typer.Option("--json", help="Progress and result as JSON lines on stdout.")] = False,
+) -> None:
+    """Roster named agents into the contracted hours: CP-SAT shifts and breaks, checked, written atomically."""
+    import json
+
+    from wfm.errors import EXIT_TIMEOUT, InputError
+    from wfm.progress import progress_reporter
+    from wfm.schedule import ScheduleOptions, load_inputs, solve_schedule, write_schedule
+
+    if objective is not None and objective not in ("coverage", "service"):
+        raise InputError(f"--objective must be coverage or service, got '{objective}'")
+    inputs = load_inputs(scenario, requirements=requirements, agents=agents,
+                         unavailability=unavailability, preferences=preferences)
+    options = ScheduleOptions(time_limit_s=time_limit_s, workers=workers, seed=seed, objective=objective)
+    with progress_reporter("json" if json_lines else "quiet" if quiet else "live") as progress:
+        result = solve_schedule(inputs, options, progress)
+    write_schedule(out, result)
+    s = result.summary
+    if json_lines:
+        typer.echo(json.dumps({"event": "result", "out": str(out), **s}, default=str))
+    elif not quiet:
+        gap = "n/a" if s["gap"] is None else f"{s['gap']:.2%}"
+        bound = "n/a" if s["best_bound"] is None else f"{s['best_bound']:,.2f}"
+        budget = "no budget" if s["budget_hours"] is None else f"{s['budget_hours']:,.1f} h budget"
+        typer.echo(f"status {s['status']}: objective {s['objective']:,.2f}, bound {bound}, gap {gap}, "
+                   f"{s['solve_seconds']:.1f}s")
+        typer.echo(f"{s['shifts']:,} shifts for {s['agents']:,} agents; {s['hours_used']:,.1f} "
+                   f"{s['hours_counted_on']} h used of {budget}")
+        typer.echo(f"projected service level {s['projected_service_level']:.1%}; under-staffed "
+                   f"{s['under_agent_hours']:,.1f} agent-h, over-staffed {s['over_agent_hours']:,.1f} agent-h")
+        typer.echo(f"rule violations: {len(s['violations'])}; wrote {out}/roster.csv, coverage.csv, summary.json")
+    if s["status"] == "timeout":
+        typer.echo("wfm: no roster that keeps every rule was found within the time limit "
+                   f"({len(s['violations'])} violations, listed in summary.json) — raise --time-limit-s "
+                   "or relax the rules named there", err=True)
+        raise typer.Exit(EXIT_TIMEOUT)
+
+
+if __name__ == "__main__":
+    app()
