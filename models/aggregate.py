@@ -1,0 +1,313 @@
+"""Stage 1 of scheduling: how many shifts of each kind start when, and where their breaks go.
+
+Formulation (all integers; time in interval indices of the horizon timeline)
+
+Sets
+  J   shift options: (day, start interval, length, queue, agent class, kind); Q queues; T intervals;
+  G   break groups: (day, queue, template, break) — every option of a group takes that break, with
+      windows of equal width W_g starting ws_j intervals after the horizon origin, duration dur_g;
+  C×D class-days and C×W class-weeks (a class = agents with the same skills and daily window).
+Variables
+  x_j ≥ 0         shifts of option j;
+  S_gτ ≥ 0         break windows of group g opened by τ: S_gτ = Σ_{j∈g, ws_j ≤ τ} x_j;
+  Y_gτ ≥ 0         breaks of group g started by τ (cumulative, non-decreasing);
+  under_qt, over_qt ≥ 0; for the service objective lost_qt ≥ 0 and n_qt (agents on the phone).
+Constraints
+  coverage      Σ_{j covers t, queue q} x_j − Σ_g (Y_g,t − Y_g,t−dur_g) − over_qt + under_qt = req_qt
+  breaks        Y_gτ ≤ S_gτ (no break before its window opens); Y_gτ ≥ S_g,τ−W_g (none after it closes);
+                Y at the group's last τ = S there (every shift takes the break). With equal-width
+                windows these prefix conditions are exactly Hall's condition, so earliest-deadline-
+                first matching always realizes the counts (Bechtold & Jacobs, Management Science 1990).
+  agents        per class-day: Σ x ≤ agents available; per class-week: paid minutes within the sum of
+                the agents' weekly limits, shifts ≤ the sum of their weekly day limits and ≥ what
+                their minimum hours need; per class and template: Σ x ≤ the agents' template limits.
+  budget        Σ budget_minutes_j x_j ≤ budget.
+  service       lost_qt ≥ a_k − b_k n_qt for the tangent lines k of the concave value curve.
+Objective
+  minimize Σ under_weight·under + over_weight·over + Σ cost_j x_j + Σ lost (all pre-scaled integers).
+
+The agent constraints are sums of per-agent rules, so this is a relaxation of the full rostering
+problem: its LP optimum (HiGHS) and CP-SAT's bound are true lower bounds of the final objective.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from models.construct import Construction
+from models.linear import SparseModel
+
+
+@dataclass(frozen=True)
+class AggregateProblem:
+    """Inputs of the aggregate model, as integer arrays. Shapes are given in brackets."""
+
+    n_intervals: int
+    required: np.ndarray  # [Q, T] agents required on the phone
+    under_weight: int  # per agent-interval short
+    over_weight: int  # per agent-interval in excess
+    # shift options [J]
+    opt_day: np.ndarray
+    opt_start: np.ndarray  # first interval (may be ≥ T only if never; may run past T)
+    opt_length: np.ndarray  # intervals
+    opt_queue: np.ndarray
+    opt_class: np.ndarray
+    opt_template: np.ndarray
+    opt_paid_min: np.ndarray  # paid minutes, for weekly hour limits
+    opt_budget_min: np.ndarray  # minutes counted against the budget
+    opt_cost: np.ndarray  # objective cost of one such shift (scaled)
+    # break incidences [B]: option j takes a break of group g, window starts at interval ws
+    brk_option: np.ndarray
+    brk_group: np.ndarray
+    brk_window_start: np.ndarray
+    group_width: np.ndarray  # [G] window width W_g (intervals; start in [ws, ws+W])
+    group_duration: np.ndarray  # [G] break length in intervals
+    group_queue: np.ndarray  # [G]
+    # agent-aware limits
+    class_day_cap: np.ndarray  # [C, D]
+    week_days: tuple[tuple[int, ...], ...]  # days of each week
+    class_week_min_paid: np.ndarray  # [C, W] minutes
+    class_week_max_paid: np.ndarray  # [C, W] minutes
+    class_week_max_shifts: np.ndarray  # [C, W]
+    class_week_min_shifts: np.ndarray  # [C, W]
+    class_template_cap: np.ndarray  # [C, K] (large = no limit)
+    budget_min: int | None
+    # service objective cuts [M]: lost_(q,t) ≥ const − slope · n_(q,t)
+    cut_queue: np.ndarray | None = None
+    cut_interval: np.ndarray | None = None
+    cut_const: np.ndarray | None = None
+    cut_slope: np.ndarray | None = None
+
+    @property
+    def n_queues(self) -> int:
+        return int(self.required.shape[0])
+
+    @property
+    def n_options(self) -> int:
+        return len(self.opt_day)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    x: np.ndarray
+    group_first: np.ndarray
+    group_last: np.ndarray
+    y_base: np.ndarray  # [G] index of Y_g,τ0
+    s_base: np.ndarray
+    under: np.ndarray
+    over: np.ndarray
+
+
+def build(problem: AggregateProblem, *, exact_breaks: bool = True) -> tuple[SparseModel, _Layout]:
+    """Build the sparse integer program of the aggregate model.
+
+    With `exact_breaks` False, every shift takes each break at the middle of its window (a
+    restriction of the model: its solutions are valid, its bound is not a bound of the full problem).
+    """
+    p = problem
+    m = SparseModel()
+    Q, T = p.required.shape
+    J = p.n_options
+    x_ub = p.class_day_cap[p.opt_class, p.opt_day]
+    x = m.add_vars(J, 0, x_ub, p.opt_cost)
+
+    # break groups: cumulative S (windows opened) and Y (breaks started) over [τ0, τ1]
+    G = len(p.group_width) if exact_breaks else 0
+    first = np.full(G, np.iinfo(np.int64).max)
+    last = np.full(G, -1)
+    if G:
+        np.minimum.at(first, p.brk_group, p.brk_window_start)
+        np.maximum.at(last, p.brk_group, p.brk_window_start + p.group_width[p.brk_group])
+    span = np.where(last >= 0, last - first + 1, 0)
+    big = int(x_ub.sum()) + 1
+    y_base = np.zeros(G, dtype=np.int64)
+    s_base = np.zeros(G, dtype=np.int64)
+    if G:
+        ys = m.add_vars(int(span.sum()), 0, big)
+        ss = m.add_vars(int(span.sum()), 0, big)
+        offs = np.concatenate([[0], np.cumsum(span)[:-1]])
+        y_base = ys[0] + offs
+        s_base = ss[0] + offs
+        _break_rows(m, p, x, first, span, y_base, s_base)
+
+    # coverage rows: one per (q, t)
+    cell = lambda q, t: q * T + t  # noqa: E731
+    rows, cols, vals = [], [], []
+    lengths = p.opt_length
+    rep = np.repeat(np.arange(J), lengths)
+    t_of = p.opt_start[rep] + (np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths))
+    keep = t_of < T
+    rows.append(cell(p.opt_queue[rep[keep]], t_of[keep]))
+    cols.append(x[rep[keep]])
+    vals.append(np.ones(int(keep.sum()), dtype=np.int64))
+    if not exact_breaks and len(p.brk_option):
+        # a hole of break length at the middle of each window
+        mid = p.brk_window_start + p.group_width[p.brk_group] // 2
+        dur = p.group_duration[p.brk_group]
+        rep_b = np.repeat(np.arange(len(mid)), dur)
+        t_b = mid[rep_b] + (np.arange(dur.sum()) - np.repeat(np.cumsum(dur) - dur, dur))
+        ok = t_b < T
+        rows.append(cell(p.opt_queue[p.brk_option[rep_b[ok]]], t_b[ok]))
+        cols.append(x[p.brk_option[rep_b[ok]]])
+        vals.append(-np.ones(int(ok.sum()), dtype=np.int64))
+    for g in range(G):
+        if span[g] == 0:
+            continue
+        dur = int(p.group_duration[g])
+        ts = np.arange(first[g], min(last[g] + dur, T))
+        if len(ts) == 0:
+            continue
+        q = int(p.group_queue[g])
+        # breaks in progress at t = Y[min(t, τ1)] − Y[min(t − dur, τ1)] (second term only if t − dur ≥ τ0)
+        a = np.minimum(ts, last[g]) - first[g]
+        rows.append(cell(q, ts))
+        cols.append(y_base[g] + a)
+        vals.append(-np.ones(len(ts), dtype=np.int64))
+        back = ts - dur
+        ok = back >= first[g]
+        b = np.minimum(back[ok], last[g]) - first[g]
+        rows.append(cell(q, ts[ok]))
+        cols.append(y_base[g] + b)
+        vals.append(np.ones(int(ok.sum()), dtype=np.int64))
+    n_cells = Q * T
+    under = m.add_vars(n_cells, 0, np.maximum(p.required.reshape(-1), 0), p.under_weight)
+    over = m.add_vars(n_cells, 0, big, p.over_weight)
+    rows.append(np.arange(n_cells))
+    cols.append(over)
+    vals.append(-np.ones(n_cells, dtype=np.int64))
+    rows.append(np.arange(n_cells))
+    cols.append(under)
+    vals.append(np.ones(n_cells, dtype=np.int64))
+    req = p.required.reshape(-1).astype(float)
+    m.add_rows(np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), req, req)
+    coverage_rows = m.n_rows - n_cells
+
+    if p.cut_const is not None and len(p.cut_const):
+        _service_rows(m, p, coverage_rows, under, over, T)
+
+    _agent_rows(m, p, x)
+    if p.budget_min is not None:
+        m.add_rows(np.zeros(J, dtype=np.int64), x, p.opt_budget_min, [-np.inf], [p.budget_min])
+    return m, _Layout(x, first, last, y_base, s_base, under, over)
+
+
+def _break_rows(
+    m: SparseModel, p: AggregateProblem, x: np.ndarray, first: np.ndarray, span: np.ndarray,
+    y_base: np.ndarray, s_base: np.ndarray,
+) -> None:
+    G = len(span)
+    # S_τ − S_(τ−1) − Σ_{ws_j = τ} x_j = 0 ;  Y_τ − Y_(τ−1) ≥ 0 ; Y_τ − S_τ ≤ 0 ; Y_τ − S_(τ−W) ≥ 0 ; Y_last = S_last
+    n = int(span.sum())
+    g_of = np.repeat(np.arange(G), span)
+    k = np.arange(n) - np.repeat(np.cumsum(span) - span, span)  # τ − τ0
+    s_idx = s_base[g_of] + k
+    y_idx = y_base[g_of] + k
+    # S recurrences (row per (g, τ))
+    r, c, v = [np.arange(n)], [s_idx], [np.ones(n, dtype=np.int64)]
+    prev = k > 0
+    r.append(np.arange(n)[prev])
+    c.append(s_idx[prev] - 1)
+    v.append(-np.ones(int(prev.sum()), dtype=np.int64))
+    b_row = (np.cumsum(span) - span)[p.brk_group] + (p.brk_window_start - first[p.brk_group])
+    r.append(b_row)
+    c.append(x[p.brk_option])
+    v.append(-np.ones(len(b_row), dtype=np.int64))
+    m.add_rows(np.concatenate(r), np.concatenate(c), np.concatenate(v), np.zeros(n), np.zeros(n))
+    # Y monotone
+    mono = np.flatnonzero(prev)
+    m.add_rows(
+        np.concatenate([np.arange(len(mono)), np.arange(len(mono))]),
+        np.concatenate([y_idx[mono], y_idx[mono] - 1]),
+        np.concatenate([np.ones(len(mono)), -np.ones(len(mono))]).astype(np.int64),
+        np.zeros(len(mono)), np.full(len(mono), np.inf),
+    )
+    # Y ≤ S (equality at the last τ of each group)
+    is_last = k == span[g_of] - 1
+    m.add_rows(
+        np.concatenate([np.arange(n), np.arange(n)]),
+        np.concatenate([y_idx, s_idx]),
+        np.concatenate([np.ones(n), -np.ones(n)]).astype(np.int64),
+        np.where(is_last, 0.0, -np.inf), np.zeros(n),
+    )
+    # Y_τ ≥ S_(τ−W)
+    w = p.group_width[g_of]
+    ok = k - w >= 0
+    idx = np.flatnonzero(ok)
+    m.add_rows(
+        np.concatenate([np.arange(len(idx)), np.arange(len(idx))]),
+        np.concatenate([y_idx[idx], s_idx[idx] - w[idx]]),
+        np.concatenate([np.ones(len(idx)), -np.ones(len(idx))]).astype(np.int64),
+        np.zeros(len(idx)), np.full(len(idx), np.inf),
+    )
+
+
+def _agent_rows(m: SparseModel, p: AggregateProblem, x: np.ndarray) -> None:
+    C, D = p.class_day_cap.shape
+    # class-day caps
+    m.add_rows(p.opt_class * D + p.opt_day, x, np.ones(len(x), dtype=np.int64),
+               np.full(C * D, -np.inf), p.class_day_cap.reshape(-1).astype(float))
+    # class-week limits
+    W = len(p.week_days)
+    week_of_day = np.full(D, -1)
+    for w, days in enumerate(p.week_days):
+        week_of_day[list(days)] = w
+    wk = week_of_day[p.opt_day]
+    rows = p.opt_class * W + wk
+    m.add_rows(rows, x, p.opt_paid_min, p.class_week_min_paid.reshape(-1).astype(float),
+               p.class_week_max_paid.reshape(-1).astype(float))
+    m.add_rows(rows, x, np.ones(len(x), dtype=np.int64), p.class_week_min_shifts.reshape(-1).astype(float),
+               p.class_week_max_shifts.reshape(-1).astype(float))
+    K = p.class_template_cap.shape[1]
+    cap = p.class_template_cap.reshape(-1).astype(float)
+    limited = np.flatnonzero(cap < 10**8)
+    if len(limited):
+        key = p.opt_class * K + p.opt_template
+        sel = np.isin(key, limited)
+        remap = np.full(C * K, -1)
+        remap[limited] = np.arange(len(limited))
+        m.add_rows(remap[key[sel]], x[sel], np.ones(int(sel.sum()), dtype=np.int64),
+                   np.full(len(limited), -np.inf), cap[limited])
+
+
+def _service_rows(
+    m: SparseModel, p: AggregateProblem, coverage_rows: int, under: np.ndarray, over: np.ndarray, T: int
+) -> None:
+    """lost ≥ const − slope·n with n = req + over − under on the cell (from the coverage row)."""
+    cells = p.cut_queue * T + p.cut_interval
+    uniq, inv = np.unique(cells, return_inverse=True)
+    lost = m.add_vars(len(uniq), 0, 10**12, 1)
+    req = p.required.reshape(-1)[cells]
+    # lost + slope·(over − under) ≥ const − slope·req
+    M = len(cells)
+    r = np.arange(M)
+    m.add_rows(
+        np.concatenate([r, r, r]),
+        np.concatenate([lost[inv], over[cells], under[cells]]),
+        np.concatenate([np.ones(M, dtype=np.int64), p.cut_slope, -p.cut_slope]),
+        (p.cut_const - p.cut_slope * req).astype(float), np.full(M, np.inf),
+    )
+
+
+def full_vector(problem: AggregateProblem, model: SparseModel, lay: _Layout, built: Construction) -> np.ndarray:
+    """The model's variable vector (x, S, Y, under, over) of a constructed solution: a complete hint."""
+    p = problem
+    v = np.zeros(model.n_vars, dtype=np.int64)
+    x = built.shifts
+    v[lay.x] = x
+    g = p.brk_group[built.break_incidence]
+    for grp in np.unique(g):
+        if lay.group_last[grp] < 0:
+            continue
+        span = lay.group_last[grp] - lay.group_first[grp] + 1
+        y = np.bincount(built.break_start[g == grp] - lay.group_first[grp], minlength=span)
+        v[lay.y_base[grp] : lay.y_base[grp] + span] = np.cumsum(y)
+        sel = p.brk_group == grp
+        s = np.bincount(p.brk_window_start[sel] - lay.group_first[grp], weights=x[p.brk_option[sel]],
+                        minlength=span).astype(np.int64)
+        v[lay.s_base[grp] : lay.s_base[grp] + span] = np.cumsum(s)
+    flat = built.surplus.reshape(-1)
+    v[lay.under] = np.maximum(-flat, 0)
+    v[lay.over] = np.maximum(flat, 0)
+    return v

@@ -1,0 +1,805 @@
+"""Day-level rostering: assign each named employee at most one shift kind per day (CP-SAT).
+
+Used twice: to solve the Curtois & Qu employee-scheduling benchmark (`benchmarks/curtois.py`), and as
+the agent-assignment stage of wfm's scheduler (kinds such as "early 8h", cover = shift counts per day
+and kind decided by the aggregate stage).
+
+Formulation
+-----------
+Sets: employees e ∈ E, days d ∈ 0..D-1 (day 0 has weekday `first_weekday`, 0 = Monday), kinds k ∈ K;
+history days -H..-1 before day 0 (fixed, per employee); weekends w = (Saturday, Sunday) pairs that
+meet the horizon.
+
+Parameters: minutes m_k; per employee the cap c_ek of kind k, total minutes [lo_e, hi_e], longest
+working run M_e, shortest working run m_e, shortest day-off run o_e, at most W_e weekends, days off,
+windows (day range, minutes range, shift cap); forbidden successions F ⊆ K × K; cover r_dk with
+penalties u_dk per missing and v_dk per surplus employee; on/off requests with weights; extra
+assignment costs a_edk.
+
+Variables (only those that can be non-zero are built):
+- x[e,d,k] ∈ {0,1}: e works kind k on day d; none where c_ek = 0, on days off, or where the last
+  history day forbids k on day 0.
+- y[e,d] ∈ {0,1}: e works on day d (= x itself when only one kind is possible that day).
+- we[e,w] ∈ {0,1}: e works weekend w; linked both ways (y_sat ≤ we, y_sun ≤ we, we ≤ y_sat + y_sun).
+  The implications y ≤ we are what make the LP relaxation strong (SCHEDULING_NOTES: without them
+  the LP bound of Curtois Instance3 falls from 1000 to 0).
+- under[d,k], over[d,k] ∈ ℕ: missing and surplus employees against the cover.
+
+Objective (minimize): Σ u_dk·under + v_dk·over + Σ on-request weights not granted
++ Σ off-request weights violated + Σ a_edk·x.
+
+Constraints (hard): Σ_k x[e,d,k] = y[e,d] ≤ 1; Σ_d x[e,d,k] ≤ c_ek; lo_e ≤ Σ m_k x ≤ hi_e; per window
+minutes and shift cap; x[e,d,a] + Σ_{b:(a,b)∈F} x[e,d+1,b] ≤ 1; every M_e+1 consecutive days hold a day
+off (history days count); runs of work shorter than m_e and runs of days off shorter than o_e are
+forbidden by clauses y[s-1] ∨ ¬y[s] ∨ y[s+L] (resp. negated), L < m_e, when the run lies strictly
+inside the known days (see `Employee`); Σ_w we[e,w] ≤ W_e.
+
+Run semantics at the edges (as in benchmarks/curtois/README.md): the maximum applies to every run; a
+minimum applies only to a run whose day before is known (day 0 without history is not) and whose day
+after is a horizon day, so a run touching the last day is exempt, a run touching day 0 is exempt only
+when `history` is empty, and runs continuing from history are measured including the history days.
+A run that lies wholly in history is the past's business and is never checked.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+OFF = -1
+"""Assignment value of a day off."""
+
+SATURDAY = 5
+
+Lit = cp_model.IntVar | bool
+"""A literal or a known constant (days off, history days)."""
+
+
+# ---------------------------------------------------------------------------------------------------
+# Problem and result types
+# ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShiftKind:
+    """A kind of shift worked on one day; `minutes` is its paid length."""
+
+    name: str
+    minutes: int
+
+    def __post_init__(self) -> None:
+        if self.minutes < 0:
+            raise ValueError(f"shift kind {self.name!r}: minutes must be ≥ 0, got {self.minutes}")
+
+
+@dataclass(frozen=True)
+class Window:
+    """An extra limit over days first_day..last_day (inclusive), e.g. one calendar week."""
+
+    first_day: int
+    last_day: int
+    min_minutes: int
+    max_minutes: int
+    max_shifts: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.first_day <= self.last_day:
+            raise ValueError(f"window days {self.first_day}..{self.last_day}: need 0 ≤ first ≤ last")
+        if not 0 <= self.min_minutes <= self.max_minutes:
+            raise ValueError(f"window minutes [{self.min_minutes}, {self.max_minutes}] are not a range")
+        if self.max_shifts < 0:
+            raise ValueError(f"window max_shifts must be ≥ 0, got {self.max_shifts}")
+
+
+@dataclass(frozen=True)
+class Employee:
+    """One employee's contract over the horizon.
+
+    `max_shifts[k]` caps kind k (0: cannot work it); minutes are totals over the horizon;
+    `max_consecutive` / `min_consecutive` bound runs of working days and `min_consecutive_off`
+    runs of days off (0 or 1 = no minimum); `max_weekends` counts Saturday/Sunday pairs with either
+    day worked. `history` lists the kind worked on each day before day 0, oldest first (-1 = off).
+    """
+
+    name: str
+    max_shifts: tuple[int, ...]
+    min_minutes: int
+    max_minutes: int
+    max_consecutive: int
+    min_consecutive: int
+    min_consecutive_off: int
+    max_weekends: int
+    days_off: frozenset[int] = frozenset()
+    windows: tuple[Window, ...] = ()
+    history: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        where = f"employee {self.name!r}"
+        if any(c < 0 for c in self.max_shifts):
+            raise ValueError(f"{where}: max_shifts must be ≥ 0")
+        if not 0 <= self.min_minutes <= self.max_minutes:
+            raise ValueError(f"{where}: minutes [{self.min_minutes}, {self.max_minutes}] are not a range")
+        if min(self.max_consecutive, self.min_consecutive, self.min_consecutive_off, self.max_weekends) < 0:
+            raise ValueError(f"{where}: run and weekend limits must be ≥ 0")
+        if any(d < 0 for d in self.days_off):
+            raise ValueError(f"{where}: days_off must be ≥ 0")
+        if any(k < OFF for k in self.history):
+            raise ValueError(f"{where}: history values are kind indices or -1")
+
+
+def _frozen_int_array(value: object, shape: tuple[int, ...], name: str) -> np.ndarray:
+    array = np.array(value, dtype=np.int64)
+    if array.shape != shape:
+        raise ValueError(f"{name} has shape {array.shape}, expected {shape}")
+    array.setflags(write=False)
+    return array
+
+
+@dataclass(frozen=True, eq=False)
+class RosterProblem:
+    """A rostering instance; arrays are copied to read-only int64 arrays on construction."""
+
+    days: int
+    first_weekday: int
+    kinds: tuple[ShiftKind, ...]
+    employees: tuple[Employee, ...]
+    forbidden_successions: frozenset[tuple[int, int]]
+    cover: np.ndarray
+    under_weight: np.ndarray
+    over_weight: np.ndarray
+    on_requests: tuple[tuple[int, int, int, int], ...] = ()
+    off_requests: tuple[tuple[int, int, int, int], ...] = ()
+    assign_cost: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        D, K, E = self.days, len(self.kinds), len(self.employees)
+        if D < 1 or K < 1:
+            raise ValueError(f"need at least one day and one kind, got {D} days and {K} kinds")
+        if not 0 <= self.first_weekday <= 6:
+            raise ValueError(f"first_weekday must be in 0..6 (0 = Monday), got {self.first_weekday}")
+        for name in ("cover", "under_weight", "over_weight"):
+            array = _frozen_int_array(getattr(self, name), (D, K), name)
+            if (array < 0).any():
+                raise ValueError(f"{name} must be ≥ 0")
+            object.__setattr__(self, name, array)
+        if self.assign_cost is not None:
+            cost = _frozen_int_array(self.assign_cost, (E, D, K), "assign_cost")
+            if (cost < 0).any():
+                raise ValueError("assign_cost must be ≥ 0")
+            object.__setattr__(self, "assign_cost", cost)
+        for a, b in self.forbidden_successions:
+            if not (0 <= a < K and 0 <= b < K):
+                raise ValueError(f"forbidden succession ({a}, {b}) names a kind outside 0..{K - 1}")
+        for emp in self.employees:
+            if len(emp.max_shifts) != K:
+                raise ValueError(f"employee {emp.name!r}: max_shifts needs {K} values, one per kind")
+            if any(k >= K for k in emp.history):
+                raise ValueError(f"employee {emp.name!r}: history names a kind outside 0..{K - 1}")
+            if any(w.last_day >= D for w in emp.windows):
+                raise ValueError(f"employee {emp.name!r}: a window ends after day {D - 1}")
+        for label, requests in (("on", self.on_requests), ("off", self.off_requests)):
+            for e, d, k, weight in requests:
+                if not (0 <= e < E and 0 <= d < D and 0 <= k < K and weight >= 0):
+                    raise ValueError(f"{label} request {(e, d, k, weight)} is out of range")
+
+    @property
+    def history_days(self) -> int:
+        """Length of the longest employee history (days before day 0)."""
+        return max((len(emp.history) for emp in self.employees), default=0)
+
+    def weekends(self) -> list[tuple[int, ...]]:
+        """The horizon days of each weekend meeting the horizon (a partial one at an edge has one day)."""
+        saturday0 = (SATURDAY - self.first_weekday) % 7 - 7  # may be day -1 (Sunday is day 0)
+        weekends = []
+        for sat in range(saturday0, self.days, 7):
+            days = tuple(d for d in (sat, sat + 1) if 0 <= d < self.days)
+            if days:
+                weekends.append(days)
+        return weekends
+
+
+@dataclass(frozen=True, eq=False)
+class SolveParams:
+    """CP-SAT settings. `lp_heavy` runs the LP-based workers only (see SCHEDULING_NOTES.md)."""
+
+    time_limit_s: float = 60.0
+    workers: int = 2
+    seed: int = 0
+    deterministic_time: float | None = None
+    hint: np.ndarray | None = None
+    lp_heavy: bool = True
+    run_states: bool = False
+    log_callback: Callable[[str], None] | None = None
+    progress_callback: Callable[[float, int, int], None] | None = None
+
+    def __post_init__(self) -> None:
+        if self.time_limit_s <= 0 or self.workers < 1:
+            raise ValueError("time_limit_s must be > 0 and workers ≥ 1")
+
+
+@dataclass(frozen=True, eq=False)
+class RosterResult:
+    """Outcome of `solve`; `assignment[e, d]` is a kind index or -1 (off)."""
+
+    status: str
+    objective: int | None
+    bound: int | None
+    assignment: np.ndarray | None
+    wall_s: float
+    first_feasible_s: float | None
+    build_s: float = 0.0
+
+
+# ---------------------------------------------------------------------------------------------------
+# Model building
+# ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RosterModel:
+    """A built CP-SAT model and its variables, keyed by (employee, day, kind) indices."""
+
+    problem: RosterProblem
+    model: cp_model.CpModel
+    x: list[cp_model.IntVar]
+    x_index: np.ndarray  # (E, D, K) position in `x`, -1 where no variable exists
+    works: list[list[Lit]]  # works[e][d]: y[e,d] literal or False
+    y: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)  # y built apart from x
+    weekend: dict[tuple[int, int], Lit] = field(default_factory=dict)
+    under: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
+    over: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
+    objective_offset: int = 0
+
+    def day(self, e: int, t: int) -> Lit:
+        """Whether employee e works on day t; t < 0 reads history (unknown history days are off)."""
+        if t >= 0:
+            return self.works[e][t]
+        history = self.problem.employees[e].history
+        return -t <= len(history) and history[t] != OFF
+
+
+class _Objective:
+    """Collects penalty terms from the rule families; assembled once into the model."""
+
+    def __init__(self) -> None:
+        self.vars: list[cp_model.IntVar] = []
+        self.coeffs: list[int] = []
+        self.offset = 0
+
+    def add(self, variables: Sequence[cp_model.IntVar], coeffs: Sequence[int]) -> None:
+        self.vars.extend(variables)
+        self.coeffs.extend(int(c) for c in coeffs)
+
+
+def _negate(lit: Lit) -> Lit:
+    return (not lit) if isinstance(lit, bool) else ~lit
+
+
+def _add_clause(model: cp_model.CpModel, lits: Sequence[Lit]) -> None:
+    """Add the clause over literals and constants: skip it if a constant is true."""
+    if any(lit is True for lit in lits):
+        return
+    model.add_bool_or([lit for lit in lits if lit is not False])  # empty clause = infeasible
+
+
+def _allowed(problem: RosterProblem) -> np.ndarray:
+    """(E, D, K) mask of assignments that no hard rule excludes on its own."""
+    E, D, K = len(problem.employees), problem.days, len(problem.kinds)
+    caps = np.array([emp.max_shifts for emp in problem.employees], dtype=np.int64).reshape(E, K)
+    allowed = np.broadcast_to(caps[:, None, :] > 0, (E, D, K)).copy()
+    for e, emp in enumerate(problem.employees):
+        off = [d for d in emp.days_off if d < D]
+        allowed[e, off, :] = False
+        if emp.history and emp.history[-1] != OFF:
+            banned = [b for a, b in problem.forbidden_successions if a == emp.history[-1]]
+            allowed[e, 0, banned] = False
+    return allowed
+
+
+def _add_assignment_vars(problem: RosterProblem, model: cp_model.CpModel) -> RosterModel:
+    """x[e,d,k] for allowed triples, y[e,d] = Σ_k x[e,d,k] (one shift per day)."""
+    allowed = _allowed(problem)
+    E, D, _ = allowed.shape
+    coords = np.argwhere(allowed)
+    x = [model.new_bool_var(f"x[{e},{d},{k}]") for e, d, k in coords.tolist()]
+    x_index = np.full(allowed.shape, -1, dtype=np.int64)
+    x_index[allowed] = np.arange(len(x))
+    works: list[list[Lit]] = [[False] * D for _ in range(E)]
+    rm = RosterModel(problem=problem, model=model, x=x, x_index=x_index, works=works)
+    # positions of (e, d) groups: coords are in C order, so each (e, d) is a contiguous slice
+    ed = coords[:, 0] * D + coords[:, 1]
+    starts = np.searchsorted(ed, np.arange(E * D))
+    ends = np.searchsorted(ed, np.arange(E * D), side="right")
+    for flat in np.flatnonzero(ends > starts).tolist():
+        e, d = divmod(flat, D)
+        lo, hi = int(starts[flat]), int(ends[flat])
+        if hi - lo == 1:
+            works[e][d] = x[lo]
+        else:
+            y = model.new_bool_var(f"y[{e},{d}]")
+            model.add_exactly_one([*x[lo:hi], ~y])
+            works[e][d] = rm.y[e, d] = y
+    return rm
+
+
+def _x_of(rm: RosterModel, e: int, d: int | slice, k: int | slice) -> list[cp_model.IntVar]:
+    positions = np.atleast_1d(rm.x_index[e, d, k]).ravel()
+    return [rm.x[p] for p in positions[positions >= 0].tolist()]
+
+
+def _add_kind_caps(rm: RosterModel) -> None:
+    """Σ_d x[e,d,k] ≤ max_shifts[e][k], only where the cap can bind."""
+    model, problem = rm.model, rm.problem
+    possible = (rm.x_index >= 0).sum(axis=1)  # (E, K)
+    for e, emp in enumerate(problem.employees):
+        for k, cap in enumerate(emp.max_shifts):
+            if 0 < cap < possible[e, k]:
+                model.add(sum(_x_of(rm, e, slice(None), k)) <= cap).with_name(f"max_shifts[{e},{k}]")
+
+
+def _add_minutes(rm: RosterModel) -> None:
+    """Total minutes over the horizon and per window, and the shift cap per window."""
+    model, problem = rm.model, rm.problem
+    minutes = np.array([kind.minutes for kind in problem.kinds], dtype=np.int64)
+    for e, emp in enumerate(problem.employees):
+        spans = [(0, problem.days - 1, emp.min_minutes, emp.max_minutes, None, f"minutes[{e}]")]
+        spans += [
+            (w.first_day, w.last_day, w.min_minutes, w.max_minutes, w.max_shifts, f"window[{e},{i}]")
+            for i, w in enumerate(emp.windows)
+        ]
+        for first, last, lo, hi, max_shifts, name in spans:
+            positions = rm.x_index[e, first : last + 1, :]
+            mask = positions >= 0
+            variables = [rm.x[p] for p in positions[mask].tolist()]
+            coeffs = np.broadcast_to(minutes, positions.shape)[mask]
+            reachable = int(coeffs.sum())  # loose upper bound of the sum; skips a useless constraint
+            if lo > 0 or hi < reachable:
+                expr = cp_model.LinearExpr.weighted_sum(variables, coeffs.tolist())
+                model.add_linear_constraint(expr, lo, hi).with_name(name)
+            if max_shifts is not None:
+                days = [y for y in rm.works[e][first : last + 1] if y is not False]
+                if max_shifts < len(days):
+                    model.add(sum(days) <= max_shifts).with_name(f"{name}.shifts")
+
+
+def _add_successions(rm: RosterModel) -> None:
+    """x[e,d,a] + Σ_{b:(a,b)∈F} x[e,d+1,b] ≤ 1 (a clique: at most one shift on day d+1)."""
+    model, problem = rm.model, rm.problem
+    followers: dict[int, list[int]] = {}
+    for a, b in sorted(problem.forbidden_successions):
+        followers.setdefault(a, []).append(b)
+    for a, bs in followers.items():
+        today = rm.x_index[:, :-1, a]
+        tomorrow = rm.x_index[:, 1:, bs]  # (E, D-1, |bs|)
+        live = (today >= 0) & (tomorrow >= 0).any(axis=2)
+        for e, d in np.argwhere(live).tolist():
+            following = [rm.x[p] for p in tomorrow[e, d][tomorrow[e, d] >= 0].tolist()]
+            model.add_at_most_one([rm.x[today[e, d]], *following])
+
+
+def _add_max_consecutive(rm: RosterModel) -> None:
+    """Every max_consecutive + 1 consecutive days (history included) hold at least one day off."""
+    model, problem = rm.model, rm.problem
+    for e, emp in enumerate(problem.employees):
+        span = emp.max_consecutive + 1
+        H = len(emp.history)
+        for start in range(max(-H, 1 - span), problem.days - span + 1):
+            window = [rm.day(e, t) for t in range(start, start + span)]
+            if any(lit is False for lit in window):
+                continue
+            variables = [lit for lit in window if lit is not True]
+            limit = emp.max_consecutive - (span - len(variables))
+            if limit < 0:
+                _add_clause(model, [])  # history alone already breaks the rule
+            elif limit < len(variables):
+                model.add(sum(variables) <= limit).with_name(f"max_consecutive[{e},{start}]")
+
+
+def _add_min_runs(rm: RosterModel) -> None:
+    """Forbid runs of work (days off) shorter than min_consecutive (min_consecutive_off).
+
+    A run starting on day s that is over by day s + L (L < minimum) is excluded by the clause
+    y[s-1] ∨ ¬y[s] ∨ y[s+L] (its negation for days off): it dominates the full pattern clause and is
+    stronger in the LP. Middle days still in history stay in the clause (they are constants), so a
+    clause never speaks about a run that ended inside the history.
+    """
+    for e, emp in enumerate(rm.problem.employees):
+        _add_min_run(rm, e, emp.min_consecutive, True)
+        _add_min_run(rm, e, emp.min_consecutive_off, False)
+
+
+def _add_min_run(rm: RosterModel, e: int, minimum: int, working: bool) -> None:
+    """The clauses of `_add_min_runs` for one employee and one kind of run."""
+    D, H = rm.problem.days, len(rm.problem.employees[e].history)
+
+    def on(t: int) -> Lit:
+        lit = rm.day(e, t)
+        return lit if working else _negate(lit)
+
+    for s in range(-H + 1 if H else 1, D - 1):
+        for length in range(1, minimum):
+            after = s + length
+            if after > D - 1:
+                break
+            if after >= 0:
+                middle = [_negate(on(t)) for t in range(s + 1, min(after, 0))]
+                _add_clause(rm.model, [on(s - 1), _negate(on(s)), *middle, on(after)])
+
+
+@dataclass(frozen=True)
+class _RunAutomaton:
+    """States of an employee's current run and the allowed day-to-day moves between them.
+
+    Work states W1..WM (day ℓ of a working run), exempt work states X1..X(m-1) (a run touching the
+    first known day, free of the minimum), off states O1..Oo (Oo = "at least o days off") and the
+    exempt off state OX. Every state may end the horizon.
+    """
+
+    working: tuple[bool, ...]
+    moves: tuple[tuple[int, int], ...]
+    initial: tuple[int, ...]  # states allowed on day 0
+
+    @staticmethod
+    def of(emp: Employee) -> _RunAutomaton:
+        M, m, o = emp.max_consecutive, max(emp.min_consecutive, 1), max(emp.min_consecutive_off, 1)
+        work = {("W", n): i for i, n in enumerate(range(1, M + 1))}
+        work |= {("X", n): len(work) + i for i, n in enumerate(range(1, min(m - 1, M) + 1))}
+        off = {("O", n): len(work) + i for i, n in enumerate(range(1, o + 1))}
+        off[("OX", 0)] = len(work) + len(off)
+        index = work | off
+        moves = []
+        for (tag, n), i in index.items():
+            if tag in ("W", "X") and n < M:
+                moves.append((i, index["X" if tag == "X" and n + 1 < m else "W", n + 1]))
+            if (tag == "W" and n >= m) or tag == "X":
+                moves.append((i, index["O", 1]))
+            if tag in ("O", "OX"):
+                moves.append((i, index[tag, min(n + 1, o) if tag == "O" else 0]))
+            if (tag == "O" and n >= o) or tag == "OX":
+                moves.append((i, index["W", 1]))
+        if not emp.history:
+            initial = [index["X", 1] if m > 1 else index["W", 1], index["OX", 0]]
+        else:
+            runs = _runs(np.array(emp.history) != OFF)
+            first, last, worked = runs[-1]
+            n = last - first + 1
+            if worked:
+                state = index["X", min(n, M)] if first == 0 and n < m else index["W", min(n, M)]
+            else:
+                state = index["OX", 0] if first == 0 else index["O", min(n, o)]
+            initial = [j for i, j in moves if i == state]
+        working = tuple(i < len(work) for i in range(len(index)))
+        return _RunAutomaton(working, tuple(moves), tuple(initial))
+
+
+def _add_run_states(rm: RosterModel) -> None:
+    """Redundant flow formulation of the run and weekend rules, one layered graph per employee.
+
+    Node s[e,d,(q,c)] says that on day d employee e is in run state q (see `_RunAutomaton`) with c
+    weekends worked so far (c is tracked only when max_weekends can bind); one unit of flow crosses
+    the days along allowed moves, and Σ_{q working} s[e,d,(q,c)] = y[e,d]. Its LP relaxation is the
+    convex hull of the day patterns that obey these rules, so the LP no longer mixes fractional runs
+    and half-worked weekends — close to the bound a column generation over rosters gives. The clause
+    families stay: they propagate better.
+    """
+    model, problem = rm.model, rm.problem
+    weekday = (problem.first_weekday + np.arange(problem.days)) % 7
+    for e, emp in enumerate(problem.employees):
+        if emp.max_consecutive == 0:
+            continue
+        auto = _RunAutomaton.of(emp)
+        cap = emp.max_weekends if emp.max_weekends < len(problem.weekends()) else None
+
+        def gain(d: int, before: int | None, q: int, cap: int | None = cap) -> int:
+            """Weekends started by working state q on day d (previous day's state `before`)."""
+            if cap is None or not auto.working[q]:
+                return 0
+            return int(weekday[d] == SATURDAY or (weekday[d] == SATURDAY + 1 and
+                                                  (before is None or not auto.working[before])))
+
+        layers: list[dict[tuple[int, int], cp_model.IntVar]] = []
+        frontier = {(q, gain(0, None, q)) for q in auto.initial}
+        for d in range(problem.days):
+            can_work = rm.works[e][d] is not False
+            frontier = {(q, c) for q, c in frontier if (can_work or not auto.working[q]) and (cap is None or c <= cap)}
+            layer = {node: model.new_bool_var(f"state[{e},{d},{node[0]},{node[1]}]") for node in sorted(frontier)}
+            layers.append(layer)
+            model.add_exactly_one(layer.values())
+            if can_work:
+                model.add(sum(v for (q, _), v in layer.items() if auto.working[q]) == rm.works[e][d])
+            if d + 1 < problem.days:
+                frontier = {(j, c + gain(d + 1, i, j)) for i, c in layer for a, j in auto.moves if a == i}
+        for d in range(problem.days - 1):
+            out: dict[tuple[int, int], list[cp_model.IntVar]] = {node: [] for node in layers[d]}
+            into: dict[tuple[int, int], list[cp_model.IntVar]] = {node: [] for node in layers[d + 1]}
+            for i, c in layers[d]:
+                for a, j in auto.moves:
+                    target = (j, c + gain(d + 1, i, j))
+                    if a == i and target in into:
+                        arc = model.new_bool_var(f"move[{e},{d},{i},{c},{j}]")
+                        out[i, c].append(arc)
+                        into[target].append(arc)
+            for node, arcs in out.items():
+                model.add(sum(arcs) == layers[d][node])
+            for node, arcs in into.items():
+                model.add(sum(arcs) == layers[d + 1][node])
+
+
+def _add_weekends(rm: RosterModel) -> None:
+    """we[e,w] ⇔ (Saturday worked ∨ Sunday worked), Σ_w we[e,w] ≤ max_weekends."""
+    model, problem = rm.model, rm.problem
+    weekends = problem.weekends()
+    for e, emp in enumerate(problem.employees):
+        worked: list[Lit] = []
+        for w, days in enumerate(weekends):
+            lits = [rm.works[e][d] for d in days if rm.works[e][d] is not False]
+            if not lits:
+                continue
+            if len(lits) == 1:
+                worked.append(lits[0])
+                continue
+            we = model.new_bool_var(f"weekend[{e},{w}]")
+            for lit in lits:
+                model.add_implication(lit, we)
+            model.add_bool_or([~we, *lits])
+            rm.weekend[e, w] = we
+            worked.append(we)
+        if emp.max_weekends < len(worked):
+            model.add(sum(worked) <= emp.max_weekends).with_name(f"max_weekends[{e}]")
+
+
+def _cover_terms(rm: RosterModel, objective: _Objective) -> None:
+    """under[d,k] ≥ cover − count, over[d,k] ≥ count − cover, weighted in the objective."""
+    model, problem = rm.model, rm.problem
+    D, K = problem.days, len(problem.kinds)
+    for d in range(D):
+        for k in range(K):
+            staff = _x_of(rm, slice(None), d, k)
+            count = cp_model.LinearExpr.sum(staff)
+            cover = int(problem.cover[d, k])
+            under_w, over_w = int(problem.under_weight[d, k]), int(problem.over_weight[d, k])
+            if under_w > 0 and cover > 0:
+                under = model.new_int_var(max(0, cover - len(staff)), cover, f"under[{d},{k}]")
+                model.add(count + under >= cover)
+                rm.under[d, k] = under
+                objective.add([under], [under_w])
+            if over_w > 0 and len(staff) > cover:
+                over = model.new_int_var(0, len(staff) - cover, f"over[{d},{k}]")
+                model.add(count - over <= cover)
+                rm.over[d, k] = over
+                objective.add([over], [over_w])
+
+
+def _request_terms(rm: RosterModel, objective: _Objective) -> None:
+    """On request: weight·(1 − x); off request: weight·x; impossible assignments are constants."""
+    for e, d, k, weight in rm.problem.on_requests:
+        objective.offset += weight
+        if (p := rm.x_index[e, d, k]) >= 0:
+            objective.add([rm.x[p]], [-weight])
+    for e, d, k, weight in rm.problem.off_requests:
+        if (p := rm.x_index[e, d, k]) >= 0:
+            objective.add([rm.x[p]], [weight])
+
+
+def _assign_cost_terms(rm: RosterModel, objective: _Objective) -> None:
+    """Σ a[e,d,k]·x[e,d,k] over the non-zero costs."""
+    if rm.problem.assign_cost is None:
+        return
+    mask = (rm.x_index >= 0) & (rm.problem.assign_cost > 0)
+    objective.add([rm.x[p] for p in rm.x_index[mask].tolist()], rm.problem.assign_cost[mask].tolist())
+
+
+def build_model(problem: RosterProblem, *, run_states: bool = False) -> RosterModel:
+    """Build the CP-SAT model of `problem` (see the module docstring for the formulation)."""
+    rm = _add_assignment_vars(problem, cp_model.CpModel())
+    if run_states:
+        _add_run_states(rm)
+    _add_kind_caps(rm)
+    _add_minutes(rm)
+    _add_successions(rm)
+    _add_max_consecutive(rm)
+    _add_min_runs(rm)
+    _add_weekends(rm)
+    objective = _Objective()
+    _cover_terms(rm, objective)
+    _request_terms(rm, objective)
+    _assign_cost_terms(rm, objective)
+    rm.objective_offset = objective.offset
+    rm.model.minimize(cp_model.LinearExpr.weighted_sum(objective.vars, objective.coeffs) + objective.offset)
+    return rm
+
+
+# ---------------------------------------------------------------------------------------------------
+# Solving
+# ---------------------------------------------------------------------------------------------------
+
+LP_HEAVY_SUBSOLVERS = ("max_lp", "core", "default_lp", "quick_restart")
+"""Full-problem workers used when `lp_heavy`, in priority order (the first `workers` of them run)."""
+
+
+def _solver_parameters(params: SolveParams) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    p = solver.parameters
+    p.max_time_in_seconds = params.time_limit_s
+    p.num_workers = params.workers
+    p.random_seed = params.seed
+    if params.deterministic_time is not None:
+        p.max_deterministic_time = params.deterministic_time
+    if params.lp_heavy:
+        p.subsolvers.extend(LP_HEAVY_SUBSOLVERS[: params.workers])
+    if params.log_callback is not None:
+        p.log_search_progress = True
+        p.log_to_stdout = False
+        solver.log_callback = params.log_callback
+    return solver
+
+
+def _add_hint(rm: RosterModel, hint: np.ndarray) -> None:
+    """Hint every variable from a full assignment (kinds it cannot work are ignored)."""
+    problem = rm.problem
+    E, D, K = rm.x_index.shape
+    hint = np.asarray(hint)
+    if hint.shape != (E, D):
+        raise ValueError(f"hint has shape {hint.shape}, expected {(E, D)}")
+    chosen = hint[:, :, None] == np.arange(K)
+    mask = rm.x_index >= 0
+    for p, value in zip(rm.x_index[mask].tolist(), chosen[mask].tolist(), strict=True):
+        rm.model.add_hint(rm.x[p], value)
+    worked = chosen & mask
+    works = worked.any(axis=2)
+    for (e, d), y in rm.y.items():
+        rm.model.add_hint(y, bool(works[e, d]))
+    weekends = problem.weekends()
+    for (e, w), we in rm.weekend.items():
+        rm.model.add_hint(we, bool(works[e, list(weekends[w])].any()))
+    counts = worked.sum(axis=0)  # (D, K)
+    for (d, k), var in rm.under.items():
+        rm.model.add_hint(var, max(0, int(problem.cover[d, k] - counts[d, k])))
+    for (d, k), var in rm.over.items():
+        rm.model.add_hint(var, max(0, int(counts[d, k] - problem.cover[d, k])))
+
+
+class _Progress(cp_model.CpSolverSolutionCallback):
+    def __init__(self, start: float, report: Callable[[float, int, int], None] | None) -> None:
+        super().__init__()
+        self.start = start
+        self.report = report
+        self.first_s: float | None = None
+
+    def on_solution_callback(self) -> None:
+        elapsed = time.perf_counter() - self.start
+        if self.first_s is None:
+            self.first_s = elapsed
+        if self.report is not None:
+            self.report(elapsed, round(self.objective_value), math.ceil(self.best_objective_bound - 1e-6))
+
+
+_STATUS = {
+    cp_model.OPTIMAL: "optimal",
+    cp_model.FEASIBLE: "feasible",
+    cp_model.INFEASIBLE: "infeasible",
+    cp_model.UNKNOWN: "unknown",
+    cp_model.MODEL_INVALID: "invalid",
+}
+
+
+def solve(problem: RosterProblem, params: SolveParams) -> RosterResult:
+    """Build and solve `problem`; times in seconds of wall clock, build included in `wall_s`."""
+    start = time.perf_counter()
+    rm = build_model(problem, run_states=params.run_states)
+    if params.hint is not None:
+        _add_hint(rm, params.hint)
+    build_s = time.perf_counter() - start
+    solver = _solver_parameters(params)
+    progress = _Progress(start, params.progress_callback)
+    status = _STATUS[solver.solve(rm.model, progress)]
+    wall_s = time.perf_counter() - start
+    if status not in ("optimal", "feasible"):
+        return RosterResult(status, None, None, None, wall_s, None, build_s)
+    values = np.asarray(solver.response_proto.solution, dtype=np.int64)
+    x_vars = np.array([v.index for v in rm.x], dtype=np.int64)
+    E, D, K = rm.x_index.shape
+    chosen = np.zeros((E, D, K), dtype=bool)
+    chosen[rm.x_index >= 0] = values[x_vars] == 1 if len(x_vars) else []
+    assignment = np.where(chosen.any(axis=2), chosen.argmax(axis=2), OFF)
+    return RosterResult(
+        status=status,
+        objective=round(solver.objective_value),
+        bound=math.ceil(solver.best_objective_bound - 1e-6),
+        assignment=assignment,
+        wall_s=wall_s,
+        first_feasible_s=progress.first_s,
+        build_s=build_s,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# Independent evaluation (the specification; shares no code with the CP-SAT model)
+# ---------------------------------------------------------------------------------------------------
+
+
+def _runs(sequence: np.ndarray) -> list[tuple[int, int, bool]]:
+    """Maximal runs (first index, last index, value) of a boolean sequence."""
+    if len(sequence) == 0:
+        return []
+    cuts = np.flatnonzero(sequence[1:] != sequence[:-1]) + 1
+    firsts = np.concatenate(([0], cuts))
+    lasts = np.concatenate((cuts - 1, [len(sequence) - 1]))
+    return [(int(f), int(la), bool(sequence[f])) for f, la in zip(firsts, lasts, strict=True)]
+
+
+def _check_employee(problem: RosterProblem, e: int, row: np.ndarray) -> list[str]:
+    """Every hard rule of one employee, one message per violation."""
+    emp, D = problem.employees[e], problem.days
+    who = f"employee {emp.name!r}"
+    minutes = np.array([kind.minutes for kind in problem.kinds], dtype=np.int64)
+    worked = row >= 0
+    paid = np.where(worked, minutes[np.maximum(row, 0)], 0)
+    out = []
+    out += [f"{who}: works on day {d}, a day off" for d in sorted(emp.days_off) if d < D and worked[d]]
+    counts = np.bincount(row[worked], minlength=len(problem.kinds))
+    for k, (n, cap) in enumerate(zip(counts.tolist(), emp.max_shifts, strict=True)):
+        if n > cap:
+            out.append(f"{who}: {n} shifts of kind {problem.kinds[k].name!r}, at most {cap}")
+    total = int(paid.sum())
+    if not emp.min_minutes <= total <= emp.max_minutes:
+        out.append(f"{who}: {total} minutes, allowed [{emp.min_minutes}, {emp.max_minutes}]")
+    for i, w in enumerate(emp.windows):
+        span = slice(w.first_day, w.last_day + 1)
+        total, shifts = int(paid[span].sum()), int(worked[span].sum())
+        if not w.min_minutes <= total <= w.max_minutes:
+            out.append(f"{who}: window {i} has {total} minutes, allowed [{w.min_minutes}, {w.max_minutes}]")
+        if shifts > w.max_shifts:
+            out.append(f"{who}: window {i} has {shifts} shifts, at most {w.max_shifts}")
+    sequence = np.concatenate((np.array(emp.history, dtype=np.int64), row))
+    H = len(emp.history)
+    for t in range(len(sequence) - 1):
+        pair = (int(sequence[t]), int(sequence[t + 1]))
+        if t + 1 >= H and pair in problem.forbidden_successions:
+            out.append(f"{who}: kind {pair[1]} on day {t + 1 - H} follows kind {pair[0]}, forbidden")
+    for first, last, working in _runs(sequence >= 0):
+        length, last_day = last - first + 1, last - H
+        if last_day < -1:
+            continue  # wholly in history and closed inside it
+        if working and length > emp.max_consecutive and last_day >= 0:
+            limit = emp.max_consecutive
+            out.append(f"{who}: works {length} days in a row to day {last_day}, at most {limit}")
+        minimum = emp.min_consecutive if working else emp.min_consecutive_off
+        inside = first > 0 and last_day < D - 1
+        if inside and length < minimum:
+            what = "working days" if working else "days off"
+            out.append(f"{who}: {length} {what} in a row to day {last_day}, at least {minimum}")
+    weekends = sum(bool(worked[list(days)].any()) for days in problem.weekends())
+    if weekends > emp.max_weekends:
+        out.append(f"{who}: works {weekends} weekends, at most {emp.max_weekends}")
+    return out
+
+
+def evaluate(problem: RosterProblem, assignment: np.ndarray) -> tuple[int, list[str]]:
+    """Objective of `assignment` (E, D; kind index or -1) and the hard rules it breaks.
+
+    Recomputes everything from the problem data with numpy, sharing no code with the CP-SAT model,
+    so that it can check `solve`.
+    """
+    E, D, K = len(problem.employees), problem.days, len(problem.kinds)
+    a = np.asarray(assignment, dtype=np.int64)
+    if a.shape != (E, D):
+        raise ValueError(f"assignment has shape {a.shape}, expected {(E, D)}")
+    if ((a < OFF) | (a >= K)).any():
+        raise ValueError(f"assignment values must be kind indices 0..{K - 1} or -1")
+    violations = [msg for e in range(E) for msg in _check_employee(problem, e, a[e])]
+    e_idx, d_idx = np.nonzero(a >= 0)
+    counts = np.zeros((D, K), dtype=np.int64)
+    np.add.at(counts, (d_idx, a[e_idx, d_idx]), 1)
+    objective = int((problem.under_weight * np.maximum(problem.cover - counts, 0)).sum())
+    objective += int((problem.over_weight * np.maximum(counts - problem.cover, 0)).sum())
+    objective += sum(w for e, d, k, w in problem.on_requests if a[e, d] != k)
+    objective += sum(w for e, d, k, w in problem.off_requests if a[e, d] == k)
+    if problem.assign_cost is not None:
+        objective += int(problem.assign_cost[e_idx, d_idx, a[e_idx, d_idx]].sum())
+    return objective, violations

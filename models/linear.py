@@ -1,0 +1,102 @@
+"""A sparse integer linear program, built once and solved two ways.
+
+The aggregate scheduling model is written as `lo ≤ A·v ≤ hi`, `lb ≤ v ≤ ub`, minimize `c·v`, with
+integer variables. HiGHS (through scipy) solves its LP relaxation: a true lower bound of the
+integer program, in seconds. Building by blocks of numpy arrays keeps construction vectorized.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import linprog
+
+
+@dataclass
+class SparseModel:
+    """Variables and rows of an integer program; `c` is the objective to minimize (integers)."""
+
+    lb: list[np.ndarray] = field(default_factory=list)
+    ub: list[np.ndarray] = field(default_factory=list)
+    cost: list[np.ndarray] = field(default_factory=list)
+    rows: list[np.ndarray] = field(default_factory=list)
+    cols: list[np.ndarray] = field(default_factory=list)
+    vals: list[np.ndarray] = field(default_factory=list)
+    row_lo: list[np.ndarray] = field(default_factory=list)
+    row_hi: list[np.ndarray] = field(default_factory=list)
+    n_vars: int = 0
+    n_rows: int = 0
+
+    def add_vars(self, n: int, lb: np.ndarray | int, ub: np.ndarray | int, cost: np.ndarray | int = 0) -> np.ndarray:
+        """Add `n` integer variables; return their indices."""
+        idx = np.arange(self.n_vars, self.n_vars + n)
+        self.lb.append(np.broadcast_to(np.asarray(lb, dtype=np.int64), (n,)).copy())
+        self.ub.append(np.broadcast_to(np.asarray(ub, dtype=np.int64), (n,)).copy())
+        self.cost.append(np.broadcast_to(np.asarray(cost, dtype=np.int64), (n,)).copy())
+        self.n_vars += n
+        return idx
+
+    def add_rows(
+        self, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, lo: np.ndarray, hi: np.ndarray
+    ) -> np.ndarray:
+        """Add rows given as triplets with local row numbers 0..len(lo)-1; return their global indices."""
+        lo = np.asarray(lo, dtype=np.float64)
+        hi = np.asarray(hi, dtype=np.float64)
+        base = self.n_rows
+        self.rows.append(np.asarray(rows, dtype=np.int64) + base)
+        self.cols.append(np.asarray(cols, dtype=np.int64))
+        self.vals.append(np.asarray(vals, dtype=np.int64))
+        self.row_lo.append(lo)
+        self.row_hi.append(hi)
+        self.n_rows += len(lo)
+        return np.arange(base, self.n_rows)
+
+    def matrix(self) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        a = sp.csr_matrix(
+            (np.concatenate(self.vals), (np.concatenate(self.rows), np.concatenate(self.cols))),
+            shape=(self.n_rows, self.n_vars),
+        )
+        a.sum_duplicates()
+        return (
+            a,
+            np.concatenate(self.row_lo),
+            np.concatenate(self.row_hi),
+            np.concatenate(self.lb),
+            np.concatenate(self.ub),
+            np.concatenate(self.cost),
+        )
+
+
+@dataclass(frozen=True)
+class LpBound:
+    value: float | None  # None when HiGHS did not finish
+    seconds: float
+    solution: np.ndarray | None
+
+
+def lp_relaxation(model: SparseModel, time_limit_s: float = 30.0) -> LpBound:
+    """Solve the LP relaxation with HiGHS; its optimum is a lower bound of the integer program."""
+    start = time.perf_counter()
+    a, lo, hi, lb, ub, c = model.matrix()
+    eq = lo == hi
+    up = np.isfinite(hi) & ~eq
+    dn = np.isfinite(lo) & ~eq
+    a_ub = sp.vstack([a[up], -a[dn]]).tocsr()
+    b_ub = np.concatenate([hi[up], -lo[dn]])
+    res = linprog(
+        c,
+        A_ub=a_ub if a_ub.shape[0] else None,
+        b_ub=b_ub if a_ub.shape[0] else None,
+        A_eq=a[eq] if eq.any() else None,
+        b_eq=lo[eq] if eq.any() else None,
+        bounds=np.column_stack([lb, ub]),
+        method="highs-ipm",
+        options={"time_limit": float(time_limit_s), "presolve": True},
+    )
+    elapsed = time.perf_counter() - start
+    if res.status != 0:
+        return LpBound(None, elapsed, None)
+    return LpBound(float(res.fun), elapsed, res.x)

@@ -1,0 +1,431 @@
+"""Stages 2 and 3 of scheduling: give the aggregate's shifts to named agents, then place breaks.
+
+2a. Days and kinds, week by week and class by class (`models.day_roster`, CP-SAT): which agent
+    works which shift kind (template × length) on which day, matching the aggregate's counts, under
+    every day-level rule (weekly hours and days, consecutive days, days off, weekends, template
+    limits, successions that no start time can make rested). The previous weeks' days are passed as
+    history so runs and rest carry across week boundaries.
+2b. Start times and queues, day by day (`scipy.optimize.linear_sum_assignment`): the agents of a
+    (class, kind, day) take that day's shift slots of the kind, respecting rest after their previous
+    shift and partial-day unavailability, and preferring their preferred starts and spreading late
+    shifts. An agent with no fitting slot gets the best option of the kind that fits.
+3.  Breaks: each slot brings the aggregate's break starts; then every break of the roster is
+    re-placed by local search against the final coverage (`models.breaks`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from models import day_roster
+from models.breaks import improve_breaks, place_breaks
+from models.construct import Construction
+from wfm.agents import Agent, Preference
+from wfm.planning import Plan
+from wfm.scenario import Scenario, parse_hhmm
+
+FORBIDDEN = 10**9
+
+
+@dataclass(frozen=True)
+class AssignedShift:
+    """One shift of the final roster, in interval indices of the horizon timeline."""
+
+    agent: int
+    day: int
+    option: int  # index into the aggregate's options
+    break_starts: tuple[int, ...]  # interval index of each break, in the template's order
+
+
+@dataclass(frozen=True)
+class AssignmentStats:
+    weeks_solved: int
+    statuses: tuple[str, ...]
+    unmatched_slots: int  # aggregate shifts nobody took
+    extra_shifts: int  # shifts given beyond the aggregate's counts
+    dropped_days: int  # day assignments that found no feasible start
+    seconds: float
+
+
+def slots_from_construction(plan: Plan, built: Construction) -> dict[int, list[tuple[int, ...]]]:
+    """Option → one tuple of break starts per unit of that option (in the template's break order)."""
+    p = plan.problem
+    by_option: dict[int, dict[int, list[int]]] = {}
+    for inc, start in zip(built.break_incidence.tolist(), built.break_start.tolist(), strict=True):
+        by_option.setdefault(int(p.brk_option[inc]), {}).setdefault(inc, []).append(start)
+    slots: dict[int, list[tuple[int, ...]]] = {}
+    for j in np.flatnonzero(built.shifts).tolist():
+        n = int(built.shifts[j])
+        per_inc = by_option.get(j, {})
+        incs = sorted(per_inc)
+        slots[j] = [tuple(per_inc[i][u] for i in incs) for u in range(n)]
+    return slots
+
+
+class Assigner:
+    """Carries the roster state across weeks and days (history, weekends, late shifts, last end)."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        plan: Plan,
+        agents: list[Agent],
+        preferences: list[Preference],
+        *,
+        workers: int,
+        seed: int,
+        deterministic: bool,
+        on_progress: Callable[[str], None] | None = None,
+    ) -> None:
+        self.sc = scenario
+        self.cfg = scenario.config
+        self.plan = plan
+        self.agents = agents
+        self.workers = workers
+        self.seed = seed
+        self.deterministic = deterministic
+        self.on_progress = on_progress
+        A, D = len(agents), plan.timeline.days
+        self.day_kind = np.full((A, D), -1, dtype=np.int64)  # global kind index, -1 off
+        self.weekend_days = np.zeros(A, dtype=np.int64)
+        self.late = np.zeros(A, dtype=np.int64)
+        self.template_used = np.zeros((A, len(self.cfg.shift_templates)), dtype=np.int64)
+        self.last_end = np.full(A, -(10**9), dtype=np.int64)  # interval index where the last shift ended
+        self.prefs = preferences
+        self.agent_index = {a.agent_id: i for i, a in enumerate(agents)}
+        obj = self.cfg.objective
+        self.units = plan.objective_scale
+        self.fair_cost = max(1, round(obj.fairness_weight * self.units))
+        self.pref_scale = obj.preference_weight * self.units
+        self.late_from = parse_hhmm(obj.late_shift_end)
+        self.rest = round(self.cfg.rules.min_rest_h * 60) // plan.timeline.interval_min
+        # per class: its kinds in a local order
+        self.class_kinds = [
+            [k for k, kind in enumerate(plan.kinds) if kind.klass == c] for c in range(len(plan.classes))
+        ]
+
+    # ---- 2a ----------------------------------------------------------------------------------
+    def assign_days(self, shifts: np.ndarray, time_limit_s: float) -> list[str]:
+        """Stage 2a for every week and class; fills `day_kind`. Returns the CP-SAT statuses."""
+        plan, tl = self.plan, self.plan.timeline
+        cover = np.zeros((tl.days, len(plan.kinds)), dtype=np.int64)
+        np.add.at(cover, (plan.problem.opt_day, plan.opt_kind), shifts)
+        jobs = [(w, c) for w in range(len(plan.weeks)) for c in range(len(plan.classes)) if self.class_kinds[c]]
+        statuses = []
+        for n, (w, c) in enumerate(jobs):
+            share = time_limit_s / max(1, len(jobs) - n)
+            start = time.perf_counter()
+            statuses.append(self._assign_week_class(w, c, cover, share))
+            time_limit_s = max(0.5, time_limit_s - (time.perf_counter() - start))
+        return statuses
+
+    def _assign_week_class(self, w: int, c: int, cover: np.ndarray, limit_s: float) -> str:
+        plan, tl, rules = self.plan, self.plan.timeline, self.cfg.rules
+        days = list(plan.weeks[w])
+        kinds = self.class_kinds[c]
+        local = {k: i for i, k in enumerate(kinds)}
+        members = list(plan.classes[c])
+        D, K = len(days), len(kinds)
+        hist_len = max(rules.max_consecutive_days, rules.min_consecutive_days, rules.min_consecutive_days_off)
+        first = days[0]
+        # what each (day, kind) offers: options present that day (closed or excluded days offer none)
+        offered = np.zeros((D, K), dtype=bool)
+        p = plan.problem
+        sel = np.isin(plan.opt_kind, kinds) & np.isin(p.opt_day, days)
+        offered[p.opt_day[sel] - first, [local[k] for k in plan.opt_kind[sel]]] = True
+        tpl_of = np.array([plan.kinds[k].template for k in kinds])
+        caps = self.cfg.rules.max_shifts_per_template
+        tnames = [t.name for t in self.cfg.shift_templates]
+        employees = []
+        cost = np.zeros((len(members), D, K), dtype=np.int64)
+        weekend_local = np.array([tl.date(d).weekday() >= 5 for d in days])
+        for e, a in enumerate(members):
+            max_shifts = []
+            for k in range(K):
+                name = tnames[tpl_of[k]]
+                left = caps[name] - self.template_used[a, tpl_of[k]] if name in caps else D
+                max_shifts.append(int(max(0, min(D, left))))
+            off = {i for i, d in enumerate(days) if plan.unavailable_day[a, d] or not offered[i].any()}
+            hist = []
+            for d in range(max(0, first - hist_len), first):
+                g = self.day_kind[a, d]
+                hist.append(local.get(int(g), -1) if g >= 0 else -1)
+            max_we = rules.max_weekends
+            weekends_used = self._weekends_worked(a, first)
+            employees.append(day_roster.Employee(
+                name=self.agents[a].agent_id,
+                max_shifts=tuple(max_shifts),
+                min_minutes=int(plan.week_min_paid[a, w]),
+                max_minutes=int(plan.week_max_paid[a, w]),
+                max_consecutive=rules.max_consecutive_days,
+                min_consecutive=rules.min_consecutive_days,
+                min_consecutive_off=rules.min_consecutive_days_off,
+                max_weekends=10**6 if max_we is None else max(0, max_we - weekends_used),
+                days_off=frozenset(off),
+                windows=(day_roster.Window(0, D - 1, int(plan.week_min_paid[a, w]), int(plan.week_max_paid[a, w]),
+                                           int(plan.week_max_shifts[a, w])),),
+                history=tuple(hist),
+            ))
+            # steer: weekend days to those with fewer so far; template preferences; no kind where none is offered
+            cost[e, weekend_local, :] += self.fair_cost * int(self.weekend_days[a])
+            cost[e, ~offered] += FORBIDDEN // 1000
+            for pref in self._prefs_of(a):
+                i = (pref.date - tl.start).days - first
+                if not (0 <= i < D) or pref.template is None:
+                    continue
+                match = tpl_of == tnames.index(pref.template)
+                weight = round(pref.weight * self.pref_scale)
+                cost[e, i, ~match if pref.kind == "prefer" else match] += weight
+        length = np.array([plan.kinds[k].length for k in kinds])
+        under = np.broadcast_to(length * p.under_weight, (D, K))
+        over = np.broadcast_to(length * max(p.over_weight, 1), (D, K))
+        problem = day_roster.RosterProblem(
+            days=D,
+            first_weekday=tl.date(first).weekday(),
+            kinds=tuple(day_roster.ShiftKind(f"k{k}", plan.kinds[k].paid_min) for k in kinds),
+            employees=tuple(employees),
+            forbidden_successions=self._forbidden_successions(kinds),
+            cover=cover[days][:, kinds],
+            under_weight=under,
+            over_weight=over,
+            assign_cost=cost,
+        )
+        hint = greedy_days(problem)
+        params = day_roster.SolveParams(
+            time_limit_s=max(0.5, limit_s), workers=self.workers, seed=self.seed,
+            deterministic_time=max(0.5, limit_s) if self.deterministic else None,
+            hint=hint, lp_heavy=False,
+        )
+        result = day_roster.solve(problem, params)
+        assignment = result.assignment
+        status = result.status
+        if assignment is None:
+            assignment, status = hint, "greedy"
+        for e, a in enumerate(members):
+            for i, d in enumerate(days):
+                k = int(assignment[e, i])
+                self.day_kind[a, d] = kinds[k] if k >= 0 else -1
+                if k >= 0:
+                    self.template_used[a, tpl_of[k]] += 1
+                    if tl.date(d).weekday() >= 5:
+                        self.weekend_days[a] += 1
+        if self.on_progress:
+            self.on_progress(f"week {w + 1}/{len(plan.weeks)} class {c + 1}: {status}")
+        return status
+
+    def _weekends_worked(self, a: int, before_day: int) -> int:
+        tl = self.plan.timeline
+        seen = set()
+        for d in range(before_day):
+            if self.day_kind[a, d] >= 0 and tl.date(d).weekday() >= 5:
+                seen.add(tl.date(d).isocalendar()[:2])
+        return len(seen)
+
+    def _forbidden_successions(self, kinds: list[int]) -> frozenset[tuple[int, int]]:
+        """Kind pairs that no choice of start times can make rested (checked pairwise)."""
+        p, plan = self.plan.problem, self.plan
+        per_day = plan.timeline.per_day
+        earliest_end, latest_start = {}, {}
+        for i, k in enumerate(kinds):
+            sel = plan.opt_kind == k
+            if not sel.any():
+                continue
+            tod = p.opt_start[sel] % per_day
+            earliest_end[i] = int(tod.min() + plan.kinds[k].length)
+            latest_start[i] = int(tod.max())
+        return frozenset(
+            (a, b) for a in earliest_end for b in latest_start
+            if latest_start[b] + per_day - earliest_end[a] < self.rest
+        )
+
+    def _prefs_of(self, a: int) -> list[Preference]:
+        aid = self.agents[a].agent_id
+        return [p for p in self.prefs if p.agent_id == aid]
+
+    # ---- 2b ----------------------------------------------------------------------------------
+    def assign_starts(self, slots: dict[int, list[tuple[int, ...]]]) -> tuple[list[AssignedShift], int, int, int]:
+        """Stage 2b, day by day: match the agents of each (class, kind) to that day's slots."""
+        plan, tl = self.plan, self.plan.timeline
+        p = plan.problem
+        by_day_kind: dict[tuple[int, int], list[tuple[int, tuple[int, ...]]]] = {}
+        for j, units in slots.items():
+            by_day_kind.setdefault((int(p.opt_day[j]), int(plan.opt_kind[j])), []).extend((j, u) for u in units)
+        options_of: dict[tuple[int, int], list[int]] = {}
+        for j in range(p.n_options):
+            options_of.setdefault((int(p.opt_day[j]), int(plan.opt_kind[j])), []).append(j)
+        out: list[AssignedShift] = []
+        unmatched = extra = dropped = 0
+        pref_start: dict[tuple[int, int], list[Preference]] = {}
+        for pref in self.prefs:
+            if pref.start_min is not None:
+                pref_start.setdefault((self.agent_index[pref.agent_id], (pref.date - tl.start).days), []).append(pref)
+        for d in range(tl.days):
+            for k in range(len(plan.kinds)):
+                who = np.flatnonzero(self.day_kind[:, d] == k)
+                avail = by_day_kind.get((d, k), [])
+                if len(who) == 0:
+                    unmatched += len(avail)
+                    continue
+                cols = list(avail)
+                need_extra = max(0, len(who) - len(avail))
+                if need_extra:
+                    for j in options_of.get((d, k), []):
+                        cols.extend([(j, None)] * need_extra)
+                cost = np.zeros((len(who), len(cols)), dtype=np.float64)
+                starts = np.array([p.opt_start[j] for j, _ in cols])
+                ends = starts + plan.kinds[k].length
+                for r, a in enumerate(who.tolist()):
+                    cost[r] = self._slot_cost(a, d, starts, ends, pref_start.get((a, d), []))
+                cost[:, [i for i, (_, u) in enumerate(cols) if u is None]] += 1e6
+                rows, picked = linear_sum_assignment(cost)
+                taken = set()
+                for r, ci in zip(rows.tolist(), picked.tolist(), strict=True):
+                    a = int(who[r])
+                    if cost[r, ci] >= FORBIDDEN:
+                        dropped += 1
+                        self.day_kind[a, d] = -1
+                        continue
+                    j, units = cols[ci]
+                    taken.add(ci)
+                    if units is None:
+                        extra += 1
+                    out.append(AssignedShift(a, d, j, units if units is not None else ()))
+                    self.last_end[a] = ends[ci]
+                    if (ends[ci] % tl.per_day) * tl.interval_min >= self.late_from or ends[ci] // tl.per_day > d:
+                        self.late[a] += 1
+                unmatched += sum(1 for i, (_, u) in enumerate(cols) if u is not None and i not in taken)
+        return out, unmatched, extra, dropped
+
+    def _slot_cost(self, a: int, d: int, starts: np.ndarray, ends: np.ndarray, prefs: list[Preference]) -> np.ndarray:
+        tl = self.plan.timeline
+        cost = np.zeros(len(starts))
+        cost[starts - self.last_end[a] < self.rest] = FORBIDDEN
+        for lo, hi in self.plan.blocked.get(a, []):
+            cost[(starts < hi) & (ends > lo)] = FORBIDDEN
+        is_late = ((ends % tl.per_day) * tl.interval_min >= self.late_from) | (ends // tl.per_day > d)
+        cost[is_late] += self.fair_cost * int(self.late[a])
+        for pref in prefs:
+            hit = (starts % tl.per_day) * tl.interval_min == pref.start_min
+            w = pref.weight * self.pref_scale
+            cost[~hit if pref.kind == "prefer" else hit] += w
+        return cost
+
+
+def place_roster_breaks(plan: Plan, shifts: list[AssignedShift]) -> list[AssignedShift]:
+    """Stage 3: breaks for every shift (keeping the aggregate's where given), then local search."""
+    p = plan.problem
+    Q, T = p.required.shape
+    cover = np.zeros((Q, T + 1), dtype=np.int64)
+    for s in shifts:
+        j = s.option
+        cover[p.opt_queue[j], p.opt_start[j] : min(p.opt_start[j] + p.opt_length[j], T)] += 1
+    surplus = cover[:, :T] - p.required
+    inc_of = {}
+    order = np.argsort(p.brk_option, kind="stable")
+    bounds = np.searchsorted(p.brk_option[order], np.arange(p.n_options + 1))
+    rows_q, rows_ws, rows_w, rows_d, owner, start = [], [], [], [], [], []
+    for si, s in enumerate(shifts):
+        incs = order[bounds[s.option] : bounds[s.option + 1]]
+        inc_of[si] = incs
+        for b, inc in enumerate(incs.tolist()):
+            g = p.brk_group[inc]
+            rows_q.append(p.group_queue[g])
+            rows_ws.append(p.brk_window_start[inc])
+            rows_w.append(p.group_width[g])
+            rows_d.append(p.group_duration[g])
+            owner.append(si)
+            start.append(s.break_starts[b] if b < len(s.break_starts) else -1)
+    q, ws, w, dur = (np.asarray(v, dtype=np.int64) for v in (rows_q, rows_ws, rows_w, rows_d))
+    starts = np.asarray(start, dtype=np.int64)
+    known = starts >= 0
+    for i in np.flatnonzero(known):
+        surplus[q[i], starts[i] : min(starts[i] + dur[i], T)] -= 1
+    todo = np.flatnonzero(~known)
+    if len(todo):
+        starts[todo] = place_breaks(surplus, q[todo], ws[todo], w[todo], dur[todo], p.under_weight, p.over_weight)
+    if len(starts):
+        improve_breaks(surplus, starts, q, ws, w, dur, p.under_weight, p.over_weight)
+    cut = np.searchsorted(np.asarray(owner, dtype=np.int64), np.arange(len(shifts) + 1))
+    return [
+        AssignedShift(s.agent, s.day, s.option, tuple(starts[cut[si] : cut[si + 1]].tolist()))
+        for si, s in enumerate(shifts)
+    ]
+
+
+
+def greedy_days(problem: day_roster.RosterProblem) -> np.ndarray:
+    """A quick assignment of kinds to employees day by day, used as CP-SAT's hint and fallback.
+
+    Each day, each unit of cover (longest kinds first) goes to the allowed employee furthest below
+    their minimum minutes; then employees who must work today to still reach their minimum take the
+    longest kind offered. Hard limits kept: days off, kind caps, maximum minutes and shifts,
+    maximum consecutive days (history included) and forbidden successions.
+    """
+    E, D, K = len(problem.employees), problem.days, len(problem.kinds)
+    minutes = np.array([k.minutes for k in problem.kinds])
+    cost = problem.assign_cost if problem.assign_cost is not None else np.zeros((E, D, K), dtype=np.int64)
+    out = np.full((E, D), day_roster.OFF, dtype=np.int64)
+    worked = np.zeros(E, dtype=np.int64)
+    shifts = np.zeros(E, dtype=np.int64)
+    used = np.zeros((E, K), dtype=np.int64)
+    lo = np.array([max([e.min_minutes] + [w.min_minutes for w in e.windows]) for e in problem.employees])
+    hi = np.array([min([e.max_minutes] + [w.max_minutes for w in e.windows]) for e in problem.employees])
+    cap_shifts = np.array([min([D] + [w.max_shifts for w in e.windows]) for e in problem.employees])
+    caps = np.array([e.max_shifts for e in problem.employees]).reshape(E, K)
+    run = np.array([_trailing_run(e.history) for e in problem.employees])
+    last = np.array([e.history[-1] if e.history else day_roster.OFF for e in problem.employees])
+    max_run = np.array([e.max_consecutive for e in problem.employees])
+    off = np.zeros((E, D), dtype=bool)
+    for i, e in enumerate(problem.employees):
+        off[i, [d for d in e.days_off if d < D]] = True
+    forbidden = np.zeros((K + 1, K), dtype=bool)  # row K: after a day off
+    for a, b in problem.forbidden_successions:
+        forbidden[a, b] = True
+    top = minutes.max(initial=0)
+
+    def allowed(d: int, k: int) -> np.ndarray:
+        return (
+            ~off[:, d] & (out[:, d] == day_roster.OFF) & (used[:, k] < caps[:, k])
+            & (worked + minutes[k] <= hi) & (shifts < cap_shifts) & (run < max_run)
+            & ~forbidden[np.where(last >= 0, last, K), k] & (cost[:, d, k] < FORBIDDEN // 1000)
+        )
+
+    def give(e: int, d: int, k: int) -> None:
+        out[e, d] = k
+        worked[e] += minutes[k]
+        shifts[e] += 1
+        used[e, k] += 1
+
+    for d in range(D):
+        for k in np.argsort(-minutes, kind="stable").tolist():
+            for _ in range(int(problem.cover[d, k])):
+                ok = np.flatnonzero(allowed(d, k))
+                if len(ok) == 0:
+                    break
+                deficit = lo[ok] - worked[ok]
+                give(int(ok[np.lexsort((cost[ok, d, k], -deficit))[0]]), d, k)
+        days_left = D - d - 1
+        behind = np.flatnonzero((out[:, d] == day_roster.OFF) & (lo - worked > days_left * top))
+        for e in behind.tolist():
+            for k in np.argsort(-minutes, kind="stable").tolist():
+                if allowed(d, k)[e]:
+                    give(e, d, k)
+                    break
+        works = out[:, d] != day_roster.OFF
+        run = np.where(works, run + 1, 0)
+        last = np.where(works, out[:, d], day_roster.OFF)
+    return out
+
+
+def _trailing_run(history: tuple[int, ...]) -> int:
+    n = 0
+    for k in reversed(history):
+        if k == day_roster.OFF:
+            break
+        n += 1
+    return n

@@ -1,0 +1,327 @@
+"""Turn a scenario and its inputs into the integer problem of the aggregate model, and back.
+
+This is the one place where time becomes interval indices and weights become integers:
+`OBJECTIVE_SCALE` model units make one objective unit (agent-hour of under-staffing at weight 1,
+one currency unit of cost, one contact lost), and every weight is rounded to the nearest model unit
+here (`scale`). A shift's date is the date it starts; the horizon timeline starts at the horizon's
+first day 00:00.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from models.aggregate import AggregateProblem
+from wfm.agents import Agent, Unavailability
+from wfm.errors import InfeasibleError
+from wfm.scenario import WEEKDAYS, Scenario, parse_hhmm
+
+WEIGHT_DECIMALS = 100  # weights are honoured to 0.01
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """The horizon cut into intervals of `interval_min` minutes from `start` 00:00."""
+
+    start: dt.date
+    days: int
+    interval_min: int
+
+    @property
+    def per_day(self) -> int:
+        return 1440 // self.interval_min
+
+    @property
+    def n_intervals(self) -> int:
+        return self.days * self.per_day
+
+    def date(self, day: int) -> dt.date:
+        return self.start + dt.timedelta(days=day)
+
+    def at(self, t: int) -> dt.datetime:
+        return dt.datetime.combine(self.start, dt.time()) + dt.timedelta(minutes=int(t) * self.interval_min)
+
+    def index(self, stamps: pd.Series) -> np.ndarray:
+        """Interval index of each timestamp (floor), as int64."""
+        origin = pd.Timestamp(self.start)
+        return ((stamps - origin) // pd.Timedelta(minutes=self.interval_min)).to_numpy(dtype=np.int64)
+
+    def scale(self) -> int:
+        """Model units per objective unit: an agent-interval at weight 1 costs WEIGHT_DECIMALS units."""
+        return WEIGHT_DECIMALS * 60 // self.interval_min
+
+
+def scale(value: float, units: int) -> int:
+    """The one rounding policy for objective coefficients: nearest model unit, halves to even."""
+    return round(value * units)
+
+
+@dataclass(frozen=True)
+class ShiftKind:
+    """A template and one of its lengths: what the assignment stage gives each agent per day."""
+
+    klass: int
+    template: int
+    length: int  # intervals
+    paid_min: int
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything stages 2 and 3 need to read an aggregate solution back into shifts."""
+
+    timeline: Timeline
+    queues: tuple[str, ...]
+    classes: tuple[tuple[int, ...], ...]  # agent indices of each class
+    class_queues: tuple[frozenset[int], ...]
+    weeks: tuple[tuple[int, ...], ...]
+    week_min_paid: np.ndarray  # [A, W] minutes
+    week_max_paid: np.ndarray  # [A, W]
+    week_max_shifts: np.ndarray  # [A, W]
+    unavailable_day: np.ndarray  # [A, D] bool: whole day off
+    blocked: dict[int, list[tuple[int, int]]]  # agent → [start, end) interval ranges unavailable
+    problem: AggregateProblem
+    opt_kind: np.ndarray  # [J] index into kinds
+    kinds: tuple[ShiftKind, ...]
+    breaks: tuple[tuple[tuple[int, int, int, int, bool], ...], ...]  # per template: (lo, hi, dur, min_len, paid)
+    objective_scale: int
+
+
+def _open_mask(scenario: Scenario, tl: Timeline) -> np.ndarray:
+    mask = np.zeros(tl.n_intervals + tl.per_day, dtype=bool)  # one spare day for shifts past the end
+    for d in range(tl.days + 1):
+        span = scenario.opening(tl.date(d).weekday())
+        if span is None:
+            continue
+        a, b = span
+        mask[d * tl.per_day + a // tl.interval_min : d * tl.per_day + b // tl.interval_min] = True
+    return mask
+
+
+def _weeks(tl: Timeline) -> tuple[tuple[int, ...], ...]:
+    weeks: dict[tuple[int, int], list[int]] = {}
+    for d in range(tl.days):
+        weeks.setdefault(tl.date(d).isocalendar()[:2], []).append(d)
+    return tuple(tuple(v) for v in weeks.values())
+
+
+def build_plan(
+    scenario: Scenario,
+    agents: list[Agent],
+    unavailability: list[Unavailability],
+    requirements: pd.DataFrame,
+    service_cuts: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None,
+) -> Plan:
+    """Build the aggregate problem; raise `InfeasibleError` with reasons a planner can act on."""
+    cfg = scenario.config
+    tl = Timeline(cfg.horizon.start, cfg.horizon.days, cfg.horizon.interval_min)
+    units = tl.scale()
+    queues = tuple(sorted(requirements["queue"].unique()))
+    qidx = {q: i for i, q in enumerate(queues)}
+    T, D, step = tl.n_intervals, tl.days, tl.interval_min
+    req = np.zeros((len(queues), T), dtype=np.int64)
+    t = tl.index(requirements["interval_start"])
+    inside = (t >= 0) & (t < T)
+    np.maximum.at(req, (requirements["queue"].map(qidx).to_numpy()[inside], t[inside]),
+                  requirements["required_agents"].to_numpy(dtype=np.int64)[inside])
+
+    # classes: agents with the same queues, daily window and contract (interchangeable in stage 1)
+    def serves(a: Agent) -> frozenset[int]:
+        return frozenset(qidx[q] for q in queues if a.can_serve(q))
+
+    keys: dict[tuple, list[int]] = {}
+    for i, a in enumerate(agents):
+        key = (tuple(sorted(serves(a))), a.available_from_min, a.available_to_min,
+               a.min_hours_week, a.max_hours_week, a.max_days_week)
+        keys.setdefault(key, []).append(i)
+    classes = tuple(tuple(v) for v in keys.values())
+    class_queues = tuple(frozenset(k[0]) for k in keys)
+    class_of = np.empty(len(agents), dtype=np.int64)
+    for c, members in enumerate(classes):
+        class_of[list(members)] = c
+
+    reasons = []
+    served = set().union(*class_queues) if class_queues else set()
+    for q, name in enumerate(queues):
+        if req[q].sum() > 0 and q not in served:
+            reasons.append(f"queue '{name}' has requirements but no agent is skilled for it — add '{name}' "
+                           "to some agents' skills in agents.csv")
+
+    # unavailability
+    A = len(agents)
+    aidx = {a.agent_id: i for i, a in enumerate(agents)}
+    unavailable_day = np.zeros((A, D), dtype=bool)
+    blocked: dict[int, list[tuple[int, int]]] = {}
+    for u in unavailability:
+        d = (u.date - tl.start).days
+        if not (0 <= d < D):
+            continue
+        i = aidx[u.agent_id]
+        if u.whole_day:
+            unavailable_day[i, d] = True
+        lo = d * tl.per_day + u.start_min // step
+        hi = d * tl.per_day + math.ceil(u.end_min / step)
+        blocked.setdefault(i, []).append((lo, hi))
+
+    # shift options
+    open_mask = _open_mask(scenario, tl)
+    templates = cfg.shift_templates
+    tpl_breaks = []
+    for tpl in templates:
+        tpl_breaks.append(tuple(
+            (math.ceil(b.window_start_min / step), b.window_end_min // step, b.duration_min // step,
+             round(b.min_shift_h * 60) // step, b.paid)
+            for b in tpl.breaks
+        ))
+    kinds: list[ShiftKind] = []
+    kind_id: dict[tuple[int, int, int], int] = {}
+    fields = ("day", "start", "len", "q", "c", "k", "paid", "budget", "cost", "kind")
+    opts: dict[str, list[int]] = {k: [] for k in fields}
+    brk: dict[str, list[int]] = {"opt": [], "group": [], "ws": []}
+    groups: dict[tuple, int] = {}
+    g_width: list[int] = []
+    g_dur: list[int] = []
+    g_queue: list[int] = []
+    class_window = [k[1:3] for k in keys]
+    day_free = np.array([(~unavailable_day[list(m)]).sum(axis=0) for m in classes])
+    cls_cost = [np.mean([agents[i].hourly_cost for i in m]) for m in classes]
+    for k, tpl in enumerate(templates):
+        lo_s, hi_s = parse_hhmm(tpl.earliest_start), parse_hhmm(tpl.latest_start)
+        starts_min = list(range(lo_s, hi_s + 1, tpl.start_step_min))
+        starts_min = [s for s in starts_min if s % step == 0]
+        wdays = {WEEKDAYS.index(w) for w in tpl.weekdays}
+        for length_h in tpl.lengths_h:
+            L = round(length_h * 60) // step
+            applicable = [(j, b) for j, b in enumerate(tpl_breaks[k]) if b[3] <= L]
+            unpaid = sum(b[2] for _, b in applicable if not b[4]) * step
+            allbreaks = sum(b[2] for _, b in applicable) * step
+            paid_min = L * step - unpaid
+            budget_min = paid_min if cfg.budget.counted_on == "paid" else L * step - allbreaks
+            for d in range(D):
+                if tl.date(d).weekday() not in wdays:
+                    continue
+                for s_min in starts_min:
+                    s = d * tl.per_day + s_min // step
+                    if not open_mask[s : s + L].all():
+                        continue
+                    for c, cq in enumerate(class_queues):
+                        f, to = class_window[c]
+                        if (f, to) != (0, 1440) and not (s_min >= f and s_min + L * step <= to):
+                            continue
+                        if day_free[c, d] == 0:
+                            continue
+                        kid = kind_id.setdefault((c, k, L), len(kinds))
+                        if kid == len(kinds):
+                            kinds.append(ShiftKind(c, k, L, paid_min))
+                        for q in sorted(cq):
+                            j = len(opts["day"])
+                            for key, val in (("day", d), ("start", s), ("len", L), ("q", q), ("c", c), ("k", k),
+                                             ("paid", paid_min), ("budget", budget_min), ("kind", kid),
+                                             ("cost", scale(cfg.objective.cost_weight * cls_cost[c] * paid_min / 60,
+                                                            units))):
+                                opts[key].append(val)
+                            for bi, (blo, bhi, bdur, _, _) in applicable:
+                                hi_eff = min(bhi, L - bdur)
+                                if hi_eff < blo:
+                                    continue
+                                gkey = (d, q, k, bi, hi_eff - blo, bdur)
+                                g = groups.setdefault(gkey, len(groups))
+                                if g == len(g_width):
+                                    g_width.append(hi_eff - blo)
+                                    g_dur.append(bdur)
+                                    g_queue.append(q)
+                                brk["opt"].append(j)
+                                brk["group"].append(g)
+                                brk["ws"].append(s + blo)
+    if not opts["day"]:
+        reasons.append("no shift template fits the operating hours on any day of the horizon — check "
+                       "[operating_hours] and the templates' earliest_start/latest_start/lengths_h")
+
+    # weekly limits per agent
+    weeks = _weeks(tl)
+    W = len(weeks)
+    wmin = np.zeros((A, W), dtype=np.int64)
+    wmax = np.zeros((A, W), dtype=np.int64)
+    wshifts = np.zeros((A, W), dtype=np.int64)
+    open_day = np.array([scenario.opening(tl.date(d).weekday()) is not None for d in range(D)])
+    max_len_paid = max((kk.paid_min for kk in kinds), default=0)
+    rules = cfg.rules
+    for i, a in enumerate(agents):
+        for w, days in enumerate(weeks):
+            n = len(days)
+            u = int(unavailable_day[i, list(days)].sum())
+            lo = max(0.0, a.min_hours_week * n / 7 - u * a.min_hours_week / a.max_days_week)
+            wmin[i, w] = math.ceil(lo * 60 - 1e-6)
+            wmax[i, w] = math.floor(a.max_hours_week * n / 7 * 60 + 1e-6)
+            workable = int((open_day[list(days)] & ~unavailable_day[i, list(days)]).sum())
+            off_needed = max(0, rules.min_days_off_week - (7 - n))
+            wshifts[i, w] = min(a.max_days_week, n - off_needed, workable)
+            if wmin[i, w] > wshifts[i, w] * max_len_paid:
+                reasons.append(
+                    f"agent {a.agent_id} cannot reach min_hours_week in the week of {tl.date(days[0])}: "
+                    f"needs {wmin[i, w] / 60:.1f} h but can work at most {wshifts[i, w]} day(s) of at most "
+                    f"{max_len_paid / 60:.1f} paid h — lower min_hours_week, allow longer shifts or fewer days off"
+                )
+            if wmin[i, w] > wmax[i, w]:
+                reasons.append(f"agent {a.agent_id}: week of {tl.date(days[0])} min hours exceed max hours")
+    budget_min = None
+    if cfg.budget.hours is not None:
+        budget_min = math.floor(cfg.budget.hours * 60 + 1e-6)
+        need = int(wmin.sum())
+        if need > budget_min:
+            reasons.append(
+                f"the budget of {cfg.budget.hours:g} h is below the agents' contracted minimum of {need / 60:.1f} h "
+                f"over the horizon — raise [budget].hours to at least {math.ceil(need / 60)} or lower "
+                "min_hours_week in agents.csv"
+            )
+    if reasons:
+        raise InfeasibleError("the scenario admits no roster", reasons=reasons)
+
+    C = len(classes)
+    cap = np.zeros((C, D), dtype=np.int64)
+    cwmin = np.zeros((C, W), dtype=np.int64)
+    cwmax = np.zeros((C, W), dtype=np.int64)
+    cwshifts = np.zeros((C, W), dtype=np.int64)
+    cwminshifts = np.zeros((C, W), dtype=np.int64)
+    tcap = np.full((C, len(templates)), 10**9, dtype=np.int64)
+    for c, members in enumerate(classes):
+        m = list(members)
+        cap[c] = (~unavailable_day[m]).sum(axis=0) * open_day
+        cwmin[c] = wmin[m].sum(axis=0)
+        cwmax[c] = wmax[m].sum(axis=0)
+        cwshifts[c] = wshifts[m].sum(axis=0)
+        cwminshifts[c] = -(-wmin[m] // max(max_len_paid, 1)).sum(axis=0)
+        for k, tpl in enumerate(templates):
+            if tpl.name in rules.max_shifts_per_template:
+                tcap[c, k] = rules.max_shifts_per_template[tpl.name] * len(m)
+
+    arr = {k: np.asarray(v, dtype=np.int64) for k, v in opts.items()}
+    cuts = service_cuts or (None, None, None, None)
+    problem = AggregateProblem(
+        n_intervals=T,
+        required=req,
+        under_weight=scale(cfg.objective.under_weight, WEIGHT_DECIMALS),
+        over_weight=scale(cfg.objective.over_weight, WEIGHT_DECIMALS),
+        opt_day=arr["day"], opt_start=arr["start"], opt_length=arr["len"], opt_queue=arr["q"],
+        opt_class=arr["c"], opt_template=arr["k"], opt_paid_min=arr["paid"], opt_budget_min=arr["budget"],
+        opt_cost=arr["cost"],
+        brk_option=np.asarray(brk["opt"], dtype=np.int64), brk_group=np.asarray(brk["group"], dtype=np.int64),
+        brk_window_start=np.asarray(brk["ws"], dtype=np.int64),
+        group_width=np.asarray(g_width, dtype=np.int64), group_duration=np.asarray(g_dur, dtype=np.int64),
+        group_queue=np.asarray(g_queue, dtype=np.int64),
+        class_day_cap=cap, week_days=weeks, class_week_min_paid=cwmin, class_week_max_paid=cwmax,
+        class_week_max_shifts=cwshifts, class_week_min_shifts=cwminshifts, class_template_cap=tcap,
+        budget_min=budget_min,
+        cut_queue=cuts[0], cut_interval=cuts[1], cut_const=cuts[2], cut_slope=cuts[3],
+    )
+    return Plan(
+        timeline=tl, queues=queues, classes=classes, class_queues=class_queues, weeks=weeks,
+        week_min_paid=wmin, week_max_paid=wmax, week_max_shifts=wshifts, unavailable_day=unavailable_day,
+        blocked=blocked, problem=problem, opt_kind=arr["kind"], kinds=tuple(kinds), breaks=tuple(tpl_breaks),
+        objective_scale=units,
+    )
