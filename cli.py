@@ -239,6 +239,9 @@ def requirements_command(
     concurrency: Annotated[int | None, typer.Option(help="Chats per agent; > 1 implies chat (1).")] = None,
     response_time_h: Annotated[float | None, typer.Option(help="Email response time target, hours.")] = None,
     min_agents: Annotated[int | None, typer.Option(help="Minimum scheduled agents while open (0).")] = None,
+    quantile: Annotated[
+        float | None, typer.Option(help="Staff to this forecast quantile: 0.8 reads column contacts_p80.")
+    ] = None,
 ) -> None:
     """Agents required per interval to meet the service targets (Erlang C / Erlang A)."""
     from wfm.requirements import make_requirements
@@ -260,7 +263,7 @@ def requirements_command(
         response_time_h=response_time_h,
         min_agents=min_agents,
     )
-    summary = make_requirements(forecast, out, config)
+    summary = make_requirements(forecast, out, config, quantile=quantile)
     for line in summary.lines():
         typer.echo(line)
 

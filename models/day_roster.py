@@ -155,6 +155,7 @@ class RosterProblem:
     on_requests: tuple[tuple[int, int, int, int], ...] = ()
     off_requests: tuple[tuple[int, int, int, int], ...] = ()
     assign_cost: np.ndarray | None = None
+    allowed: np.ndarray | None = None  # bool (employees, days, kinds): False forbids that assignment
 
     def __post_init__(self) -> None:
         D, K, E = self.days, len(self.kinds), len(self.employees)
@@ -292,6 +293,8 @@ def _allowed(problem: RosterProblem) -> np.ndarray:
     E, D, K = len(problem.employees), problem.days, len(problem.kinds)
     caps = np.array([emp.max_shifts for emp in problem.employees], dtype=np.int64).reshape(E, K)
     allowed = np.broadcast_to(caps[:, None, :] > 0, (E, D, K)).copy()
+    if problem.allowed is not None:
+        allowed &= np.asarray(problem.allowed, dtype=bool).reshape(E, D, K)
     for e, emp in enumerate(problem.employees):
         off = [d for d in emp.days_off if d < D]
         allowed[e, off, :] = False

@@ -345,4 +345,4 @@ def test_erlang_c_staffing_is_minimal_and_reports_erlang_c_metrics(
     below, _ = meets(agents - 1)
     assert ok.all() and not below.any()
     for key in ("service_level", "asa_seconds", "occupancy"):
-        np.testing.assert_allclose(found[key], m[key], rtol=1e-12)
+        np.testing.assert_allclose(found[key], m[key], rtol=1e-9)  # exact below 300 agents

@@ -405,3 +405,31 @@ def test_bundled_files_are_current():
     assert got["required_agents"].tolist() == want["required_agents"].tolist()
     peak = want.groupby("queue")["agents_on_phone"].max()
     assert peak["voice_es"] >= 30  # tens of agents at peak
+
+
+# --- staffing to a forecast quantile ---------------------------------------------------------------
+
+
+def test_quantile_columns_are_accepted_and_can_be_staffed_to(tmp_path):
+    path = tmp_path / "forecast.csv"
+    path.write_text(
+        "interval_start,queue,contacts,aht_seconds,contacts_p80\n"
+        "2027-06-01T08:00,q,40,300,48\n2027-06-01T08:15,q,30,300,37.5\n",
+        encoding="utf-8",
+    )
+    assert read_forecast(path)["contacts"].tolist() == [40.0, 30.0]
+    assert read_forecast(path, quantile=0.8)["contacts"].tolist() == [48.0, 37.5]
+    assert read_forecast(path, quantile=0.5)["contacts"].tolist() == [40.0, 30.0]
+    out = tmp_path / "r.csv"
+    result = run(path, "--out", out, "--quantile", "0.8")
+    assert result.exit_code == 0, result.stderr
+    assert pd.read_csv(out)["contacts"].tolist() == [48.0, 37.5]
+    result = run(path, "--out", tmp_path / "r9.csv", "--quantile", "0.9")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"wfm: error: {path}, row 1: no column contacts_p90 for --quantile 0.9 (quantile columns in the "
+        "file: contacts_p80) — write it with `wfm forecast --quantile`\n"
+    )
+    assert not (tmp_path / "r9.csv").exists()
+    result = run(path, "--out", tmp_path / "r1.csv", "--quantile", "1.5")
+    assert result.exit_code == 2 and result.stderr == "wfm: error: --quantile must be in (0, 1), got 1.5\n"

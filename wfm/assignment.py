@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -80,6 +81,7 @@ class Assigner:
         workers: int,
         seed: int,
         deterministic: bool,
+        stop: threading.Event | None = None,
         on_progress: Callable[[str], None] | None = None,
     ) -> None:
         self.sc = scenario
@@ -90,6 +92,7 @@ class Assigner:
         self.seed = seed
         self.deterministic = deterministic
         self.on_progress = on_progress
+        self.stop = stop
         A, D = len(agents), plan.timeline.days
         self.day_kind = np.full((A, D), -1, dtype=np.int64)  # global kind index, -1 off
         self.weekend_days = np.zeros(A, dtype=np.int64)
@@ -143,6 +146,7 @@ class Assigner:
         tnames = [t.name for t in self.cfg.shift_templates]
         employees = []
         cost = np.zeros((len(members), D, K), dtype=np.int64)
+        allowed = np.broadcast_to(offered, (len(members), D, K)).copy()
         weekend_local = np.array([tl.date(d).weekday() >= 5 for d in days])
         for e, a in enumerate(members):
             max_shifts = []
@@ -151,6 +155,10 @@ class Assigner:
                 left = caps[name] - self.template_used[a, tpl_of[k]] if name in caps else D
                 max_shifts.append(int(max(0, min(D, left))))
             off = {i for i, d in enumerate(days) if plan.unavailable_day[a, d] or not offered[i].any()}
+            for lo, hi in plan.blocked.get(a, []):
+                i = lo // tl.per_day - first
+                if 0 <= i < D and i not in off:
+                    allowed[e, i] &= self._kinds_fitting(days[i], kinds, lo, hi)
             hist = []
             for d in range(max(0, first - hist_len), first):
                 g = self.day_kind[a, d]
@@ -173,7 +181,6 @@ class Assigner:
             ))
             # steer: weekend days to those with fewer so far; template preferences; no kind where none is offered
             cost[e, weekend_local, :] += self.fair_cost * int(self.weekend_days[a])
-            cost[e, ~offered] += FORBIDDEN // 1000
             for pref in self._prefs_of(a):
                 i = (pref.date - tl.start).days - first
                 if not (0 <= i < D) or pref.template is None:
@@ -194,18 +201,26 @@ class Assigner:
             under_weight=under,
             over_weight=over,
             assign_cost=cost,
+            allowed=allowed,
         )
         hint = greedy_days(problem)
+        if self.stop is not None and self.stop.is_set():
+            return self._apply(w, c, members, days, kinds, tpl_of, hint, "interrupted")
         params = day_roster.SolveParams(
             time_limit_s=max(0.5, limit_s), workers=self.workers, seed=self.seed,
             deterministic_time=max(0.5, limit_s) if self.deterministic else None,
-            hint=hint, lp_heavy=False,
+            hint=hint,
         )
         result = day_roster.solve(problem, params)
         assignment = result.assignment
         status = result.status
         if assignment is None:
             assignment, status = hint, "greedy"
+        return self._apply(w, c, members, days, kinds, tpl_of, assignment, status)
+
+    def _apply(self, w: int, c: int, members: list[int], days: list[int], kinds: list[int], tpl_of: np.ndarray,
+               assignment: np.ndarray, status: str) -> str:
+        tl = self.plan.timeline
         for e, a in enumerate(members):
             for i, d in enumerate(days):
                 k = int(assignment[e, i])
@@ -215,8 +230,16 @@ class Assigner:
                     if tl.date(d).weekday() >= 5:
                         self.weekend_days[a] += 1
         if self.on_progress:
-            self.on_progress(f"week {w + 1}/{len(plan.weeks)} class {c + 1}: {status}")
+            self.on_progress(f"week {w + 1}/{len(self.plan.weeks)} class {c + 1}: {status}")
         return status
+
+    def _kinds_fitting(self, day: int, kinds: list[int], lo: int, hi: int) -> np.ndarray:
+        """Which kinds have an option on `day` that avoids the blocked intervals [lo, hi)."""
+        p = self.plan.problem
+        sel = p.opt_day == day
+        starts, ends, kk = p.opt_start[sel], p.opt_start[sel] + p.opt_length[sel], self.plan.opt_kind[sel]
+        free = (ends <= lo) | (starts >= hi)
+        return np.array([bool(free[kk == k].any()) for k in kinds])
 
     def _weekends_worked(self, a: int, before_day: int) -> int:
         tl = self.plan.timeline
@@ -272,10 +295,10 @@ class Assigner:
                     unmatched += len(avail)
                     continue
                 cols = list(avail)
-                need_extra = max(0, len(who) - len(avail))
-                if need_extra:
-                    for j in options_of.get((d, k), []):
-                        cols.extend([(j, None)] * need_extra)
+                # any option of the kind may also be taken (at a penalty): by the agents beyond the
+                # aggregate's count, and by those whom rest or time off keeps from every slot
+                for j in options_of.get((d, k), []):
+                    cols.extend([(j, None)] * min(len(who), 1 + max(0, len(who) - len(avail))))
                 cost = np.zeros((len(who), len(cols)), dtype=np.float64)
                 starts = np.array([p.opt_start[j] for j, _ in cols])
                 ends = starts + plan.kinds[k].length
@@ -369,6 +392,7 @@ def greedy_days(problem: day_roster.RosterProblem) -> np.ndarray:
     E, D, K = len(problem.employees), problem.days, len(problem.kinds)
     minutes = np.array([k.minutes for k in problem.kinds])
     cost = problem.assign_cost if problem.assign_cost is not None else np.zeros((E, D, K), dtype=np.int64)
+    permitted = np.ones((E, D, K), dtype=bool) if problem.allowed is None else problem.allowed
     out = np.full((E, D), day_roster.OFF, dtype=np.int64)
     worked = np.zeros(E, dtype=np.int64)
     shifts = np.zeros(E, dtype=np.int64)
@@ -392,7 +416,7 @@ def greedy_days(problem: day_roster.RosterProblem) -> np.ndarray:
         return (
             ~off[:, d] & (out[:, d] == day_roster.OFF) & (used[:, k] < caps[:, k])
             & (worked + minutes[k] <= hi) & (shifts < cap_shifts) & (run < max_run)
-            & ~forbidden[np.where(last >= 0, last, K), k] & (cost[:, d, k] < FORBIDDEN // 1000)
+            & ~forbidden[np.where(last >= 0, last, K), k] & permitted[:, d, k]
         )
 
     def give(e: int, d: int, k: int) -> None:

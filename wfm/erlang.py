@@ -34,7 +34,7 @@ References
     P(answered within T | W > 0) = (x/y)·[P(x+1, y) − P(x+1, y·e^{−θT})] / P(x, y)
     E[W] (all offered contacts, served or abandoned) = P(abandon)/θ   (Little's law on the queue)
   The last-but-one line integrates e^{−θv} (the caller is still there at v) against the density of
-  V; it is derived in `tests/test_erlang.py` against an independent birth–death computation.
+  V; `tests/test_erlang.py` checks every measure against an independent birth–death chain.
 
 Conventions at the edges (a month has many closed or quiet intervals):
 - zero traffic: nobody waits — wait probability 0, service level 1, ASA 0, occupancy 0;

@@ -10,6 +10,7 @@ first day 00:00.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from dataclasses import dataclass
 
@@ -269,6 +270,21 @@ def build_plan(
                 )
             if wmin[i, w] > wmax[i, w]:
                 reasons.append(f"agent {a.agent_id}: week of {tl.date(days[0])} min hours exceed max hours")
+    # what each agent can really work in a week, given the paid lengths of its class's shifts
+    class_lengths = [sorted({kk.paid_min for kk in kinds if kk.klass == c}) for c in range(len(classes))]
+    tight = np.zeros((A, W, 4), dtype=np.int64)  # min paid, max paid, min shifts, max shifts
+    for i, a in enumerate(agents):
+        for w, days in enumerate(weeks):
+            got = achievable_week(tuple(class_lengths[class_of[i]]), int(wshifts[i, w]), int(wmin[i, w]),
+                                  int(wmax[i, w]))
+            if got is None:
+                reasons.append(
+                    f"agent {a.agent_id}: no combination of at most {wshifts[i, w]} shift(s) of the allowed "
+                    f"lengths gives between {wmin[i, w] / 60:.2f} and {wmax[i, w] / 60:.2f} paid hours in the "
+                    f"week of {tl.date(days[0])} — widen min/max_hours_week or add shift lengths"
+                )
+                continue
+            tight[i, w] = got
     budget_min = None
     if cfg.budget.hours is not None:
         budget_min = math.floor(cfg.budget.hours * 60 + 1e-6)
@@ -292,10 +308,10 @@ def build_plan(
     for c, members in enumerate(classes):
         m = list(members)
         cap[c] = (~unavailable_day[m]).sum(axis=0) * open_day
-        cwmin[c] = wmin[m].sum(axis=0)
-        cwmax[c] = wmax[m].sum(axis=0)
-        cwshifts[c] = wshifts[m].sum(axis=0)
-        cwminshifts[c] = -(-wmin[m] // max(max_len_paid, 1)).sum(axis=0)
+        cwmin[c] = tight[m, :, 0].sum(axis=0)
+        cwmax[c] = tight[m, :, 1].sum(axis=0)
+        cwminshifts[c] = tight[m, :, 2].sum(axis=0)
+        cwshifts[c] = tight[m, :, 3].sum(axis=0)
         for k, tpl in enumerate(templates):
             if tpl.name in rules.max_shifts_per_template:
                 tcap[c, k] = rules.max_shifts_per_template[tpl.name] * len(m)
@@ -325,3 +341,18 @@ def build_plan(
         blocked=blocked, problem=problem, opt_kind=arr["kind"], kinds=tuple(kinds), breaks=tuple(tpl_breaks),
         objective_scale=units,
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def achievable_week(lengths: tuple[int, ...], max_shifts: int, lo: int, hi: int) -> tuple[int, int, int, int] | None:
+    """(min paid, max paid, min shifts, max shifts) over the ways to work ≤ `max_shifts` shifts of
+    `lengths` paid minutes with a total in [lo, hi]; None if there is no way."""
+    sums = {0: {0}}  # shifts → reachable totals
+    for n in range(1, max_shifts + 1):
+        sums[n] = {t + x for t in sums[n - 1] for x in lengths if t + x <= hi}
+    ok = [(t, n) for n, ts in sums.items() for t in ts if lo <= t <= hi]
+    if not ok:
+        return None
+    totals = [t for t, _ in ok]
+    counts = [n for _, n in ok]
+    return min(totals), max(totals), min(counts), max(counts)

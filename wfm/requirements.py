@@ -11,6 +11,9 @@
 | `talk_seconds`   | number ≥ 0            | talk time, seconds (with `hold_seconds` and `acw_seconds`)  |
 | `hold_seconds`   | number ≥ 0            | hold time, seconds                                          |
 | `acw_seconds`    | number ≥ 0            | after-contact work, seconds                                 |
+| `contacts_pNN`   | number ≥ 0, optional  | upper quantile NN % of contacts (`wfm forecast --quantile`)  |
+
+With `--quantile 0.NN`, requirements are computed from `contacts_pNN` instead of `contacts`.
 
 Give `aht_seconds`, or all three parts (AHT = their sum), or both (then they must agree within 1 s).
 
@@ -36,8 +39,10 @@ and every row must lie on that grid. A file with one timestamp is read as 15-min
 
 from __future__ import annotations
 
+import csv
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +57,7 @@ from wfm.tables import Column, TableSchema, read_table
 DEFAULT_INTERVAL_MIN = 15
 _AHT_PARTS = ("talk_seconds", "hold_seconds", "acw_seconds")
 _AHT_TOLERANCE_S = 1.0  # aht_seconds given with its parts may differ from their sum by rounding
+_QUANTILE_COLUMN = re.compile(r"^contacts_p\d{1,2}$")
 
 FORECAST_SCHEMA = TableSchema(
     name="forecast",
@@ -189,14 +195,53 @@ def _interval_minutes(df: pd.DataFrame, path: str | Path | None) -> int:
     return step // 60
 
 
-def read_forecast(path: str | Path) -> pd.DataFrame:
+def quantile_column(quantile: float) -> str:
+    """The forecast column of contacts at `quantile`: 0.5 → `contacts` (P50), 0.8 → `contacts_p80`."""
+    if not 0 < quantile < 1:
+        raise InputError(f"--quantile must be in (0, 1), got {quantile:g}")
+    percent = round(quantile * 100)
+    return "contacts" if percent == 50 else f"contacts_p{percent}"
+
+
+def _quantile_columns(path: str | Path) -> list[str]:
+    """The `contacts_pNN` columns in the header of `path` (empty if unreadable: read_table reports it)."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            header = next(csv.reader(fh), [])
+    except (OSError, UnicodeDecodeError):
+        return []
+    return [h.strip() for h in header if _QUANTILE_COLUMN.match(h.strip())]
+
+
+def read_forecast(path: str | Path, quantile: float | None = None) -> pd.DataFrame:
     """Read and validate `forecast.csv` (module docstring); raise `InputError` naming file, row, column.
 
-    Returns columns interval_start, queue, contacts, aht_seconds (filled from its parts when only
-    they are given) and the parts (NaN when absent), indexed by file row, sorted by
-    (interval_start, queue); `df.attrs["interval_min"]` holds the interval length in minutes.
+    With `quantile` (e.g. 0.8) the `contacts` returned are the file's `contacts_p80` column: staffing
+    to an upper quantile of the forecast. Returns columns interval_start, queue, contacts,
+    aht_seconds (filled from its parts when only they are given) and the parts (NaN when absent),
+    indexed by file row, sorted by (interval_start, queue); `df.attrs["interval_min"]` holds the
+    interval length in minutes.
     """
-    df = read_table(path, FORECAST_SCHEMA)
+    use = quantile_column(quantile) if quantile is not None else "contacts"
+    extra = _quantile_columns(path)
+    schema = replace(
+        FORECAST_SCHEMA,
+        columns=FORECAST_SCHEMA.columns + tuple(Column(q, "float", required=False, ge=0) for q in extra),
+    )
+    df = read_table(path, schema)
+    if use != "contacts":
+        if use not in extra:
+            have = ", ".join(extra) or "none"
+            raise InputError(
+                f"no column {use} for --quantile {quantile:g} (quantile columns in the file: {have})",
+                path=path,
+                row=1,
+                hint="write it with `wfm forecast --quantile`",
+            )
+        empty = df[use].isna()
+        if empty.any():
+            raise InputError("empty value", path=path, row=_first_row(df, empty), column=use)
+        df["contacts"] = df[use]
     has_aht = _present(df, "aht_seconds")
     parts = [p for p in _AHT_PARTS if _present(df, p)]
     if not has_aht and len(parts) < len(_AHT_PARTS):
@@ -367,10 +412,13 @@ def summarize_requirements(df: pd.DataFrame, out_path: str | Path) -> Requiremen
 
 
 def make_requirements(
-    forecast_path: str | Path, out_path: str | Path, config: ServiceConfig
+    forecast_path: str | Path, out_path: str | Path, config: ServiceConfig, quantile: float | None = None
 ) -> RequirementsSummary:
-    """Read `forecast_path`, compute requirements with `config`, write `out_path` (nothing on error)."""
-    forecast = read_forecast(forecast_path)
+    """Read `forecast_path`, compute requirements with `config`, write `out_path` (nothing on error).
+
+    With `quantile`, staff to that upper quantile of the forecast's contacts (`read_forecast`).
+    """
+    forecast = read_forecast(forecast_path, quantile)
     try:
         df = compute_requirements(forecast, config)
     except InputError as exc:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import platform
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -61,6 +62,7 @@ class ScheduleOptions:
     seed: int | None = None
     objective: str | None = None
     deterministic: bool = True
+    stop: threading.Event | None = None  # set it (e.g. on SIGTERM) to finish fast with the best so far
 
 
 @dataclass(frozen=True)
@@ -217,7 +219,7 @@ def solve_schedule(
     emit("construct", agg_obj / units, "aggregate solution constructed")
     # stage 2: days and kinds, then starts and queues; stage 3: breaks
     assigner = Assigner(sc, plan, inputs.agents, inputs.preferences, workers=workers, seed=seed,
-                        deterministic=options.deterministic,
+                        deterministic=options.deterministic, stop=options.stop,
                         on_progress=lambda m: emit("assign", None, m))
     remaining = max(1.0, limit - (time.perf_counter() - t0) - 0.05 * limit)
     statuses = assigner.assign_days(built.shifts, remaining)
@@ -231,6 +233,7 @@ def solve_schedule(
     solve_s = time.perf_counter() - t0
     objective = report.objective
     gap = None if best_bound is None or objective <= 0 else max(0.0, (objective - best_bound) / objective)
+    interrupted = options.stop is not None and options.stop.is_set()
     if report.violations:
         status = "timeout"
     elif gap is not None and gap <= 1e-9:
@@ -239,6 +242,7 @@ def solve_schedule(
         status = "feasible"
     summary = {
         "status": status,
+        "interrupted": interrupted,
         "objective_kind": kind,
         "objective": objective,
         "objective_terms": report.objective_terms,
