@@ -20,7 +20,11 @@ Constraints
                 first matching always realizes the counts (Bechtold & Jacobs, Management Science 1990).
   agents        per class-day: Σ x ≤ agents available; per class-week: paid minutes within the sum of
                 the agents' weekly limits, shifts ≤ the sum of their weekly day limits and ≥ what
-                their minimum hours need; per class and template: Σ x ≤ the agents' template limits.
+                their minimum hours need; per class and template: Σ x ≤ the agents' template limits;
+                per class: Σ_weekends z_cw ≤ the agents' weekends, z_cw ≥ shifts on each day of weekend w
+                (at least that many agents work the weekend); per class and week, pattern cuts: for
+                directions f over shift lengths, f·(shifts per length) ≤ Σ_agents max f·(a weekly
+                pattern the agent may work) — the facets of the agents' pattern hulls.
   budget        Σ budget_minutes_j x_j ≤ budget.
   service       lost_qt ≥ a_k − b_k n_qt for the tangent lines k of the concave value curve.
 Objective
@@ -74,6 +78,10 @@ class AggregateProblem:
     class_week_min_shifts: np.ndarray  # [C, W]
     class_template_cap: np.ndarray  # [C, K] (large = no limit)
     budget_min: int | None
+    weekend_days: tuple[tuple[int, ...], ...] = ()  # days of each weekend (Saturday, Sunday) in the horizon
+    class_weekend_cap: np.ndarray | None = None  # [C] Σ agents' weekends allowed (None = no limit)
+    # pattern cuts: (row, option, coefficient) triplets and each row's right-hand side: Σ coef·x ≤ rhs
+    pattern_rows: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
     # service objective cuts [M]: lost_(q,t) ≥ const − slope · n_(q,t)
     cut_queue: np.ndarray | None = None
     cut_interval: np.ndarray | None = None
@@ -98,6 +106,7 @@ class _Layout:
     s_base: np.ndarray
     under: np.ndarray
     over: np.ndarray
+    cells: np.ndarray  # flat (queue · T + interval) index of each under/over pair
 
 
 def build(problem: AggregateProblem, *, exact_breaks: bool = True) -> tuple[SparseModel, _Layout]:
@@ -171,26 +180,32 @@ def build(problem: AggregateProblem, *, exact_breaks: bool = True) -> tuple[Spar
         rows.append(cell(q, ts[ok]))
         cols.append(y_base[g] + b)
         vals.append(np.ones(int(ok.sum()), dtype=np.int64))
-    n_cells = Q * T
-    under = m.add_vars(n_cells, 0, np.maximum(p.required.reshape(-1), 0), p.under_weight)
+    # one row per (queue, interval) that is required or can be covered: closed hours cost nothing
+    cell_rows = np.concatenate(rows)
+    active = np.zeros(Q * T, dtype=bool)
+    active[cell_rows] = True
+    active |= p.required.reshape(-1) > 0
+    if p.cut_queue is not None and len(p.cut_queue):
+        active[p.cut_queue * T + p.cut_interval] = True
+    cells = np.flatnonzero(active)
+    pos = np.full(Q * T, -1, dtype=np.int64)
+    pos[cells] = np.arange(len(cells))
+    n_cells = len(cells)
+    req = p.required.reshape(-1)[cells]
+    under = m.add_vars(n_cells, 0, np.maximum(req, 0), p.under_weight)
     over = m.add_vars(n_cells, 0, big, p.over_weight)
-    rows.append(np.arange(n_cells))
-    cols.append(over)
-    vals.append(-np.ones(n_cells, dtype=np.int64))
-    rows.append(np.arange(n_cells))
-    cols.append(under)
-    vals.append(np.ones(n_cells, dtype=np.int64))
-    req = p.required.reshape(-1).astype(float)
-    m.add_rows(np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), req, req)
-    coverage_rows = m.n_rows - n_cells
+    rows = [pos[cell_rows], np.arange(n_cells), np.arange(n_cells)]
+    cols = [np.concatenate(cols), over, under]
+    vals = [np.concatenate(vals), -np.ones(n_cells, dtype=np.int64), np.ones(n_cells, dtype=np.int64)]
+    m.add_rows(np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), req.astype(float), req.astype(float))
 
     if p.cut_const is not None and len(p.cut_const):
-        _service_rows(m, p, coverage_rows, under, over, T)
+        _service_rows(m, p, pos, under, over, T)
 
     _agent_rows(m, p, x)
     if p.budget_min is not None:
         m.add_rows(np.zeros(J, dtype=np.int64), x, p.opt_budget_min, [-np.inf], [p.budget_min])
-    return m, _Layout(x, first, last, y_base, s_base, under, over)
+    return m, _Layout(x, first, last, y_base, s_base, under, over, cells)
 
 
 def _break_rows(
@@ -259,6 +274,22 @@ def _agent_rows(m: SparseModel, p: AggregateProblem, x: np.ndarray) -> None:
                p.class_week_max_paid.reshape(-1).astype(float))
     m.add_rows(rows, x, np.ones(len(x), dtype=np.int64), p.class_week_min_shifts.reshape(-1).astype(float),
                p.class_week_max_shifts.reshape(-1).astype(float))
+    if p.class_weekend_cap is not None and p.weekend_days:
+        Wk = len(p.weekend_days)
+        z = m.add_vars(C * Wk, 0, np.repeat(p.class_day_cap.max(axis=1), Wk))
+        for w, days in enumerate(p.weekend_days):
+            for d in days:
+                on = np.flatnonzero(p.opt_day == d)
+                # z_cw − Σ_{options of class c on day d} x ≥ 0
+                m.add_rows(np.concatenate([np.arange(C), p.opt_class[on]]),
+                           np.concatenate([z[np.arange(C) * Wk + w], x[on]]),
+                           np.concatenate([np.ones(C), -np.ones(len(on))]).astype(np.int64),
+                           np.zeros(C), np.full(C, np.inf))
+        m.add_rows(np.repeat(np.arange(C), Wk), z, np.ones(C * Wk, dtype=np.int64),
+                   np.full(C, -np.inf), p.class_weekend_cap.astype(float))
+    if p.pattern_rows is not None and len(p.pattern_rows[3]):
+        r, o, v, rhs = p.pattern_rows
+        m.add_rows(r, x[o], v, np.full(len(rhs), -np.inf), rhs.astype(float))
     K = p.class_template_cap.shape[1]
     cap = p.class_template_cap.reshape(-1).astype(float)
     limited = np.flatnonzero(cap < 10**8)
@@ -272,13 +303,14 @@ def _agent_rows(m: SparseModel, p: AggregateProblem, x: np.ndarray) -> None:
 
 
 def _service_rows(
-    m: SparseModel, p: AggregateProblem, coverage_rows: int, under: np.ndarray, over: np.ndarray, T: int
+    m: SparseModel, p: AggregateProblem, pos: np.ndarray, under: np.ndarray, over: np.ndarray, T: int
 ) -> None:
     """lost ≥ const − slope·n with n = req + over − under on the cell (from the coverage row)."""
-    cells = p.cut_queue * T + p.cut_interval
+    full = p.cut_queue * T + p.cut_interval
+    cells = pos[full]
     uniq, inv = np.unique(cells, return_inverse=True)
     lost = m.add_vars(len(uniq), 0, 10**12, 1)
-    req = p.required.reshape(-1)[cells]
+    req = p.required.reshape(-1)[full]
     # lost + slope·(over − under) ≥ const − slope·req
     M = len(cells)
     r = np.arange(M)
@@ -307,7 +339,7 @@ def full_vector(problem: AggregateProblem, model: SparseModel, lay: _Layout, bui
         s = np.bincount(p.brk_window_start[sel] - lay.group_first[grp], weights=x[p.brk_option[sel]],
                         minlength=span).astype(np.int64)
         v[lay.s_base[grp] : lay.s_base[grp] + span] = np.cumsum(s)
-    flat = built.surplus.reshape(-1)
+    flat = built.surplus.reshape(-1)[lay.cells]
     v[lay.under] = np.maximum(-flat, 0)
     v[lay.over] = np.maximum(flat, 0)
     return v

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+import scipy.sparse as sp
 
 from models.breaks import improve_breaks, place_breaks
 
@@ -52,6 +53,16 @@ class _Usage:
         np.add.at(self.count, (p.opt_class, self.wk), x)
         np.add.at(self.tpl, (p.opt_class, p.opt_template), x)
         self.budget = int((x * p.opt_budget_min).sum())
+        # weekends: shifts per class, weekend and day; Σ_w max over its days ≤ the class's cap
+        self.weekend_of = np.full(D, -1)
+        for w, days in enumerate(p.weekend_days):
+            self.weekend_of[list(days)] = w
+        self.wk_day = np.zeros((C, D), dtype=np.int64)
+        np.add.at(self.wk_day, (p.opt_class, p.opt_day), x)
+        # pattern cuts: Σ coef·x ≤ rhs, as a sparse [R, J] matrix
+        r, o, v, self.cut_rhs = p.pattern_rows if p.pattern_rows is not None else (np.zeros(0, dtype=np.int64),) * 4
+        self.cut = sp.csr_matrix((v, (r, o)), shape=(len(self.cut_rhs), p.n_options))
+        self.cut_used = self.cut @ x
 
     def allowed(self, cand: np.ndarray) -> np.ndarray:
         p, c, w = self.p, self.p.opt_class[cand], self.wk[cand]
@@ -61,7 +72,24 @@ class _Usage:
         ok &= self.tpl[c, p.opt_template[cand]] < p.class_template_cap[c, p.opt_template[cand]]
         if p.budget_min is not None:
             ok &= self.budget + p.opt_budget_min[cand] <= p.budget_min
+        if len(self.cut_rhs):
+            room = self.cut_rhs - self.cut_used  # may be < 0 right after rounding: then only cuts that help
+            col = self.cut[:, cand].toarray()
+            ok &= ((col <= np.maximum(room, 0)[:, None]) | (col <= 0)).all(axis=0)
+        if p.class_weekend_cap is not None and p.weekend_days:
+            used = self._weekend_use()
+            d = p.opt_day[cand]
+            on_weekend = self.weekend_of[d] >= 0
+            rises = on_weekend & (self.wk_day[c, d] >= self._weekend_peak()[c, np.maximum(self.weekend_of[d], 0)])
+            ok &= ~rises | (used[c] < p.class_weekend_cap[c])
         return ok
+
+    def _weekend_peak(self) -> np.ndarray:
+        """[C, weekends] the larger day count of each weekend."""
+        return np.stack([self.wk_day[:, list(days)].max(axis=1) for days in self.p.weekend_days], axis=1)
+
+    def _weekend_use(self) -> np.ndarray:
+        return self._weekend_peak().sum(axis=1)
 
     def add(self, j: int) -> None:
         p, c, w = self.p, self.p.opt_class[j], self.wk[j]
@@ -70,6 +98,12 @@ class _Usage:
         self.count[c, w] += 1
         self.tpl[c, p.opt_template[j]] += 1
         self.budget += int(p.opt_budget_min[j])
+        self.wk_day[c, p.opt_day[j]] += 1
+        if len(self.cut_rhs):
+            self.cut_used += self.cut[:, j].toarray().ravel()
+
+    def cut_violated(self) -> np.ndarray:
+        return np.flatnonzero(self.cut_used > self.cut_rhs)
 
 
 def _gain_csum(p: AggregateProblem, surplus: np.ndarray, spare: int) -> np.ndarray:
@@ -114,6 +148,18 @@ def construct(p: AggregateProblem, lp_shifts: np.ndarray | None, max_fill: int =
                     break
                 add(int(ok[np.argmax(shift_gain(ok) * 1000 + p.opt_paid_min[ok])]))
 
+    # 2b. pattern cuts broken by the rounding (rows with negative coefficients are lower bounds)
+    everything = np.arange(J)
+    for _ in range(10_000):
+        bad = use.cut_violated()
+        if len(bad) == 0:
+            break
+        helps = np.asarray(use.cut[bad].min(axis=0).todense()).ravel() < 0
+        ok = everything[helps & use.allowed(everything)] if helps.any() else everything[:0]
+        if len(ok) == 0:
+            break
+        add(int(ok[np.argmax(shift_gain(ok))]))
+
     # 3. breaks of the shifts so far
     inc = np.repeat(np.arange(len(p.brk_option)), x[p.brk_option])
     starts = _place(p, surplus, inc)
@@ -123,7 +169,6 @@ def construct(p: AggregateProblem, lp_shifts: np.ndarray | None, max_fill: int =
     np.add.at(per_option_break, p.brk_option, p.group_duration[p.brk_group])
     new_inc, new_starts = [], []
     brk_of = _incidences_by_option(p)
-    everything = np.arange(J)
     for _ in range(max_fill):
         ok = everything[use.allowed(everything)]
         if len(ok) == 0:

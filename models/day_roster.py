@@ -45,8 +45,8 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -206,7 +206,14 @@ class RosterProblem:
 
 @dataclass(frozen=True, eq=False)
 class SolveParams:
-    """CP-SAT settings. `lp_heavy` runs the LP-based workers only (see SCHEDULING_NOTES.md)."""
+    """CP-SAT settings (times in seconds).
+
+    `lp_heavy` runs the LP-based full worker (`max_lp`) beside the LNS workers (SCHEDULING_NOTES.md).
+    `run_states` adds the run-state flow (`_add_run_states`): True, False, or None = when the flow
+    stays under `RUN_STATES_AUTO_MAX_NODES` nodes. With the flow and no `hint`, the first
+    `warm_start_fraction` of the time solves the model without it, whose roster becomes the hint
+    (the smaller model finds rosters faster; the flow model proves bounds faster).
+    """
 
     time_limit_s: float = 60.0
     workers: int = 2
@@ -214,13 +221,16 @@ class SolveParams:
     deterministic_time: float | None = None
     hint: np.ndarray | None = None
     lp_heavy: bool = True
-    run_states: bool = False
     log_callback: Callable[[str], None] | None = None
     progress_callback: Callable[[float, int, int], None] | None = None
+    run_states: bool | None = None
+    warm_start_fraction: float = 0.25
 
     def __post_init__(self) -> None:
         if self.time_limit_s <= 0 or self.workers < 1:
             raise ValueError("time_limit_s must be > 0 and workers ≥ 1")
+        if not 0 <= self.warm_start_fraction < 1:
+            raise ValueError("warm_start_fraction must be in [0, 1)")
 
 
 @dataclass(frozen=True, eq=False)
@@ -255,6 +265,9 @@ class RosterModel:
     under: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
     over: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
     objective_offset: int = 0
+    automata: dict[int, RunAutomaton] = field(default_factory=dict)  # run-state flow (optional)
+    states: dict[int, dict[tuple[int, int, int], cp_model.IntVar]] = field(default_factory=dict)  # [e][d,q,c]
+    moves: dict[int, dict[tuple[int, int, int, int], cp_model.IntVar]] = field(default_factory=dict)  # [e][d,q,c,j]
 
     def day(self, e: int, t: int) -> Lit:
         """Whether employee e works on day t; t < 0 reads history (unknown history days are off)."""
@@ -385,10 +398,19 @@ def _add_successions(rm: RosterModel) -> None:
             model.add_at_most_one([rm.x[today[e, d]], *following])
 
 
+def _without_flow(rm: RosterModel) -> Iterator[tuple[int, Employee]]:
+    """Employees whose run and weekend rules are not already enforced by the run-state flow.
+
+    The flow implies those rules exactly, and keeping the clause families beside it makes CP-SAT's
+    LP larger and measurably slower (Curtois Instance6: the root bound took 2–3 times longer).
+    """
+    return ((e, emp) for e, emp in enumerate(rm.problem.employees) if e not in rm.automata)
+
+
 def _add_max_consecutive(rm: RosterModel) -> None:
     """Every max_consecutive + 1 consecutive days (history included) hold at least one day off."""
     model, problem = rm.model, rm.problem
-    for e, emp in enumerate(problem.employees):
+    for e, emp in _without_flow(rm):
         span = emp.max_consecutive + 1
         H = len(emp.history)
         for start in range(max(-H, 1 - span), problem.days - span + 1):
@@ -411,7 +433,7 @@ def _add_min_runs(rm: RosterModel) -> None:
     stronger in the LP. Middle days still in history stay in the clause (they are constants), so a
     clause never speaks about a run that ended inside the history.
     """
-    for e, emp in enumerate(rm.problem.employees):
+    for e, emp in _without_flow(rm):
         _add_min_run(rm, e, emp.min_consecutive, True)
         _add_min_run(rm, e, emp.min_consecutive_off, False)
 
@@ -435,109 +457,137 @@ def _add_min_run(rm: RosterModel, e: int, minimum: int, working: bool) -> None:
 
 
 @dataclass(frozen=True)
-class _RunAutomaton:
-    """States of an employee's current run and the allowed day-to-day moves between them.
+class RunAutomaton:
+    """An employee's run state and weekends worked so far, and the allowed day-to-day moves.
 
-    Work states W1..WM (day ℓ of a working run), exempt work states X1..X(m-1) (a run touching the
-    first known day, free of the minimum), off states O1..Oo (Oo = "at least o days off") and the
-    exempt off state OX. Every state may end the horizon.
+    Run states: W1..WM (day ℓ of a working run), X1..X(m-1) (day ℓ of a working run that touches the
+    first known day, so free of the minimum), O1..Oo (Oo = "at least o days off") and OX (days off
+    since the first known day). Every state may end the horizon. The weekend count c is kept only
+    when max_weekends can bind (`cap` is None otherwise); a state (q, c) with c > cap is never built.
     """
 
     working: tuple[bool, ...]
-    moves: tuple[tuple[int, int], ...]
-    initial: tuple[int, ...]  # states allowed on day 0
+    moves: tuple[tuple[int, ...], ...]  # moves[q]: run states allowed the day after q
+    initial: tuple[int, ...]  # run states allowed on day 0
+    weekday: tuple[int, ...]  # weekday of each horizon day
+    cap: int | None
 
     @staticmethod
-    def of(emp: Employee) -> _RunAutomaton:
+    def of(problem: RosterProblem, emp: Employee) -> RunAutomaton:
         M, m, o = emp.max_consecutive, max(emp.min_consecutive, 1), max(emp.min_consecutive_off, 1)
-        work = {("W", n): i for i, n in enumerate(range(1, M + 1))}
-        work |= {("X", n): len(work) + i for i, n in enumerate(range(1, min(m - 1, M) + 1))}
-        off = {("O", n): len(work) + i for i, n in enumerate(range(1, o + 1))}
-        off[("OX", 0)] = len(work) + len(off)
-        index = work | off
-        moves = []
+        names = [("W", n) for n in range(1, M + 1)] + [("X", n) for n in range(1, min(m - 1, M) + 1)]
+        names += [("O", n) for n in range(1, o + 1)] + [("OX", 0)]
+        index = {name: i for i, name in enumerate(names)}
+        moves: list[list[int]] = [[] for _ in names]
         for (tag, n), i in index.items():
             if tag in ("W", "X") and n < M:
-                moves.append((i, index["X" if tag == "X" and n + 1 < m else "W", n + 1]))
+                moves[i].append(index["X" if tag == "X" and n + 1 < m else "W", n + 1])
             if (tag == "W" and n >= m) or tag == "X":
-                moves.append((i, index["O", 1]))
-            if tag in ("O", "OX"):
-                moves.append((i, index[tag, min(n + 1, o) if tag == "O" else 0]))
+                moves[i].append(index["O", 1])
+            if tag == "O":
+                moves[i].append(index["O", min(n + 1, o)])
+            if tag == "OX":
+                moves[i].append(i)
             if (tag == "O" and n >= o) or tag == "OX":
-                moves.append((i, index["W", 1]))
+                moves[i].append(index["W", 1])
         if not emp.history:
             initial = [index["X", 1] if m > 1 else index["W", 1], index["OX", 0]]
         else:
-            runs = _runs(np.array(emp.history) != OFF)
-            first, last, worked = runs[-1]
+            first, last, worked = _runs(np.array(emp.history) != OFF)[-1]
             n = last - first + 1
             if worked:
                 state = index["X", min(n, M)] if first == 0 and n < m else index["W", min(n, M)]
             else:
                 state = index["OX", 0] if first == 0 else index["O", min(n, o)]
-            initial = [j for i, j in moves if i == state]
-        working = tuple(i < len(work) for i in range(len(index)))
-        return _RunAutomaton(working, tuple(moves), tuple(initial))
+            initial = moves[state]
+        weekday = tuple(((problem.first_weekday + np.arange(problem.days)) % 7).tolist())
+        cap = emp.max_weekends if emp.max_weekends < len(problem.weekends()) else None
+        return RunAutomaton(
+            working=tuple(tag in ("W", "X") for tag, _ in names),
+            moves=tuple(tuple(targets) for targets in moves),
+            initial=tuple(initial),
+            weekday=weekday,
+            cap=cap,
+        )
+
+    def gain(self, d: int, before: int | None, q: int) -> int:
+        """Weekends that start being worked when state q is entered on day d from state `before`."""
+        if self.cap is None or not self.working[q]:
+            return 0
+        saturday = self.weekday[d] == SATURDAY
+        sunday_alone = self.weekday[d] == SATURDAY + 1 and (before is None or not self.working[before])
+        return int(saturday or sunday_alone)
+
+    def path(self, worked: np.ndarray) -> list[tuple[int, int]] | None:
+        """The (state, weekend count) of each day of a work/off sequence; None if it breaks a rule."""
+        q = next((i for i in self.initial if self.working[i] == worked[0]), None)
+        if q is None:
+            return None
+        path = [(q, self.gain(0, None, q))]
+        for d in range(1, len(worked)):
+            before, c = path[-1]
+            q = next((j for j in self.moves[before] if self.working[j] == worked[d]), None)
+            if q is None:
+                return None
+            path.append((q, c + self.gain(d, before, q)))
+        if self.cap is not None and path[-1][1] > self.cap:
+            return None
+        return path
 
 
 def _add_run_states(rm: RosterModel) -> None:
-    """Redundant flow formulation of the run and weekend rules, one layered graph per employee.
+    """Flow formulation of the run and weekend rules, one layered graph per employee.
 
-    Node s[e,d,(q,c)] says that on day d employee e is in run state q (see `_RunAutomaton`) with c
-    weekends worked so far (c is tracked only when max_weekends can bind); one unit of flow crosses
-    the days along allowed moves, and Σ_{q working} s[e,d,(q,c)] = y[e,d]. Its LP relaxation is the
-    convex hull of the day patterns that obey these rules, so the LP no longer mixes fractional runs
-    and half-worked weekends — close to the bound a column generation over rosters gives. The clause
-    families stay: they propagate better.
+    Node state[e,d,q,c] says that on day d employee e is in run state q with c weekends worked so far
+    (see `RunAutomaton`); one unit of flow crosses the days along allowed moves, and
+    Σ_{q working} state[e,d,q,c] = y[e,d]. Its LP relaxation is the convex hull of the day patterns
+    that obey these rules, so the LP no longer mixes fractional runs with half-worked weekends: on
+    Curtois Instance4 the root LP rises from 1261 to 1715 (optimum 1716). It replaces the clause
+    families for the employees it covers (`_without_flow`).
     """
     model, problem = rm.model, rm.problem
-    weekday = (problem.first_weekday + np.arange(problem.days)) % 7
     for e, emp in enumerate(problem.employees):
         if emp.max_consecutive == 0:
             continue
-        auto = _RunAutomaton.of(emp)
-        cap = emp.max_weekends if emp.max_weekends < len(problem.weekends()) else None
-
-        def gain(d: int, before: int | None, q: int, cap: int | None = cap) -> int:
-            """Weekends started by working state q on day d (previous day's state `before`)."""
-            if cap is None or not auto.working[q]:
-                return 0
-            return int(weekday[d] == SATURDAY or (weekday[d] == SATURDAY + 1 and
-                                                  (before is None or not auto.working[before])))
-
-        layers: list[dict[tuple[int, int], cp_model.IntVar]] = []
-        frontier = {(q, gain(0, None, q)) for q in auto.initial}
+        auto = rm.automata[e] = RunAutomaton.of(problem, emp)
+        states: dict[tuple[int, int, int], cp_model.IntVar] = rm.states.setdefault(e, {})
+        moves: dict[tuple[int, int, int, int], cp_model.IntVar] = rm.moves.setdefault(e, {})
+        frontier = {(q, auto.gain(0, None, q)) for q in auto.initial}
+        layers: list[list[tuple[int, int]]] = []
         for d in range(problem.days):
             can_work = rm.works[e][d] is not False
-            frontier = {(q, c) for q, c in frontier if (can_work or not auto.working[q]) and (cap is None or c <= cap)}
-            layer = {node: model.new_bool_var(f"state[{e},{d},{node[0]},{node[1]}]") for node in sorted(frontier)}
+            layer = sorted((q, c) for q, c in frontier
+                           if (can_work or not auto.working[q]) and (auto.cap is None or c <= auto.cap))
             layers.append(layer)
-            model.add_exactly_one(layer.values())
+            for q, c in layer:
+                states[d, q, c] = model.new_bool_var(f"state[{e},{d},{q},{c}]")
+            nodes = [states[d, q, c] for q, c in layer]
+            model.add_exactly_one(nodes)
             if can_work:
-                model.add(sum(v for (q, _), v in layer.items() if auto.working[q]) == rm.works[e][d])
-            if d + 1 < problem.days:
-                frontier = {(j, c + gain(d + 1, i, j)) for i, c in layer for a, j in auto.moves if a == i}
+                on = [v for (q, _), v in zip(layer, nodes, strict=True) if auto.working[q]]
+                model.add(sum(on) == rm.works[e][d])
+            frontier = {(j, c + auto.gain(d + 1, q, j)) for q, c in layer for j in auto.moves[q]} \
+                if d + 1 < problem.days else set()
         for d in range(problem.days - 1):
-            out: dict[tuple[int, int], list[cp_model.IntVar]] = {node: [] for node in layers[d]}
             into: dict[tuple[int, int], list[cp_model.IntVar]] = {node: [] for node in layers[d + 1]}
-            for i, c in layers[d]:
-                for a, j in auto.moves:
-                    target = (j, c + gain(d + 1, i, j))
-                    if a == i and target in into:
-                        arc = model.new_bool_var(f"move[{e},{d},{i},{c},{j}]")
-                        out[i, c].append(arc)
+            for q, c in layers[d]:
+                out = []
+                for j in auto.moves[q]:
+                    target = (j, c + auto.gain(d + 1, q, j))
+                    if target in into:
+                        arc = moves[d, q, c, j] = model.new_bool_var(f"move[{e},{d},{q},{c},{j}]")
+                        out.append(arc)
                         into[target].append(arc)
-            for node, arcs in out.items():
-                model.add(sum(arcs) == layers[d][node])
-            for node, arcs in into.items():
-                model.add(sum(arcs) == layers[d + 1][node])
+                model.add(sum(out) == states[d, q, c])
+            for (q, c), arcs in into.items():
+                model.add(sum(arcs) == states[d + 1, q, c])
 
 
 def _add_weekends(rm: RosterModel) -> None:
     """we[e,w] ⇔ (Saturday worked ∨ Sunday worked), Σ_w we[e,w] ≤ max_weekends."""
     model, problem = rm.model, rm.problem
     weekends = problem.weekends()
-    for e, emp in enumerate(problem.employees):
+    for e, emp in _without_flow(rm):
         worked: list[Lit] = []
         for w, days in enumerate(weekends):
             lits = [rm.works[e][d] for d in days if rm.works[e][d] is not False]
@@ -660,6 +710,14 @@ def _add_hint(rm: RosterModel, hint: np.ndarray) -> None:
     weekends = problem.weekends()
     for (e, w), we in rm.weekend.items():
         rm.model.add_hint(we, bool(works[e, list(weekends[w])].any()))
+    for e, auto in rm.automata.items():
+        path = auto.path(works[e])
+        if path is None:
+            continue  # the hint breaks a run rule: leave this employee's states to the solver
+        for (d, q, c), var in rm.states[e].items():
+            rm.model.add_hint(var, path[d] == (q, c))
+        for (d, q, c, j), var in rm.moves[e].items():
+            rm.model.add_hint(var, path[d] == (q, c) and path[d + 1][0] == j)
     counts = worked.sum(axis=0)  # (D, K)
     for (d, k), var in rm.under.items():
         rm.model.add_hint(var, max(0, int(problem.cover[d, k] - counts[d, k])))
@@ -691,10 +749,26 @@ _STATUS = {
 }
 
 
-def solve(problem: RosterProblem, params: SolveParams) -> RosterResult:
-    """Build and solve `problem`; times in seconds of wall clock, build included in `wall_s`."""
-    start = time.perf_counter()
-    rm = build_model(problem, run_states=params.run_states)
+RUN_STATES_AUTO_MAX_NODES = 100_000
+"""`run_states=None` adds the run-state flow when its estimated node count is at most this."""
+
+
+def run_states_nodes(problem: RosterProblem) -> int:
+    """Upper estimate of the run-state flow's nodes (days × run states × weekend counts)."""
+    weekends = len(problem.weekends())
+    total = 0
+    for emp in problem.employees:
+        states = emp.max_consecutive + max(emp.min_consecutive - 1, 0) + max(emp.min_consecutive_off, 1) + 1
+        counts = emp.max_weekends + 1 if emp.max_weekends < weekends else 1
+        total += problem.days * states * counts
+    return total
+
+
+def _solve_once(
+    problem: RosterProblem, params: SolveParams, *, run_states: bool, start: float
+) -> tuple[RosterResult, float]:
+    """One CP-SAT run; times counted from `start`. Returns the result and its build seconds."""
+    rm = build_model(problem, run_states=run_states)
     if params.hint is not None:
         _add_hint(rm, params.hint)
     build_s = time.perf_counter() - start
@@ -703,22 +777,59 @@ def solve(problem: RosterProblem, params: SolveParams) -> RosterResult:
     status = _STATUS[solver.solve(rm.model, progress)]
     wall_s = time.perf_counter() - start
     if status not in ("optimal", "feasible"):
-        return RosterResult(status, None, None, None, wall_s, None, build_s)
+        bound = math.ceil(solver.best_objective_bound - 1e-6) if status == "unknown" else None
+        return RosterResult(status, None, bound, None, wall_s, None), build_s
     values = np.asarray(solver.response_proto.solution, dtype=np.int64)
     x_vars = np.array([v.index for v in rm.x], dtype=np.int64)
-    E, D, K = rm.x_index.shape
-    chosen = np.zeros((E, D, K), dtype=bool)
+    chosen = np.zeros(rm.x_index.shape, dtype=bool)
     chosen[rm.x_index >= 0] = values[x_vars] == 1 if len(x_vars) else []
     assignment = np.where(chosen.any(axis=2), chosen.argmax(axis=2), OFF)
-    return RosterResult(
+    result = RosterResult(
         status=status,
         objective=round(solver.objective_value),
         bound=math.ceil(solver.best_objective_bound - 1e-6),
         assignment=assignment,
         wall_s=wall_s,
         first_feasible_s=progress.first_s,
-        build_s=build_s,
     )
+    return result, build_s
+
+
+def solve(problem: RosterProblem, params: SolveParams) -> RosterResult:
+    """Build and solve `problem`; times in seconds of wall clock from the call, building included."""
+    start = time.perf_counter()
+    run_states = params.run_states
+    if run_states is None:
+        run_states = run_states_nodes(problem) <= RUN_STATES_AUTO_MAX_NODES
+    if not run_states or params.hint is not None or params.warm_start_fraction == 0:
+        result, build_s = _solve_once(problem, params, run_states=run_states, start=start)
+        return replace(result, build_s=build_s)
+    fraction = params.warm_start_fraction
+    warm_params = replace(
+        params,
+        time_limit_s=params.time_limit_s * fraction,
+        deterministic_time=None if params.deterministic_time is None else params.deterministic_time * fraction,
+    )
+    warm, build_s = _solve_once(problem, warm_params, run_states=False, start=start)
+    if warm.status in ("infeasible", "invalid", "optimal"):
+        return replace(warm, build_s=build_s)
+    main_params = replace(
+        params,
+        time_limit_s=max(params.time_limit_s - (time.perf_counter() - start), 0.1),
+        deterministic_time=None if params.deterministic_time is None else params.deterministic_time * (1 - fraction),
+        hint=warm.assignment,
+    )
+    main, _ = _solve_once(problem, main_params, run_states=True, start=start)
+    if main.status in ("infeasible", "invalid", "optimal"):
+        best = main
+    else:
+        candidates = [r for r in (main, warm) if r.objective is not None]
+        best = min(candidates, key=lambda r: r.objective) if candidates else main
+    bounds = [r.bound for r in (warm, main) if r.bound is not None]
+    bound = max(bounds) if bounds and best.objective is not None else best.bound
+    status = "optimal" if best.objective is not None and bound is not None and bound >= best.objective else best.status
+    first = warm.first_feasible_s if warm.first_feasible_s is not None else main.first_feasible_s
+    return replace(best, status=status, bound=bound, wall_s=main.wall_s, first_feasible_s=first, build_s=build_s)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable
@@ -119,9 +120,11 @@ class Assigner:
         cover = np.zeros((tl.days, len(plan.kinds)), dtype=np.int64)
         np.add.at(cover, (plan.problem.opt_day, plan.opt_kind), shifts)
         jobs = [(w, c) for w in range(len(plan.weeks)) for c in range(len(plan.classes)) if self.class_kinds[c]]
+        # time in proportion to each job's size (agents × days × kinds)
+        size = np.array([len(plan.classes[c]) * len(plan.weeks[w]) * len(self.class_kinds[c]) for w, c in jobs], float)
         statuses = []
         for n, (w, c) in enumerate(jobs):
-            share = time_limit_s / max(1, len(jobs) - n)
+            share = time_limit_s * size[n] / size[n:].sum()
             start = time.perf_counter()
             statuses.append(self._assign_week_class(w, c, cover, share))
             time_limit_s = max(0.5, time_limit_s - (time.perf_counter() - start))
@@ -214,6 +217,11 @@ class Assigner:
         result = day_roster.solve(problem, params)
         assignment = result.assignment
         status = result.status
+        if assignment is None:  # find any roster that keeps the rules, cover ignored
+            relaxed = dataclasses.replace(problem, under_weight=np.zeros_like(problem.under_weight),
+                                          over_weight=np.zeros_like(problem.over_weight))
+            retry = day_roster.solve(relaxed, dataclasses.replace(params, time_limit_s=max(1.0, limit_s)))
+            assignment, status = retry.assignment, f"rules-only {retry.status}"
         if assignment is None:
             assignment, status = hint, "greedy"
         return self._apply(w, c, members, days, kinds, tpl_of, assignment, status)
@@ -404,6 +412,9 @@ def greedy_days(problem: day_roster.RosterProblem) -> np.ndarray:
     run = np.array([_trailing_run(e.history) for e in problem.employees])
     last = np.array([e.history[-1] if e.history else day_roster.OFF for e in problem.employees])
     max_run = np.array([e.max_consecutive for e in problem.employees])
+    weekend_left = np.array([e.max_weekends for e in problem.employees])
+    weekday = (problem.first_weekday + np.arange(D)) % 7
+    weekend_worked = np.zeros(E, dtype=bool)
     off = np.zeros((E, D), dtype=bool)
     for i, e in enumerate(problem.employees):
         off[i, [d for d in e.days_off if d < D]] = True
@@ -417,9 +428,13 @@ def greedy_days(problem: day_roster.RosterProblem) -> np.ndarray:
             ~off[:, d] & (out[:, d] == day_roster.OFF) & (used[:, k] < caps[:, k])
             & (worked + minutes[k] <= hi) & (shifts < cap_shifts) & (run < max_run)
             & ~forbidden[np.where(last >= 0, last, K), k] & permitted[:, d, k]
+            & ((weekday[d] < 5) | weekend_worked | (weekend_left > 0))
         )
 
     def give(e: int, d: int, k: int) -> None:
+        if weekday[d] >= 5 and not weekend_worked[e]:
+            weekend_worked[e] = True
+            weekend_left[e] -= 1
         out[e, d] = k
         worked[e] += minutes[k]
         shifts[e] += 1
@@ -441,9 +456,71 @@ def greedy_days(problem: day_roster.RosterProblem) -> np.ndarray:
                     give(e, d, k)
                     break
         works = out[:, d] != day_roster.OFF
+        if weekday[d] == 6:
+            weekend_worked[:] = False
         run = np.where(works, run + 1, 0)
         last = np.where(works, out[:, d], day_roster.OFF)
+    _lift_to_minimum(problem, out, lo, hi, minutes, caps, permitted, forbidden, cap_shifts)
     return out
+
+
+def _lift_to_minimum(
+    problem: day_roster.RosterProblem, out: np.ndarray, lo: np.ndarray, hi: np.ndarray, minutes: np.ndarray,
+    caps: np.ndarray, permitted: np.ndarray, forbidden: np.ndarray, cap_shifts: np.ndarray,
+) -> None:
+    """Repair employees left below their minimum minutes: lengthen their shifts, then add days."""
+    E, D = out.shape
+    K = len(minutes)
+    by_length = np.argsort(-minutes, kind="stable")
+
+    def succession_ok(e: int, d: int, k: int) -> bool:
+        before = out[e, d - 1] if d > 0 else (problem.employees[e].history[-1] if problem.employees[e].history else -1)
+        after = out[e, d + 1] if d + 1 < D else -1
+        return (before < 0 or not forbidden[before, k]) and (after < 0 or not forbidden[k, after])
+
+    def run_ok(e: int, d: int) -> bool:
+        seq = [*problem.employees[e].history, *out[e].tolist()]
+        pos = len(problem.employees[e].history) + d
+        left = pos
+        while left > 0 and seq[left - 1] >= 0:
+            left -= 1
+        right = pos
+        while right + 1 < len(seq) and seq[right + 1] >= 0:
+            right += 1
+        return right - left + 1 <= problem.employees[e].max_consecutive
+
+    weekday = (problem.first_weekday + np.arange(D)) % 7
+    for e in range(E):
+        worked = int(minutes[out[e][out[e] >= 0]].sum())
+        used = np.bincount(out[e][out[e] >= 0], minlength=K)
+        for d in np.flatnonzero(out[e] >= 0).tolist():  # longer kinds on days already worked
+            for k in by_length.tolist():
+                if worked >= lo[e]:
+                    break
+                cur = out[e, d]
+                gain = minutes[k] - minutes[cur]
+                if gain > 0 and permitted[e, d, k] and used[k] < caps[e, k] and worked + gain <= hi[e] \
+                        and succession_ok(e, d, k):
+                    out[e, d] = k
+                    used[cur] -= 1
+                    used[k] += 1
+                    worked += gain
+        weekend_days = [d for d in range(D) if weekday[d] >= 5]
+        for d in range(D):  # then more days
+            if worked >= lo[e] or (out[e] >= 0).sum() >= cap_shifts[e]:
+                break
+            if out[e, d] >= 0 or (weekday[d] >= 5 and problem.employees[e].max_weekends <= 0
+                                  and not any(out[e, x] >= 0 for x in weekend_days)):
+                continue
+            for k in by_length.tolist():
+                if permitted[e, d, k] and used[k] < caps[e, k] and worked + minutes[k] <= hi[e] \
+                        and succession_ok(e, d, k):
+                    out[e, d] = k
+                    if run_ok(e, d):
+                        used[k] += 1
+                        worked += minutes[k]
+                        break
+                    out[e, d] = -1
 
 
 def _trailing_run(history: tuple[int, ...]) -> int:

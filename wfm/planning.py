@@ -104,6 +104,38 @@ def _open_mask(scenario: Scenario, tl: Timeline) -> np.ndarray:
     return mask
 
 
+def _pattern_rows(
+    cuts: list[tuple[int, int, np.ndarray, int]], class_lengths: list[list[int]], opt_class: np.ndarray,
+    opt_paid: np.ndarray, weeks: tuple[tuple[int, ...], ...], opt_day: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Pattern cuts as sparse rows over the options: (row, option, coefficient) triplets and rhs."""
+    week_of_day = np.zeros(int(opt_day.max(initial=0)) + 1, dtype=np.int64)
+    for w, days in enumerate(weeks):
+        week_of_day[list(days)] = w
+    wk = week_of_day[opt_day] if len(opt_day) else opt_day
+    r_idx, o_idx, coef, rhs = [], [], [], []
+    for r, (c, w, f, b) in enumerate(cuts):
+        on = np.flatnonzero((opt_class == c) & (wk == w))
+        pos = np.searchsorted(np.asarray(class_lengths[c]), opt_paid[on])
+        vals = f[pos]
+        keep = vals != 0
+        r_idx.append(np.full(int(keep.sum()), r))
+        o_idx.append(on[keep])
+        coef.append(vals[keep])
+        rhs.append(b)
+    cat = lambda v: np.concatenate(v) if v else np.zeros(0, dtype=np.int64)  # noqa: E731
+    return cat(r_idx), cat(o_idx), cat(coef), np.asarray(rhs, dtype=np.int64)
+
+
+def _weekends(tl: Timeline) -> tuple[tuple[int, ...], ...]:
+    """Horizon days of each weekend (Saturday and/or Sunday) that meets the horizon."""
+    out: dict[tuple[int, int], list[int]] = {}
+    for d in range(tl.days):
+        if tl.date(d).weekday() >= 5:
+            out.setdefault(tl.date(d).isocalendar()[:2], []).append(d)
+    return tuple(tuple(v) for v in out.values())
+
+
 def _weeks(tl: Timeline) -> tuple[tuple[int, ...], ...]:
     weeks: dict[tuple[int, int], list[int]] = {}
     for d in range(tl.days):
@@ -273,6 +305,7 @@ def build_plan(
     # what each agent can really work in a week, given the paid lengths of its class's shifts
     class_lengths = [sorted({kk.paid_min for kk in kinds if kk.klass == c}) for c in range(len(classes))]
     tight = np.zeros((A, W, 4), dtype=np.int64)  # min paid, max paid, min shifts, max shifts
+    week_patterns: dict[tuple[int, int], list[WeekPatterns]] = {}
     for i, a in enumerate(agents):
         for w, days in enumerate(weeks):
             got = achievable_week(tuple(class_lengths[class_of[i]]), int(wshifts[i, w]), int(wmin[i, w]),
@@ -284,7 +317,11 @@ def build_plan(
                     f"week of {tl.date(days[0])} — widen min/max_hours_week or add shift lengths"
                 )
                 continue
-            tight[i, w] = got
+            tight[i, w] = (got.min_paid, got.max_paid, got.min_shifts, got.max_shifts)
+            week_patterns.setdefault((int(class_of[i]), w), []).append(got)
+    hull_cuts = []  # (class, week, coefficient per paid length of the class, rhs)
+    for (c, w), pats in sorted(week_patterns.items(), key=lambda kv: kv[0]):
+        hull_cuts += [(c, w, f, rhs) for f, rhs in pattern_cuts(pats)]
     budget_min = None
     if cfg.budget.hours is not None:
         budget_min = math.floor(cfg.budget.hours * 60 + 1e-6)
@@ -316,6 +353,7 @@ def build_plan(
             if tpl.name in rules.max_shifts_per_template:
                 tcap[c, k] = rules.max_shifts_per_template[tpl.name] * len(m)
 
+    weekend_days = _weekends(tl)
     arr = {k: np.asarray(v, dtype=np.int64) for k, v in opts.items()}
     cuts = service_cuts or (None, None, None, None)
     problem = AggregateProblem(
@@ -332,6 +370,10 @@ def build_plan(
         group_queue=np.asarray(g_queue, dtype=np.int64),
         class_day_cap=cap, week_days=weeks, class_week_min_paid=cwmin, class_week_max_paid=cwmax,
         class_week_max_shifts=cwshifts, class_week_min_shifts=cwminshifts, class_template_cap=tcap,
+        weekend_days=weekend_days,
+        pattern_rows=_pattern_rows(hull_cuts, class_lengths, arr["c"], arr["paid"], weeks, arr["day"]),
+        class_weekend_cap=None if rules.max_weekends is None else np.array(
+            [rules.max_weekends * len(m) for m in classes], dtype=np.int64),
         budget_min=budget_min,
         cut_queue=cuts[0], cut_interval=cuts[1], cut_const=cuts[2], cut_slope=cuts[3],
     )
@@ -343,16 +385,73 @@ def build_plan(
     )
 
 
+@dataclass(frozen=True)
+class WeekPatterns:
+    """What one agent can work in one week with shifts of the given paid lengths (minutes)."""
+
+    min_paid: int
+    max_paid: int
+    min_shifts: int
+    max_shifts: int
+    counts: np.ndarray  # [P, len(lengths)] every feasible number of shifts of each length
+
+
 @functools.lru_cache(maxsize=4096)
-def achievable_week(lengths: tuple[int, ...], max_shifts: int, lo: int, hi: int) -> tuple[int, int, int, int] | None:
-    """(min paid, max paid, min shifts, max shifts) over the ways to work ≤ `max_shifts` shifts of
-    `lengths` paid minutes with a total in [lo, hi]; None if there is no way."""
-    sums = {0: {0}}  # shifts → reachable totals
-    for n in range(1, max_shifts + 1):
-        sums[n] = {t + x for t in sums[n - 1] for x in lengths if t + x <= hi}
-    ok = [(t, n) for n, ts in sums.items() for t in ts if lo <= t <= hi]
-    if not ok:
+def achievable_week(lengths: tuple[int, ...], max_shifts: int, lo: int, hi: int) -> WeekPatterns | None:
+    """Enumerate the ways to work ≤ `max_shifts` shifts of `lengths` (ascending) with a paid total in
+    [lo, hi]; None if there is none."""
+    found: list[tuple[int, ...]] = []
+
+    def walk(i: int, left: int, counts: tuple[int, ...], total: int) -> None:
+        if total > hi:
+            return
+        if i == len(lengths):
+            if total >= lo:
+                found.append(counts)
+            return
+        for n in range(left + 1):
+            walk(i + 1, left - n, (*counts, n), total + n * lengths[i])
+
+    walk(0, max_shifts, (), 0)
+    if not found:
         return None
-    totals = [t for t, _ in ok]
-    counts = [n for _, n in ok]
-    return min(totals), max(totals), min(counts), max(counts)
+    arr = np.array(found, dtype=np.int64)
+    totals = arr @ np.asarray(lengths, dtype=np.int64)
+    return WeekPatterns(int(totals.min()), int(totals.max()), int(arr.sum(1).min()), int(arr.sum(1).max()), arr)
+
+
+def pattern_cuts(patterns: list[WeekPatterns], max_rows: int = 60) -> list[tuple[np.ndarray, int]]:
+    """Valid inequalities f·n ≤ Σ_a max_{p ∈ P_a} f·p on a class-week's shift counts per length.
+
+    The directions f are the facet normals of the first agent's pattern hull (scaled to small
+    integers); the right-hand side sums every agent's own maximum, so each row holds for any f.
+    Agents with identical contracts make these the facets of the class's own hull.
+    """
+    from fractions import Fraction
+
+    from scipy.spatial import ConvexHull, QhullError
+
+    pts = patterns[0].counts.astype(float)
+    if pts.shape[1] < 2 or len(pts) <= pts.shape[1]:
+        return []
+    try:
+        hull = ConvexHull(pts)
+    except (QhullError, ValueError):
+        return []
+    rows, seen = [], set()
+    for eq in hull.equations:
+        normal = eq[:-1]
+        scale = np.abs(normal[np.abs(normal) > 1e-9]).min()
+        fr = [Fraction(v / scale).limit_denominator(12) for v in normal]
+        den = np.lcm.reduce([f.denominator for f in fr])
+        f = np.array([int(v * den) for v in fr], dtype=np.int64)
+        g = np.gcd.reduce(np.abs(f[f != 0])) if (f != 0).any() else 1
+        f = f // max(int(g), 1)
+        key = tuple(f.tolist())
+        if key in seen or not (f != 0).any():
+            continue
+        seen.add(key)
+        rows.append((f, sum(int((pat.counts @ f).max()) for pat in patterns)))
+        if len(rows) >= max_rows:
+            break
+    return rows
