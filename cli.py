@@ -364,5 +364,93 @@ def schedule_command(
         raise typer.Exit(EXIT_TIMEOUT)
 
 
+def _log_format(value: str) -> Any:
+    from wfm.errors import InputError
+    from wfm.runlog import LOG_FORMATS
+
+    if value not in LOG_FORMATS:
+        raise InputError(f"--log-format must be {' or '.join(LOG_FORMATS)}, got '{value}'")
+    return value
+
+
+@app.command("run")
+@handle_errors
+def run_command(
+    scenario: Annotated[
+        Path, typer.Argument(help="Scenario TOML; its \\[inputs] requirements, forecast or history start the chain.")
+    ],
+    out: Annotated[
+        Path | None, typer.Option(help="Result folder, replaced whole and atomically (default out/<campaign>).")
+    ] = None,
+    time_limit_s: Annotated[float | None, typer.Option(help="Solver wall-clock limit, seconds (scenario's).")] = None,
+    workers: Annotated[int | None, typer.Option(help="CP-SAT workers (scenario's).")] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed (scenario's).")] = None,
+    log_format: Annotated[str, typer.Option(help="Log on stderr and in run.log: text or json.")] = "text",
+) -> None:
+    """The whole plan — forecast, requirements, schedule, report — into one folder; safe for cron.
+
+    Exit codes: 0 success (also when SIGINT/SIGTERM stopped the solver early), 1 internal error,
+    2 bad input, 3 infeasible, 4 no roster keeping every rule in time, 5 locked by another run.
+    """
+    import json
+
+    from wfm.errors import WfmError
+    from wfm.pipeline import run
+
+    fmt = _log_format(log_format)
+    try:
+        result = run(scenario, out, time_limit_s=time_limit_s, workers=workers, seed=seed, log_format=fmt)
+    except WfmError as exc:
+        if fmt == "json":  # run() logged it as a JSON record: keep stderr all JSON
+            raise typer.Exit(exc.exit_code) from None
+        raise
+    s = result.summary
+    if fmt == "json":
+        typer.echo(json.dumps({"event": "result", "out": str(result.out_dir), "files": list(result.files),
+                               "seconds": round(result.seconds, 3), **s}, default=str))
+        return
+    budget = "no budget" if s["budget_hours"] is None else f"{s['budget_hours']:,.1f} h budget"
+    gap = "n/a" if s["gap"] is None else f"{s['gap']:.2%}"
+    note = " (interrupted: best roster so far)" if result.interrupted else ""
+    typer.echo(f"wfm run: status {s['status']}{note}, gap {gap}; {s['hours_used']:,.1f} {s['hours_counted_on']} h "
+               f"used of {budget}; projected service level {s['projected_service_level']:.1%}")
+    typer.echo(f"wrote {result.out_dir}: {', '.join(result.files)} ({result.seconds:.1f}s)")
+
+
+@app.command("batch")
+@handle_errors
+def batch_command(
+    scenarios: Annotated[list[Path], typer.Argument(help="Scenario TOML files, one per client campaign.")],
+    out: Annotated[Path, typer.Option(help="Folder for campaigns.csv and one result folder per campaign.")] = Path(
+        "out"
+    ),
+    workers: Annotated[
+        int | None, typer.Option(help="Campaigns run at once in local processes (default half the cores).")
+    ] = None,
+    address: Annotated[
+        str | None, typer.Option(help="Dask scheduler tcp://HOST:PORT to run the campaigns on (pip install wfm[dask]).")
+    ] = None,
+    time_limit_s: Annotated[
+        float | None, typer.Option(help="Solver wall-clock limit per campaign, seconds (each scenario's).")
+    ] = None,
+    log_format: Annotated[str, typer.Option(help="Log on stderr and in each run.log: text or json.")] = "text",
+) -> None:
+    """Run many campaigns (one scenario each) in parallel; one failing never stops the others.
+
+    Exit code 0 when every campaign succeeded, else the most serious campaign's: 1 > 2 > 3 > 4 > 5 > 130.
+    """
+    from wfm.batch import run_batch
+
+    fmt = _log_format(log_format)
+    result = run_batch(scenarios, out, workers=workers, address=address, time_limit_s=time_limit_s, log_format=fmt)
+    if fmt == "text":
+        shown = result.table[["campaign", "status", "hours_used", "budget_hours", "projected_service_level", "gap",
+                              "seconds", "exit_code"]]
+        typer.echo(shown.to_string(index=False, na_rep="-", float_format=lambda v: f"{v:,.4g}"))
+        typer.echo(f"wrote {result.path}")
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)
+
+
 if __name__ == "__main__":
     app()

@@ -173,6 +173,12 @@ class RosterProblem:
             if (cost < 0).any():
                 raise ValueError("assign_cost must be ≥ 0")
             object.__setattr__(self, "assign_cost", cost)
+        if self.allowed is not None:
+            allowed = np.array(self.allowed, dtype=bool)
+            if allowed.shape != (E, D, K):
+                raise ValueError(f"allowed has shape {allowed.shape}, expected {(E, D, K)}")
+            allowed.setflags(write=False)
+            object.__setattr__(self, "allowed", allowed)
         for a, b in self.forbidden_successions:
             if not (0 <= a < K and 0 <= b < K):
                 raise ValueError(f"forbidden succession ({a}, {b}) names a kind outside 0..{K - 1}")
@@ -259,6 +265,7 @@ class RosterModel:
     model: cp_model.CpModel
     x: list[cp_model.IntVar]
     x_index: np.ndarray  # (E, D, K) position in `x`, -1 where no variable exists
+    x_coords: np.ndarray  # (len(x), 3) the (e, d, k) of each x, sorted by e, then d, then k
     works: list[list[Lit]]  # works[e][d]: y[e,d] literal or False
     y: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)  # y built apart from x
     weekend: dict[tuple[int, int], Lit] = field(default_factory=dict)
@@ -307,7 +314,7 @@ def _allowed(problem: RosterProblem) -> np.ndarray:
     caps = np.array([emp.max_shifts for emp in problem.employees], dtype=np.int64).reshape(E, K)
     allowed = np.broadcast_to(caps[:, None, :] > 0, (E, D, K)).copy()
     if problem.allowed is not None:
-        allowed &= np.asarray(problem.allowed, dtype=bool).reshape(E, D, K)
+        allowed &= problem.allowed
     for e, emp in enumerate(problem.employees):
         off = [d for d in emp.days_off if d < D]
         allowed[e, off, :] = False
@@ -326,7 +333,7 @@ def _add_assignment_vars(problem: RosterProblem, model: cp_model.CpModel) -> Ros
     x_index = np.full(allowed.shape, -1, dtype=np.int64)
     x_index[allowed] = np.arange(len(x))
     works: list[list[Lit]] = [[False] * D for _ in range(E)]
-    rm = RosterModel(problem=problem, model=model, x=x, x_index=x_index, works=works)
+    rm = RosterModel(problem=problem, model=model, x=x, x_index=x_index, x_coords=coords, works=works)
     # positions of (e, d) groups: coords are in C order, so each (e, d) is a contiguous slice
     ed = coords[:, 0] * D + coords[:, 1]
     starts = np.searchsorted(ed, np.arange(E * D))
@@ -361,26 +368,26 @@ def _add_kind_caps(rm: RosterModel) -> None:
 def _add_minutes(rm: RosterModel) -> None:
     """Total minutes over the horizon and per window, and the shift cap per window."""
     model, problem = rm.model, rm.problem
-    minutes = np.array([kind.minutes for kind in problem.kinds], dtype=np.int64)
+    minutes = np.array([kind.minutes for kind in problem.kinds], dtype=np.int64)[rm.x_coords[:, 2]]
+    days = rm.x_coords[:, 1]
+    bounds = np.searchsorted(rm.x_coords[:, 0], np.arange(len(problem.employees) + 1))
     for e, emp in enumerate(problem.employees):
+        lo_e, hi_e = int(bounds[e]), int(bounds[e + 1])
         spans = [(0, problem.days - 1, emp.min_minutes, emp.max_minutes, None, f"minutes[{e}]")]
         spans += [
             (w.first_day, w.last_day, w.min_minutes, w.max_minutes, w.max_shifts, f"window[{e},{i}]")
             for i, w in enumerate(emp.windows)
         ]
         for first, last, lo, hi, max_shifts, name in spans:
-            positions = rm.x_index[e, first : last + 1, :]
-            mask = positions >= 0
-            variables = [rm.x[p] for p in positions[mask].tolist()]
-            coeffs = np.broadcast_to(minutes, positions.shape)[mask]
-            reachable = int(coeffs.sum())  # loose upper bound of the sum; skips a useless constraint
-            if lo > 0 or hi < reachable:
-                expr = cp_model.LinearExpr.weighted_sum(variables, coeffs.tolist())
+            inside = np.flatnonzero((days[lo_e:hi_e] >= first) & (days[lo_e:hi_e] <= last)) + lo_e
+            coeffs = minutes[inside]
+            if lo > 0 or hi < int(coeffs.sum()):  # the sum cannot exceed the sum of its coefficients
+                expr = cp_model.LinearExpr.weighted_sum([rm.x[p] for p in inside.tolist()], coeffs.tolist())
                 model.add_linear_constraint(expr, lo, hi).with_name(name)
             if max_shifts is not None:
-                days = [y for y in rm.works[e][first : last + 1] if y is not False]
-                if max_shifts < len(days):
-                    model.add(sum(days) <= max_shifts).with_name(f"{name}.shifts")
+                worked = [y for y in rm.works[e][first : last + 1] if y is not False]
+                if max_shifts < len(worked):
+                    model.add(sum(worked) <= max_shifts).with_name(f"{name}.shifts")
 
 
 def _add_successions(rm: RosterModel) -> None:
@@ -492,14 +499,15 @@ class RunAutomaton:
                 moves[i].append(index["W", 1])
         if not emp.history:
             initial = [index["X", 1] if m > 1 else index["W", 1], index["OX", 0]]
-        else:
+        else:  # day 0 continues or ends the history's last run of n days (exempt if it starts history)
             first, last, worked = _runs(np.array(emp.history) != OFF)[-1]
-            n = last - first + 1
+            n, exempt = last - first + 1, first == 0
             if worked:
-                state = index["X", min(n, M)] if first == 0 and n < m else index["W", min(n, M)]
+                initial = [index["X" if exempt and n + 1 < m else "W", n + 1]] if n < M else []
+                initial += [index["O", 1]] if exempt or n >= m else []
             else:
-                state = index["OX", 0] if first == 0 else index["O", min(n, o)]
-            initial = moves[state]
+                initial = [index["OX", 0] if exempt else index["O", min(n + 1, o)]]
+                initial += [index["W", 1]] if exempt or n >= o else []
         weekday = tuple(((problem.first_weekday + np.arange(problem.days)) % 7).tolist())
         cap = emp.max_weekends if emp.max_weekends < len(problem.weekends()) else None
         return RunAutomaton(
@@ -784,9 +792,14 @@ def _solve_once(
     chosen = np.zeros(rm.x_index.shape, dtype=bool)
     chosen[rm.x_index >= 0] = values[x_vars] == 1 if len(x_vars) else []
     assignment = np.where(chosen.any(axis=2), chosen.argmax(axis=2), OFF)
+    # A non-optimal CP-SAT solution may carry slack in under/over (they are only bounded below), so
+    # its objective can exceed the roster's own; report the roster's, which is never larger.
+    objective = objective_of(problem, assignment)
+    if objective > round(solver.objective_value):
+        raise AssertionError(f"roster objective {objective} exceeds CP-SAT's {solver.objective_value}")
     result = RosterResult(
         status=status,
-        objective=round(solver.objective_value),
+        objective=objective,
         bound=math.ceil(solver.best_objective_bound - 1e-6),
         assignment=assignment,
         wall_s=wall_s,
@@ -856,6 +869,9 @@ def _check_employee(problem: RosterProblem, e: int, row: np.ndarray) -> list[str
     paid = np.where(worked, minutes[np.maximum(row, 0)], 0)
     out = []
     out += [f"{who}: works on day {d}, a day off" for d in sorted(emp.days_off) if d < D and worked[d]]
+    if problem.allowed is not None:
+        barred = [d for d in np.flatnonzero(worked).tolist() if not problem.allowed[e, d, row[d]]]
+        out += [f"{who}: kind {problem.kinds[row[d]].name!r} on day {d} is not allowed" for d in barred]
     counts = np.bincount(row[worked], minlength=len(problem.kinds))
     for k, (n, cap) in enumerate(zip(counts.tolist(), emp.max_shifts, strict=True)):
         if n > cap:
@@ -894,26 +910,38 @@ def _check_employee(problem: RosterProblem, e: int, row: np.ndarray) -> list[str
     return out
 
 
-def evaluate(problem: RosterProblem, assignment: np.ndarray) -> tuple[int, list[str]]:
-    """Objective of `assignment` (E, D; kind index or -1) and the hard rules it breaks.
-
-    Recomputes everything from the problem data with numpy, sharing no code with the CP-SAT model,
-    so that it can check `solve`.
-    """
+def _checked_assignment(problem: RosterProblem, assignment: np.ndarray) -> np.ndarray:
     E, D, K = len(problem.employees), problem.days, len(problem.kinds)
     a = np.asarray(assignment, dtype=np.int64)
     if a.shape != (E, D):
         raise ValueError(f"assignment has shape {a.shape}, expected {(E, D)}")
     if ((a < OFF) | (a >= K)).any():
         raise ValueError(f"assignment values must be kind indices 0..{K - 1} or -1")
-    violations = [msg for e in range(E) for msg in _check_employee(problem, e, a[e])]
+    return a
+
+
+def objective_of(problem: RosterProblem, assignment: np.ndarray) -> int:
+    """The objective of `assignment` (E, D; kind index or -1), whether or not it breaks a hard rule."""
+    a = _checked_assignment(problem, assignment)
     e_idx, d_idx = np.nonzero(a >= 0)
-    counts = np.zeros((D, K), dtype=np.int64)
-    np.add.at(counts, (d_idx, a[e_idx, d_idx]), 1)
+    kinds = a[e_idx, d_idx]
+    counts = np.zeros(problem.cover.shape, dtype=np.int64)
+    np.add.at(counts, (d_idx, kinds), 1)
     objective = int((problem.under_weight * np.maximum(problem.cover - counts, 0)).sum())
     objective += int((problem.over_weight * np.maximum(counts - problem.cover, 0)).sum())
     objective += sum(w for e, d, k, w in problem.on_requests if a[e, d] != k)
     objective += sum(w for e, d, k, w in problem.off_requests if a[e, d] == k)
     if problem.assign_cost is not None:
-        objective += int(problem.assign_cost[e_idx, d_idx, a[e_idx, d_idx]].sum())
-    return objective, violations
+        objective += int(problem.assign_cost[e_idx, d_idx, kinds].sum())
+    return objective
+
+
+def evaluate(problem: RosterProblem, assignment: np.ndarray) -> tuple[int, list[str]]:
+    """Objective of `assignment` (E, D; kind index or -1) and the hard rules it breaks.
+
+    Recomputes everything from the problem data with numpy, sharing no code with the CP-SAT model,
+    so that it can check `solve`.
+    """
+    a = _checked_assignment(problem, assignment)
+    violations = [msg for e in range(len(problem.employees)) for msg in _check_employee(problem, e, a[e])]
+    return objective_of(problem, a), violations

@@ -84,6 +84,7 @@ class Assigner:
         deterministic: bool,
         stop: threading.Event | None = None,
         on_progress: Callable[[str], None] | None = None,
+        use_cpsat: bool = True,
     ) -> None:
         self.sc = scenario
         self.cfg = scenario.config
@@ -94,6 +95,7 @@ class Assigner:
         self.deterministic = deterministic
         self.on_progress = on_progress
         self.stop = stop
+        self.use_cpsat = use_cpsat
         A, D = len(agents), plan.timeline.days
         self.day_kind = np.full((A, D), -1, dtype=np.int64)  # global kind index, -1 off
         self.weekend_days = np.zeros(A, dtype=np.int64)
@@ -209,6 +211,8 @@ class Assigner:
         hint = greedy_days(problem)
         if self.stop is not None and self.stop.is_set():
             return self._apply(w, c, members, days, kinds, tpl_of, hint, "interrupted")
+        if not self.use_cpsat:
+            return self._apply(w, c, members, days, kinds, tpl_of, hint, "greedy")
         params = day_roster.SolveParams(
             time_limit_s=max(0.5, limit_s), workers=self.workers, seed=self.seed,
             deterministic_time=max(0.5, limit_s) if self.deterministic else None,
@@ -345,6 +349,85 @@ class Assigner:
             w = pref.weight * self.pref_scale
             cost[~hit if pref.kind == "prefer" else hit] += w
         return cost
+
+
+def improve_starts(plan: Plan, shifts: list[AssignedShift], min_rest: int, passes: int = 2) -> list[AssignedShift]:
+    """Local search on start times and queues: move a shift to another option of the same kind and day.
+
+    Same kind means same template and length, so every day- and week-level rule still holds; a
+    move must keep the rest to the agent's neighbouring shifts and avoid its blocked time. Each
+    shift goes where one more agent on the phone gains most (under_weight where short, −over_weight
+    where over-staffed, breaks at their cheapest), if that beats where it is.
+    """
+    p = plan.problem
+    Q, T = p.required.shape
+    pad = int(p.opt_length.max(initial=0)) + 1
+    surplus = np.zeros((Q, T + pad), dtype=np.int64)
+    surplus[:, :T] -= p.required
+    surplus[:, T:] = 10**6  # past the horizon: nothing to gain
+    order = np.argsort(p.brk_option, kind="stable")
+    cut = np.searchsorted(p.brk_option[order], np.arange(p.n_options + 1))
+    brk_dur = p.group_duration[p.brk_group]
+
+    def apply(s: AssignedShift, sign: int) -> None:
+        j = s.option
+        surplus[p.opt_queue[j], p.opt_start[j] : p.opt_start[j] + p.opt_length[j]] += sign
+        for inc, b in zip(order[cut[j] : cut[j + 1]].tolist(), s.break_starts, strict=False):
+            surplus[p.opt_queue[j], b : b + brk_dur[inc]] -= sign
+
+    for s in shifts:
+        apply(s, +1)
+    options_of: dict[tuple[int, int], np.ndarray] = {}
+    keys = p.opt_day * len(plan.kinds) + plan.opt_kind
+    for key in np.unique(keys):
+        options_of[int(key)] = np.flatnonzero(keys == key)
+    by_agent_day = {(s.agent, s.day): i for i, s in enumerate(shifts)}
+    out = list(shifts)
+    for _ in range(passes):
+        moved = 0
+        for i, s in enumerate(out):
+            j = s.option
+            cand = options_of[int(keys[j])]
+            if len(cand) < 2:
+                continue
+            apply(s, -1)
+            gain = np.where(surplus < 0, p.under_weight, -p.over_weight)
+            csum = np.concatenate([np.zeros((Q, 1), dtype=np.int64), np.cumsum(gain, axis=1)], axis=1)
+            st, en = p.opt_start[cand], p.opt_start[cand] + p.opt_length[cand]
+            score = csum[p.opt_queue[cand], en] - csum[p.opt_queue[cand], st] - p.opt_cost[cand]
+            ok = np.ones(len(cand), dtype=bool)
+            prev = by_agent_day.get((s.agent, s.day - 1))
+            if prev is not None:
+                pj = out[prev].option
+                ok &= st - (p.opt_start[pj] + p.opt_length[pj]) >= min_rest
+            nxt = by_agent_day.get((s.agent, s.day + 1))
+            if nxt is not None:
+                ok &= p.opt_start[out[nxt].option] - en >= min_rest
+            for lo, hi in plan.blocked.get(s.agent, []):
+                ok &= (en <= lo) | (st >= hi)
+            ok &= np.isin(p.opt_class[cand], [p.opt_class[j]])
+            best = j
+            if ok.any():
+                scores = np.where(ok, score, np.iinfo(np.int64).min)
+                k = int(np.argmax(scores))
+                here = int(score[np.flatnonzero(cand == j)[0]])
+                if scores[k] > here:
+                    best = int(cand[k])
+            if best != j:
+                incs = order[cut[best] : cut[best + 1]]
+                g = p.brk_group[incs]
+                surplus[p.opt_queue[best], p.opt_start[best] : p.opt_start[best] + p.opt_length[best]] += 1
+                starts = place_breaks(surplus, p.group_queue[g], p.brk_window_start[incs], p.group_width[g],
+                                      p.group_duration[g], p.under_weight, p.over_weight)
+                surplus[p.opt_queue[best], p.opt_start[best] : p.opt_start[best] + p.opt_length[best]] -= 1
+                for inc_b, b in zip(incs.tolist(), starts.tolist(), strict=True):  # undo: apply() adds them
+                    surplus[p.opt_queue[best], b : b + brk_dur[inc_b]] += 1
+                out[i] = AssignedShift(s.agent, s.day, best, tuple(starts.tolist()))
+                moved += 1
+            apply(out[i], +1)
+        if not moved:
+            break
+    return out
 
 
 def place_roster_breaks(plan: Plan, shifts: list[AssignedShift]) -> list[AssignedShift]:

@@ -8,15 +8,32 @@ so the previous complete result stays until the new one is complete.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
 import json
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where Linux tells (setting it races with threads)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
 
 
 @contextlib.contextmanager
@@ -27,9 +44,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp_path, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual permissions
+    os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual permissions
     try:
         yield tmp_path
         with open(tmp_path, "rb") as fh:
@@ -61,15 +76,20 @@ def write_csv(path: str | Path, frame: pd.DataFrame, *, float_format: str | None
 def atomic_directory(path: str | Path) -> Iterator[Path]:
     """Yield an empty temporary directory beside `path`; on success it replaces `path` whole.
 
-    The old directory is renamed aside, the new one renamed into place, then the old one removed:
-    at every instant `path` is either the old complete result or the new complete one (a crash
-    between the two renames leaves the old result under `.<name>.old-*`, never a partial one).
+    Where the OS can (Linux `renameat2(RENAME_EXCHANGE)`), the new and old directories are swapped
+    in one atomic step, then the old one removed: at every instant `path` is the old complete result
+    or the new complete one. Elsewhere the old directory is renamed aside, the new one renamed into
+    place, then the old one removed (a crash between the two renames leaves the old result under
+    `.<name>.old-*`, never a partial one; `recover_directory` puts it back).
     """
     target = Path(path).resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    os.chmod(work, 0o777 & ~_umask())  # mkdtemp makes 0700; give the result the usual permissions
     try:
         yield work
+        if target.exists() and _exchange(work, target):
+            return  # `work` now holds the old result: the finally block removes it
         old = None
         if target.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
@@ -81,3 +101,46 @@ def atomic_directory(path: str | Path) -> Iterator[Path]:
     finally:
         if work.exists():
             shutil.rmtree(work, ignore_errors=True)
+
+
+_RENAME_EXCHANGE = 2  # linux/fs.h
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):  # no libc symbol (glibc < 2.28, musl)
+        return False
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    errno_ = ctypes.get_errno()
+    if errno_ in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP):  # file system cannot
+        return False
+    raise OSError(errno_, os.strerror(errno_), str(b))
+
+
+def directory_debris(path: str | Path) -> list[Path]:
+    """Temporary siblings that `atomic_directory(path)` leaves when its process is killed."""
+    target = Path(path).resolve()
+    return sorted(target.parent.glob(f".{target.name}.new-*")) + sorted(target.parent.glob(f".{target.name}.old-*"))
+
+
+def recover_directory(path: str | Path) -> list[str]:
+    """Undo what a killed `atomic_directory(path)` left: put a set-aside old result back if `path` is
+    missing, remove the other temporary siblings. Call it only while no other process writes `path`
+    (under its lock). Returns one line per action, for the log."""
+    target = Path(path).resolve()
+    actions = []
+    olds = sorted(target.parent.glob(f".{target.name}.old-*"), key=lambda p: p.stat().st_mtime)
+    if not target.exists() and olds:
+        os.rename(olds[-1], target)
+        actions.append(f"restored the previous result from {olds[-1].name}")
+    for debris in directory_debris(target):
+        shutil.rmtree(debris, ignore_errors=True)
+        actions.append(f"removed {debris.name} left by an interrupted run")
+    return actions

@@ -109,7 +109,7 @@ def _pattern_rows(
     opt_paid: np.ndarray, weeks: tuple[tuple[int, ...], ...], opt_day: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Pattern cuts as sparse rows over the options: (row, option, coefficient) triplets and rhs."""
-    week_of_day = np.zeros(int(opt_day.max(initial=0)) + 1, dtype=np.int64)
+    week_of_day = np.zeros(sum(len(days) for days in weeks), dtype=np.int64)
     for w, days in enumerate(weeks):
         week_of_day[list(days)] = w
     wk = week_of_day[opt_day] if len(opt_day) else opt_day
@@ -163,7 +163,8 @@ def build_plan(
     np.maximum.at(req, (requirements["queue"].map(qidx).to_numpy()[inside], t[inside]),
                   requirements["required_agents"].to_numpy(dtype=np.int64)[inside])
 
-    # classes: agents with the same queues, daily window and contract (interchangeable in stage 1)
+    # classes: agents with the same queues, daily window and contract, interchangeable in stage 1
+    # (merging contracts halves the options but makes stage 2's week models much slower: measured)
     def serves(a: Agent) -> frozenset[int]:
         return frozenset(qidx[q] for q in queues if a.can_serve(q))
 
@@ -420,26 +421,28 @@ def achievable_week(lengths: tuple[int, ...], max_shifts: int, lo: int, hi: int)
     return WeekPatterns(int(totals.min()), int(totals.max()), int(arr.sum(1).min()), int(arr.sum(1).max()), arr)
 
 
-def pattern_cuts(patterns: list[WeekPatterns], max_rows: int = 60) -> list[tuple[np.ndarray, int]]:
+def pattern_cuts(patterns: list[WeekPatterns], max_rows: int = 80) -> list[tuple[np.ndarray, int]]:
     """Valid inequalities f·n ≤ Σ_a max_{p ∈ P_a} f·p on a class-week's shift counts per length.
 
-    The directions f are the facet normals of the first agent's pattern hull (scaled to small
-    integers); the right-hand side sums every agent's own maximum, so each row holds for any f.
-    Agents with identical contracts make these the facets of the class's own hull.
+    The directions f are the facet normals of each distinct agent type's pattern hull (scaled to
+    small integers); the right-hand side sums every agent's own maximum, so each row holds for any
+    f. For a class of identical agents these are exactly the facets of the class's own hull.
     """
     from fractions import Fraction
 
     from scipy.spatial import ConvexHull, QhullError
 
-    pts = patterns[0].counts.astype(float)
-    if pts.shape[1] < 2 or len(pts) <= pts.shape[1]:
-        return []
-    try:
-        hull = ConvexHull(pts)
-    except (QhullError, ValueError):
-        return []
     rows, seen = [], set()
-    for eq in hull.equations:
+    normals = []
+    for pat in {id(p.counts): p for p in patterns}.values():
+        pts = pat.counts.astype(float)
+        if pts.shape[1] < 2 or len(pts) <= pts.shape[1]:
+            continue
+        try:
+            normals.extend(ConvexHull(pts).equations)
+        except (QhullError, ValueError):
+            continue
+    for eq in normals:
         normal = eq[:-1]
         scale = np.abs(normal[np.abs(normal) > 1e-9]).min()
         fr = [Fraction(v / scale).limit_denominator(12) for v in normal]

@@ -13,6 +13,7 @@ The roster then goes through the independent checker (`wfm.checker`), whose figu
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import platform
 import threading
@@ -30,7 +31,7 @@ from models.construct import construct
 from models.linear import lp_relaxation
 from wfm import __version__
 from wfm.agents import Agent, Preference, Unavailability, read_agents, read_preferences, read_unavailability
-from wfm.assignment import AssignedShift, Assigner, place_roster_breaks, slots_from_construction
+from wfm.assignment import AssignedShift, Assigner, improve_starts, place_roster_breaks, slots_from_construction
 from wfm.atomic import atomic_directory, write_csv, write_json
 from wfm.checker import CheckReport, check_roster
 from wfm.errors import InputError
@@ -39,6 +40,8 @@ from wfm.requirements import read_requirements
 from wfm.roster import Break, RosterShift, applicable_breaks, paid_hours, scenario_max_breaks, write_roster
 from wfm.scenario import Scenario, load_scenario
 from wfm.service_value import service_value_table
+
+BUDGET_RESERVE = 0.02  # share of the budget the constructed aggregate leaves for stage 2's additions
 
 
 @dataclass(frozen=True)
@@ -202,34 +205,59 @@ def solve_schedule(
     emit("plan", message=f"{p.n_options:,} shift options, {len(plan.classes)} agent classes, "
                          f"{len(plan.kinds)} shift kinds")
 
-    # stage 1: LP bound, construction, CP-SAT improvement
+    hp = _with_weights(p, cfg) if kind == "service" else p  # the construction heuristics steer by coverage
+    if hp.budget_min is not None:
+        # keep a little of the budget back: stage 2 may add shifts that agents' minimum hours need
+        hp = dataclasses.replace(hp, budget_min=int(hp.budget_min * (1 - BUDGET_RESERVE)))
+
+    # stages 2 and 3, first greedily (a roster within seconds), then with CP-SAT
+    def roster(
+        built: Any, use_cpsat: bool, time_s: float
+    ) -> tuple[list[RosterShift], CheckReport, dict[str, Any]]:
+        assigner = Assigner(sc, plan, inputs.agents, inputs.preferences, workers=workers, seed=seed,
+                            deterministic=options.deterministic, stop=options.stop, use_cpsat=use_cpsat,
+                            on_progress=lambda m: emit("assign", None, m))
+        statuses = assigner.assign_days(built.shifts, time_s)
+        assigned, unmatched, extra, dropped = assigner.assign_starts(slots_from_construction(plan, built))
+        assigned = improve_starts(plan, assigned, assigner.rest)
+        assigned = place_roster_breaks(plan, assigned)
+        shifts = to_roster(sc, plan, inputs.agents, assigned)
+        report = check_roster(sc, shifts, inputs.requirements, inputs.agents, inputs.unavailability,
+                              inputs.preferences)
+        info = {"assignment_statuses": statuses, "unassigned_aggregate_shifts": unmatched,
+                "added_shifts": extra, "dropped_days": dropped}
+        return shifts, report, info
+
+    # stage 1: LP bound, construction
     model, lay = aggregate.build(p)
     lp = lp_relaxation(model, max(1.0, 0.45 * limit))
     if lp.value is not None:
         best_bound = lp.value / units
     lp_text = "not finished" if best_bound is None else f"{best_bound:,.2f}"
     emit("bound", message=f"LP relaxation {lp_text} in {lp.seconds:.1f}s")
-    hp = p
-    if kind == "service":  # the construction heuristics steer by coverage weights
-        hp = _with_weights(p, cfg)
     built = construct(hp, None if lp.solution is None else lp.solution[lay.x])
     hint = aggregate.full_vector(p, model, lay, built)
     _, _, _, _, _, cost = model.matrix()
     agg_obj = float(cost @ hint)
     emit("construct", agg_obj / units, "aggregate solution constructed")
-    # stage 2: days and kinds, then starts and queues; stage 3: breaks
-    assigner = Assigner(sc, plan, inputs.agents, inputs.preferences, workers=workers, seed=seed,
-                        deterministic=options.deterministic, stop=options.stop,
-                        on_progress=lambda m: emit("assign", None, m))
-    remaining = max(1.0, limit - (time.perf_counter() - t0) - 0.05 * limit)
-    statuses = assigner.assign_days(built.shifts, remaining)
-    assigned, unmatched, extra, dropped = assigner.assign_starts(slots_from_construction(plan, built))
-    assigned = place_roster_breaks(plan, assigned)
-    shifts = to_roster(sc, plan, inputs.agents, assigned)
-    emit("roster", None, f"{len(shifts):,} shifts; {unmatched} aggregate shifts unassigned, {extra} added")
-
-    report = check_roster(sc, shifts, inputs.requirements, inputs.agents, inputs.unavailability,
-                          inputs.preferences)
+    # a first roster with greedy day assignment, within seconds; its duration tells what the
+    # stages after the day assignment need, so the CP-SAT pass can end in time
+    t_first = time.perf_counter()
+    shifts, report, info = roster(built, False, 0.0)
+    after_s = time.perf_counter() - t_first
+    first_feasible_s = time.perf_counter() - t0 if not report.violations else None
+    emit("roster", report.objective, f"first roster: {len(shifts):,} shifts, {len(report.violations)} violations")
+    remaining = limit - (time.perf_counter() - t0) - 1.2 * after_s
+    if remaining > 1.0 and not (options.stop is not None and options.stop.is_set()):
+        shifts2, report2, info2 = roster(built, True, remaining)
+        better = (len(report2.violations), report2.objective) < (len(report.violations), report.objective)
+        if better:
+            shifts, report, info = shifts2, report2, info2
+        if first_feasible_s is None and not report2.violations:
+            first_feasible_s = time.perf_counter() - t0
+        emit("roster", report2.objective, f"CP-SAT roster: {len(shifts2):,} shifts, "
+                                          f"{info2['unassigned_aggregate_shifts']} aggregate shifts unassigned, "
+                                          f"{info2['added_shifts']} added{'' if better else ' (kept the first)'}")
     solve_s = time.perf_counter() - t0
     objective = report.objective
     gap = None if best_bound is None or objective <= 0 else max(0.0, (objective - best_bound) / objective)
@@ -249,7 +277,7 @@ def solve_schedule(
         "best_bound": best_bound,
         "gap": gap,
         "solve_seconds": round(solve_s, 3),
-        "first_feasible_seconds": round(solve_s, 3),
+        "first_feasible_seconds": None if first_feasible_s is None else round(first_feasible_s, 3),
         "hours_used": report.hours_used,
         "hours_counted_on": report.hours_counted_on,
         "budget_hours": report.budget_hours,
@@ -267,10 +295,7 @@ def solve_schedule(
             "lp_bound": None if lp.value is None else lp.value / units,
             "lp_seconds": round(lp.seconds, 3),
             "aggregate_objective": agg_obj / units,
-            "assignment_statuses": statuses,
-            "unassigned_aggregate_shifts": unmatched,
-            "added_shifts": extra,
-            "dropped_days": dropped,
+            **info,
         },
         "parameters": {"time_limit_s": limit, "workers": workers, "seed": seed,
                        "deterministic": options.deterministic},
@@ -282,8 +307,6 @@ def solve_schedule(
 
 
 def _with_weights(p: aggregate.AggregateProblem, cfg: Any) -> aggregate.AggregateProblem:
-    import dataclasses
-
     return dataclasses.replace(
         p, under_weight=scale(10.0, 100), over_weight=scale(1.0, 100),
         cut_queue=None, cut_interval=None, cut_const=None, cut_slope=None,
@@ -323,9 +346,15 @@ def _versions() -> dict[str, str]:
             "numpy": np.__version__, "pandas": pd.__version__, "scipy": scipy.__version__}
 
 
+def write_schedule_files(folder: str | Path, result: ScheduleResult) -> None:
+    """Write roster.csv, coverage.csv and summary.json into an existing `folder` (each file atomically)."""
+    folder = Path(folder)
+    write_roster(folder / "roster.csv", result.shifts, result.max_breaks)
+    write_csv(folder / "coverage.csv", result.report.coverage, float_format="%.6g")
+    write_json(folder / "summary.json", result.summary)
+
+
 def write_schedule(out_dir: str | Path, result: ScheduleResult) -> None:
-    """Write roster.csv, coverage.csv and summary.json into `out_dir`, replacing it whole and atomically."""
+    """Write the schedule's files into `out_dir`, replacing the folder whole and atomically."""
     with atomic_directory(out_dir) as tmp:
-        write_roster(tmp / "roster.csv", result.shifts, result.max_breaks)
-        write_csv(tmp / "coverage.csv", result.report.coverage, float_format="%.6g")
-        write_json(tmp / "summary.json", result.summary)
+        write_schedule_files(tmp, result)

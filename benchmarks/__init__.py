@@ -1,0 +1,1 @@
+"""Benchmarks: instance readers, quality runs and their records (`python -m benchmarks ...`)."""
