@@ -125,8 +125,10 @@ class Assigner:
         # time in proportion to each job's size (agents × days × kinds)
         size = np.array([len(plan.classes[c]) * len(plan.weeks[w]) * len(self.class_kinds[c]) for w, c in jobs], float)
         statuses = []
+        total = time_limit_s
         for n, (w, c) in enumerate(jobs):
-            share = time_limit_s * size[n] / size[n:].sum()
+            # deterministic: fixed shares of the budget (reproducible); else what the clock leaves
+            share = total * size[n] / size.sum() if self.deterministic else time_limit_s * size[n] / size[n:].sum()
             start = time.perf_counter()
             statuses.append(self._assign_week_class(w, c, cover, share))
             time_limit_s = max(0.5, time_limit_s - (time.perf_counter() - start))
@@ -213,8 +215,9 @@ class Assigner:
             return self._apply(w, c, members, days, kinds, tpl_of, hint, "interrupted")
         if not self.use_cpsat:
             return self._apply(w, c, members, days, kinds, tpl_of, hint, "greedy")
+        # deterministic: CP-SAT stops on its work count (reproducible), wall clock only as a backstop
         params = day_roster.SolveParams(
-            time_limit_s=max(0.5, limit_s), workers=self.workers, seed=self.seed,
+            time_limit_s=max(0.5, limit_s) * (4 if self.deterministic else 1), workers=self.workers, seed=self.seed,
             deterministic_time=max(0.5, limit_s) if self.deterministic else None,
             hint=hint,
         )

@@ -35,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
+import logging
 import re
 import shutil
 import signal
@@ -291,8 +292,9 @@ def _chain(
     def progress(event: Any) -> None:
         numbers = {"elapsed_s": round(event.elapsed_s, 3), "objective": event.objective,
                    "bound": event.bound, "gap": event.gap}
-        log.info("schedule", f"{event.stage}: {event.message}".rstrip(": "),
-                 **{k: v for k, v in numbers.items() if v is not None})
+        # per-week assignment lines go to run.log only; the terminal gets the stage milestones
+        log.log(logging.INFO, "schedule", f"{event.stage}: {event.message}".rstrip(": "),
+                echo=event.stage != "assign", **{k: v for k, v in numbers.items() if v is not None})
 
     result = solve_schedule(inputs, options, progress)
     stage_s["schedule"] = time.perf_counter() - t

@@ -41,6 +41,7 @@ from wfm.roster import Break, RosterShift, applicable_breaks, paid_hours, scenar
 from wfm.scenario import Scenario, load_scenario
 from wfm.service_value import service_value_table
 
+DETERMINISTIC_SHARE = 0.45  # of the time limit, as CP-SAT deterministic time, for the day assignment
 BUDGET_RESERVE = 0.02  # share of the budget the constructed aggregate leaves for stage 2's additions
 
 
@@ -248,6 +249,8 @@ def solve_schedule(
     first_feasible_s = time.perf_counter() - t0 if not report.violations else None
     emit("roster", report.objective, f"first roster: {len(shifts):,} shifts, {len(report.violations)} violations")
     remaining = limit - (time.perf_counter() - t0) - 1.2 * after_s
+    if options.deterministic:  # a budget that depends on no clock reading, so results repeat exactly
+        remaining = DETERMINISTIC_SHARE * limit
     if remaining > 1.0 and not (options.stop is not None and options.stop.is_set()):
         shifts2, report2, info2 = roster(built, True, remaining)
         better = (len(report2.violations), report2.objective) < (len(report.violations), report.objective)
