@@ -42,7 +42,7 @@ from wfm.scenario import Scenario, load_scenario
 from wfm.service_value import service_value_table
 
 DETERMINISTIC_SHARE = 0.45  # of the time limit, as CP-SAT deterministic time, for the day assignment
-BUDGET_RESERVE = 0.02  # share of the budget the constructed aggregate leaves for stage 2's additions
+BUDGET_ATTEMPTS = 3  # aggregates built with more budget held back when stage 2's additions overspend it
 
 
 @dataclass(frozen=True)
@@ -207,9 +207,6 @@ def solve_schedule(
                          f"{len(plan.kinds)} shift kinds")
 
     hp = _with_weights(p, cfg) if kind == "service" else p  # the construction heuristics steer by coverage
-    if hp.budget_min is not None:
-        # keep a little of the budget back: stage 2 may add shifts that agents' minimum hours need
-        hp = dataclasses.replace(hp, budget_min=int(hp.budget_min * (1 - BUDGET_RESERVE)))
 
     # stages 2 and 3, first greedily (a roster within seconds), then with CP-SAT
     def roster(
@@ -236,16 +233,25 @@ def solve_schedule(
         best_bound = lp.value / units
     lp_text = "not finished" if best_bound is None else f"{best_bound:,.2f}"
     emit("bound", message=f"LP relaxation {lp_text} in {lp.seconds:.1f}s")
-    built = construct(hp, None if lp.solution is None else lp.solution[lay.x])
-    hint = aggregate.full_vector(p, model, lay, built)
+    lp_shifts = None if lp.solution is None else lp.solution[lay.x]
     _, _, _, _, _, cost = model.matrix()
-    agg_obj = float(cost @ hint)
-    emit("construct", agg_obj / units, "aggregate solution constructed")
     # a first roster with greedy day assignment, within seconds; its duration tells what the
-    # stages after the day assignment need, so the CP-SAT pass can end in time
-    t_first = time.perf_counter()
-    shifts, report, info = roster(built, False, 0.0)
-    after_s = time.perf_counter() - t_first
+    # stages after the day assignment need, so the CP-SAT pass can end in time. Stage 2 may add
+    # shifts that agents' minimum hours need: if they break the budget, the aggregate is built
+    # again with that much of the budget held back.
+    reserve = 0
+    for _ in range(BUDGET_ATTEMPTS):
+        hb = hp if hp.budget_min is None else dataclasses.replace(hp, budget_min=hp.budget_min - reserve)
+        built = construct(hb, lp_shifts)
+        agg_obj = float(cost @ aggregate.full_vector(p, model, lay, built))
+        emit("construct", agg_obj / units, "aggregate solution constructed")
+        t_first = time.perf_counter()
+        shifts, report, info = roster(built, False, 0.0)
+        after_s = time.perf_counter() - t_first
+        over_min = 0 if report.budget_hours is None else round(60 * (report.hours_used - report.budget_hours))
+        if over_min <= 0:
+            break
+        reserve += over_min + round(0.002 * hp.budget_min)
     first_feasible_s = time.perf_counter() - t0 if not report.violations else None
     emit("roster", report.objective, f"first roster: {len(shifts):,} shifts, {len(report.violations)} violations")
     remaining = limit - (time.perf_counter() - t0) - 1.2 * after_s
