@@ -71,9 +71,9 @@ def _best_start(surplus: np.ndarray, q: int, ws: int, w: int, d: int, under_weig
     T = surplus.shape[1]
     lo, hi = min(ws, T), min(ws + w + d, T)
     row = surplus[q, lo:hi]
-    if len(row) < w + d:
-        row = np.concatenate([row, np.full(w + d - len(row), 10**6)])
     gain = np.where(row > 0, over_weight, -under_weight) * (10**7) + row
+    if len(gain) < w + d:  # intervals past the horizon: a break there costs and saves nothing
+        gain = np.concatenate([gain, np.zeros(w + d - len(gain), dtype=gain.dtype)])
     csum = np.concatenate([[0], np.cumsum(gain)])
     score = csum[d : d + w + 1] - csum[: w + 1]
     best = ws + int(np.argmax(score))

@@ -65,8 +65,8 @@ from wfm.scenario import (
     load_scenario,
     parse_hhmm,
 )
-from wfm.service_value import service_value_table
-from wfm.staffing import ServiceTargets, effective_agents, projected_performance
+from wfm.service_value import saturated_value_table
+from wfm.staffing import effective_agents, projected_performance
 
 RULES = (
     "unknown-agent", "outside-horizon", "skill", "unknown-queue", "unknown-template",
@@ -77,7 +77,6 @@ RULES = (
 )
 HOURS_TOL = 1e-6  # hours; the weekly limits and the budget allow this much rounding
 PAID_HOURS_TOL = 0.005 + 1e-9  # hours; roster.csv rounds paid_hours to 2 decimals
-MAX_SERVICE_AGENTS = 1 << 16  # the service value table stops growing here even if not saturated
 
 
 @dataclass(frozen=True)
@@ -708,28 +707,12 @@ def _service_levels(ctx: _Context, grid: dict[str, np.ndarray]) -> tuple[float, 
     return horizon, by_day
 
 
-def _service_values(
-    contacts: np.ndarray, aht_s: np.ndarray, interval_min: int, targets: ServiceTargets, at_least: int
-) -> np.ndarray:
-    """V over 0…N scheduled agents, N doubled from `at_least` until every interval is saturated.
-
-    Saturated means V(N) = the interval's contacts; no more agents can add to V then, so the concave
-    envelope over 0…N equals the one over all n ≥ 0, which depends on neither N nor the roster.
-    """
-    n = max(at_least, 1)
-    while True:
-        table = service_value_table(contacts, aht_s, interval_min, targets, n)
-        if np.all(table[:, -1] >= contacts) or n >= MAX_SERVICE_AGENTS:
-            return table
-        n *= 2
-
-
 def _lost_contacts(ctx: _Context, grid: dict[str, np.ndarray], queues: list[str]) -> float:
     """Σ over intervals and queues of contacts − V(scheduled agents), V the service value table."""
     lost = 0.0
     for k, queue in enumerate(queues):
         scheduled = grid["scheduled"][k]
-        value = _service_values(grid["contacts"][k], grid["aht_s"][k], ctx.interval_min,
+        value = saturated_value_table(grid["contacts"][k], grid["aht_s"][k], ctx.interval_min,
                                 ctx.scenario.config.service.targets_for(queue), int(scheduled.max()))
         lost += float(grid["contacts"][k].sum() - value[np.arange(len(scheduled)), scheduled].sum())
     return lost

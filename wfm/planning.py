@@ -23,6 +23,7 @@ from wfm.errors import InfeasibleError
 from wfm.scenario import WEEKDAYS, Scenario, parse_hhmm
 
 WEIGHT_DECIMALS = 100  # weights are honoured to 0.01
+FULL_TIME_H = 35.0  # max_hours_week from which a contract counts as full-time when grouping agents
 
 
 @dataclass(frozen=True)
@@ -163,15 +164,18 @@ def build_plan(
     np.maximum.at(req, (requirements["queue"].map(qidx).to_numpy()[inside], t[inside]),
                   requirements["required_agents"].to_numpy(dtype=np.int64)[inside])
 
-    # classes: agents with the same queues, daily window and contract, interchangeable in stage 1
-    # (merging contracts halves the options but makes stage 2's week models much slower: measured)
+    # classes: agents with the same queues, daily window and contract type (full- or part-time, and
+    # days per week), interchangeable in stage 1; their own hours enter through the class's weekly
+    # sums and pattern cuts. One class per exact contract multiplied the options (38 classes and
+    # 72,000 options for a generated 300-agent month); merging full- with part-time made stage 2's
+    # week models much slower (measured).
     def serves(a: Agent) -> frozenset[int]:
         return frozenset(qidx[q] for q in queues if a.can_serve(q))
 
     keys: dict[tuple, list[int]] = {}
     for i, a in enumerate(agents):
         key = (tuple(sorted(serves(a))), a.available_from_min, a.available_to_min,
-               a.min_hours_week, a.max_hours_week, a.max_days_week)
+               a.max_hours_week >= FULL_TIME_H, a.max_days_week)
         keys.setdefault(key, []).append(i)
     classes = tuple(tuple(v) for v in keys.values())
     class_queues = tuple(frozenset(k[0]) for k in keys)
@@ -204,6 +208,14 @@ def build_plan(
 
     # shift options
     open_mask = _open_mask(scenario, tl)
+    whole_day_off = unavailable_day.copy()  # what lowers the weekly minimum (whole-day rows only)
+    for i, spans in blocked.items():  # time off over every open minute of a day: no shift fits that day
+        free = open_mask[: tl.n_intervals].copy()
+        for lo, hi in spans:
+            free[lo:hi] = False
+        per_day = free.reshape(D, tl.per_day).any(axis=1)
+        has_open = open_mask[: tl.n_intervals].reshape(D, tl.per_day).any(axis=1)
+        unavailable_day[i] |= has_open & ~per_day
     templates = cfg.shift_templates
     tpl_breaks = []
     for tpl in templates:
@@ -223,7 +235,8 @@ def build_plan(
     g_queue: list[int] = []
     class_window = [k[1:3] for k in keys]
     day_free = np.array([(~unavailable_day[list(m)]).sum(axis=0) for m in classes])
-    cls_cost = [np.mean([agents[i].hourly_cost for i in m]) for m in classes]
+    # the class's cheapest hourly cost: with it the aggregate stays a relaxation (a true bound)
+    cls_cost = [min(agents[i].hourly_cost for i in m) for m in classes]
     for k, tpl in enumerate(templates):
         lo_s, hi_s = parse_hhmm(tpl.earliest_start), parse_hhmm(tpl.latest_start)
         starts_min = list(range(lo_s, hi_s + 1, tpl.start_step_min))
@@ -288,7 +301,7 @@ def build_plan(
     for i, a in enumerate(agents):
         for w, days in enumerate(weeks):
             n = len(days)
-            u = int(unavailable_day[i, list(days)].sum())
+            u = int(whole_day_off[i, list(days)].sum())
             lo = max(0.0, a.min_hours_week * n / 7 - u * a.min_hours_week / a.max_days_week)
             wmin[i, w] = math.ceil(lo * 60 - 1e-6)
             wmax[i, w] = math.floor(a.max_hours_week * n / 7 * 60 + 1e-6)
@@ -421,40 +434,37 @@ def achievable_week(lengths: tuple[int, ...], max_shifts: int, lo: int, hi: int)
     return WeekPatterns(int(totals.min()), int(totals.max()), int(arr.sum(1).min()), int(arr.sum(1).max()), arr)
 
 
-def pattern_cuts(patterns: list[WeekPatterns], max_rows: int = 80) -> list[tuple[np.ndarray, int]]:
+def pattern_cuts(patterns: list[WeekPatterns], max_rows: int = 12) -> list[tuple[np.ndarray, int]]:
     """Valid inequalities f·n ≤ Σ_a max_{p ∈ P_a} f·p on a class-week's shift counts per length.
 
-    The directions f are the facet normals of each distinct agent type's pattern hull (scaled to
-    small integers); the right-hand side sums every agent's own maximum, so each row holds for any
-    f. For a class of identical agents these are exactly the facets of the class's own hull.
+    The directions f are facet normals of each distinct agent type's pattern hull, scaled to small
+    integers, the simplest (smallest coefficients) first, at most `max_rows` (each row spans every
+    option of the class-week, so more rows slow the LP down: measured); the right-hand side sums
+    every agent's own maximum, so each row holds for any f. For a class of identical agents these
+    are facets of the class's own hull.
     """
-    from fractions import Fraction
-
     from scipy.spatial import ConvexHull, QhullError
 
-    rows, seen = [], set()
     normals = []
     for pat in {id(p.counts): p for p in patterns}.values():
         pts = pat.counts.astype(float)
         if pts.shape[1] < 2 or len(pts) <= pts.shape[1]:
             continue
         try:
-            normals.extend(ConvexHull(pts).equations)
+            normals.append(ConvexHull(pts).equations[:, :-1])
         except (QhullError, ValueError):
             continue
-    for eq in normals:
-        normal = eq[:-1]
-        scale = np.abs(normal[np.abs(normal) > 1e-9]).min()
-        fr = [Fraction(v / scale).limit_denominator(12) for v in normal]
-        den = np.lcm.reduce([f.denominator for f in fr])
-        f = np.array([int(v * den) for v in fr], dtype=np.int64)
-        g = np.gcd.reduce(np.abs(f[f != 0])) if (f != 0).any() else 1
-        f = f // max(int(g), 1)
-        key = tuple(f.tolist())
-        if key in seen or not (f != 0).any():
-            continue
-        seen.add(key)
-        rows.append((f, sum(int((pat.counts @ f).max()) for pat in patterns)))
-        if len(rows) >= max_rows:
-            break
-    return rows
+    if not normals:
+        return []
+    eq = np.concatenate(normals)
+    scale = np.where(np.abs(eq) > 1e-9, np.abs(eq), np.inf).min(axis=1, keepdims=True)
+    lcm = 27720  # lcm(1..12): facet normals of these small hulls are ratios of small integers
+    f = np.rint(eq / scale * lcm)
+    exact = (np.abs(f - eq / scale * lcm) < 1e-3).all(axis=1)
+    f = f[exact].astype(np.int64)
+    if len(f) == 0:
+        return []
+    g = np.gcd.reduce(np.abs(f), axis=1)
+    f = np.unique(f // np.maximum(g, 1)[:, None], axis=0)
+    f = f[np.argsort(np.abs(f).sum(axis=1), kind="stable")][:max_rows]
+    return [(row, sum(int((pat.counts @ row).max()) for pat in patterns)) for row in f]

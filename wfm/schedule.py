@@ -39,7 +39,7 @@ from wfm.planning import Plan, build_plan, scale
 from wfm.requirements import read_requirements
 from wfm.roster import Break, RosterShift, applicable_breaks, paid_hours, scenario_max_breaks, write_roster
 from wfm.scenario import Scenario, load_scenario
-from wfm.service_value import service_value_table
+from wfm.service_value import saturated_value_table
 
 DETERMINISTIC_SHARE = 0.45  # of the time limit, as CP-SAT deterministic time, for the day assignment
 BUDGET_ATTEMPTS = 3  # aggregates built with more budget held back when stage 2's additions overspend it
@@ -155,7 +155,8 @@ def _service_cuts(inputs: ScheduleInputs, plan: Plan) -> tuple[np.ndarray, ...]:
         contacts = req["contacts"].to_numpy(dtype=float)[sel]
         aht = req["aht_seconds"].to_numpy(dtype=float)[sel]
         cap = sum(len(m) for c, m in enumerate(plan.classes) if q in plan.class_queues[c])
-        value = service_value_table(contacts, aht, tl.interval_min, targets, cap)
+        value = saturated_value_table(contacts, aht, tl.interval_min, targets, cap)
+        cap = value.shape[1] - 1
         slope = np.diff(value, axis=1)  # [n, cap]
         k = np.arange(cap)
         # lost ≥ C − V(k) − s_k (n − k): keep a line per segment where the slope changes
@@ -166,8 +167,9 @@ def _service_cuts(inputs: ScheduleInputs, plan: Plan) -> tuple[np.ndarray, ...]:
         const = contacts[rows] - value[rows, cols] + slope[rows, cols] * k[cols]
         out[0].append(np.full(len(rows), q))
         out[1].append(t[sel][rows])
-        out[2].append(np.array([scale(c, 1) for c in const * units], dtype=np.int64))
-        out[3].append(np.array([scale(s, 1) for s in slope[rows, cols] * units], dtype=np.int64))
+        # rounded toward a weaker cut (constant down, slope up), so the LP stays a true lower bound
+        out[2].append(np.floor(const * units).astype(np.int64))
+        out[3].append(np.ceil(slope[rows, cols] * units).astype(np.int64))
     return tuple(np.concatenate(o) if o else np.zeros(0, dtype=np.int64) for o in out)
 
 
@@ -183,6 +185,9 @@ def solve_schedule(
     workers = options.workers or cfg.solver.workers
     seed = cfg.solver.seed if options.seed is None else options.seed
     kind = options.objective or cfg.objective.kind
+    if kind != cfg.objective.kind:  # solve, check and report the objective asked for
+        cfg = cfg.model_copy(update={"objective": cfg.objective.model_copy(update={"kind": kind})})
+        sc = Scenario(cfg, sc.path)
     t0 = time.perf_counter()
     log: list[str] = []
     best_bound: float | None = None

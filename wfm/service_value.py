@@ -45,3 +45,23 @@ def service_value_table(
     on_phone = effective_agents(np.arange(max_agents + 1), targets.shrinkage)
     answered = answered_within_target(contacts, aht_s, interval_min, targets, int(on_phone.max(initial=0)))
     return concave_envelope(np.asarray(answered, dtype=np.float64)[:, on_phone])
+
+
+MAX_SERVICE_AGENTS = 1 << 16  # the table stops growing here even if not saturated
+
+
+def saturated_value_table(
+    contacts: np.ndarray, aht_s: np.ndarray, interval_min: int, targets: ServiceTargets, at_least: int
+) -> np.ndarray:
+    """V over 0…N scheduled agents, N doubled from `at_least` until every interval is saturated.
+
+    Saturated means V(N) = the interval's contacts; no more agents can add to V then, so the concave
+    envelope over 0…N equals the one over all n ≥ 0, which depends on neither N nor the roster. The
+    solver and the checker both use this table, so their objectives agree.
+    """
+    n = max(at_least, 1)
+    while True:
+        table = service_value_table(contacts, aht_s, interval_min, targets, n)
+        if np.all(table[:, -1] >= contacts) or n >= MAX_SERVICE_AGENTS:
+            return table
+        n *= 2

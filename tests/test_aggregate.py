@@ -1,0 +1,187 @@
+"""The aggregate model (`models.aggregate`), its LP bound (`models.linear`) and the construction
+(`models.construct`) on the checker fixtures, built through `wfm.planning.build_plan`.
+
+The constructed solution must satisfy every row of the model and every variable bound; the LP
+optimum must be below it, and below the objective of any roster that keeps every rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from models import aggregate
+from models.construct import construct
+from models.linear import SparseModel, lp_relaxation
+from tests.test_planning import AGENTS_HEADER, FIXTURES, scenario_copy
+from wfm.checker import check_files
+from wfm.planning import Plan, build_plan
+from wfm.schedule import ScheduleOptions, load_inputs, solve_schedule, write_schedule
+
+KINDS = ["office", "nonstop"]
+
+
+@dataclass(frozen=True)
+class Built:
+    plan: Plan
+    model: SparseModel
+    layout: aggregate._Layout
+    lp_value: float  # objective units
+    lp_x: np.ndarray
+
+
+def _build(scenario_path: Path) -> Built:
+    inputs = load_inputs(scenario_path)
+    plan = build_plan(inputs.scenario, inputs.agents, inputs.unavailability, inputs.requirements)
+    model, layout = aggregate.build(plan.problem)
+    lp = lp_relaxation(model, 30.0)
+    assert lp.value is not None and lp.solution is not None
+    return Built(plan, model, layout, lp.value / plan.objective_scale, lp.solution[layout.x])
+
+
+@pytest.fixture(scope="module", params=KINDS)
+def built(request: pytest.FixtureRequest) -> Built:
+    return _build(FIXTURES / request.param / "scenario.toml")
+
+
+def _unset(b: Built) -> np.ndarray:
+    """Variables `full_vector` does not set (all but x, S, Y, under and over: the weekend z_cw)."""
+    lay = b.layout
+    known = np.zeros(b.model.n_vars, dtype=bool)
+    known[lay.x] = known[lay.under] = known[lay.over] = True
+    span = np.where(lay.group_last >= 0, lay.group_last - lay.group_first + 1, 0)
+    for g, n in enumerate(span.tolist()):
+        known[lay.y_base[g] : lay.y_base[g] + n] = True
+        known[lay.s_base[g] : lay.s_base[g] + n] = True
+    return np.flatnonzero(~known)
+
+
+def _complete(b: Built, vector: np.ndarray) -> np.ndarray:
+    """`vector` with each unset variable at the least value its ≥ rows need (z_cw − Σx ≥ 0): the weekend
+    count the construction implies."""
+    a, lo, _, lb, _, _ = b.model.matrix()
+    unset = _unset(b)
+    assert (vector[unset] == 0).all()
+    v = vector.astype(np.int64).copy()
+    rest = a @ v
+    csc = a.tocsc()
+    for j in unset.tolist():
+        col = csc[:, j]
+        need = [(lo[r] - rest[r]) / c for r, c in zip(col.indices.tolist(), col.data.tolist(), strict=True)
+                if c > 0 and np.isfinite(lo[r])]
+        v[j] = max([int(lb[j]), *(int(np.ceil(x - 1e-9)) for x in need)])
+    return v
+
+
+def _violated_rows(model: SparseModel, v: np.ndarray) -> np.ndarray:
+    a, lo, hi, _, _, _ = model.matrix()
+    act = a @ v
+    return np.flatnonzero((act < lo - 1e-9) | (act > hi + 1e-9))
+
+
+@pytest.mark.parametrize("from_lp", [True, False], ids=["from-lp", "from-nothing"])
+def test_construction_satisfies_every_row_and_bound(built: Built, from_lp: bool) -> None:
+    p = built.plan.problem
+    c = construct(p, built.lp_x if from_lp else None)
+    raw = aggregate.full_vector(p, built.model, built.layout, c)
+    a, _, _, lb, ub, _ = built.model.matrix()
+    # only rows with a variable full_vector leaves unset (the weekend z_cw) may be broken by its vector
+    bad = _violated_rows(built.model, raw)
+    touches_unset = np.asarray(abs(a[:, _unset(built)]).sum(axis=1)).ravel() > 0
+    assert touches_unset[bad].all()
+    v = _complete(built, raw)
+    # with those filled in, the constructed solution is feasible
+    assert _violated_rows(built.model, v).size == 0
+    assert ((v >= lb) & (v <= ub)).all()
+    np.testing.assert_array_equal(v[built.layout.x], c.shifts)
+
+
+def test_construction_surplus_matches_its_shifts_and_breaks(built: Built) -> None:
+    p = built.plan.problem
+    c = construct(p, built.lp_x)
+    Q, T = p.required.shape
+    on = np.zeros((Q, T), dtype=np.int64)
+    for j in np.flatnonzero(c.shifts).tolist():
+        on[p.opt_queue[j], p.opt_start[j] : min(p.opt_start[j] + p.opt_length[j], T)] += c.shifts[j]
+    for inc, s in zip(c.break_incidence.tolist(), c.break_start.tolist(), strict=True):
+        g = p.brk_group[inc]
+        assert p.brk_window_start[inc] <= s <= p.brk_window_start[inc] + p.group_width[g]
+        on[p.group_queue[g], s : min(s + p.group_duration[g], T)] -= 1
+    np.testing.assert_array_equal(c.surplus, on - p.required)
+    # one break per shift unit and incidence
+    np.testing.assert_array_equal(np.bincount(c.break_incidence, minlength=len(p.brk_option)),
+                                  c.shifts[p.brk_option])
+
+
+def test_lp_value_is_below_the_construction(built: Built) -> None:
+    p = built.plan.problem
+    _, _, _, _, _, cost = built.model.matrix()
+    for start in (built.lp_x, None):
+        v = _complete(built, aggregate.full_vector(p, built.model, built.layout, construct(p, start)))
+        assert built.lp_value <= float(cost @ v) / built.plan.objective_scale + 1e-6
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_lp_value_is_below_the_fixtures_valid_roster(kind: str) -> None:
+    # rosters/valid.csv was written by hand and keeps every rule: the bound must not exceed its objective
+    report = check_files(FIXTURES / kind / "scenario.toml", FIXTURES / kind / "rosters" / "valid.csv")
+    assert report.ok
+    assert _build(FIXTURES / kind / "scenario.toml").lp_value <= report.objective + 1e-6
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_lp_value_is_below_the_final_schedule(kind: str, tmp_path: Path) -> None:
+    scenario = FIXTURES / kind / "scenario.toml"
+    result = solve_schedule(load_inputs(scenario), ScheduleOptions(time_limit_s=3))
+    write_schedule(tmp_path / "out", result)
+    report = check_files(scenario, tmp_path / "out" / "roster.csv")
+    assert report.ok
+    assert _build(scenario).lp_value <= report.objective + 1e-6
+
+
+# Two agents alike in all but hourly cost (10 and 30) share one class; one 4-hour shift covers the
+# whole requirement. The cheapest roster costs 4 h × 10 = 40; the aggregate prices every shift of the
+# class at the mean, 4 h × 20 = 80, so its LP "bound" (83: 80 + 3 over-staffed agent-hours) exceeds it.
+MIXED_COST_AGENTS = ("agent_id,skills,min_hours_week,max_hours_week,max_days_week,hourly_cost\n"
+                     "cheap,,0,40,5,10\ndear,,0,40,5,30\n")
+MIXED_COST_REQUIREMENTS = "interval_start,queue,contacts,aht_seconds,required_agents\n" + "".join(
+    f"2026-03-02T02:{m:02d},main,10,300,1\n" for m in (0, 15, 30, 45))
+
+
+def test_lp_value_is_a_bound_when_a_class_mixes_hourly_costs(tmp_path: Path) -> None:
+    scenario = scenario_copy(tmp_path, "nonstop", scenario={
+        'kind = "coverage"': 'kind = "coverage"\nunder_weight = 100\ncost_weight = 1\nfairness_weight = 0'},
+        files={"agents.csv": MIXED_COST_AGENTS, "unavailability.csv": "agent_id,date,start,end\n",
+               "requirements.csv": MIXED_COST_REQUIREMENTS})
+    (tmp_path / "cheap.csv").write_text(
+        "agent_id,date,queue,template,shift_start,shift_end,paid_hours\n"
+        "cheap,2026-03-02,main,early,2026-03-02T02:00,2026-03-02T06:00,4\n", encoding="utf-8")
+    report = check_files(scenario, tmp_path / "cheap.csv")
+    assert report.ok
+    assert report.objective == pytest.approx(43.0)  # cost 40 + 3 over-staffed agent-hours
+    assert _build(scenario).lp_value <= report.objective + 1e-6
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "construct's weekly-minimum repair adds the shift with the best coverage gain (4-hour ones here) without "
+    "checking that the class-week's minimum paid minutes stay reachable within its shift cap: with a3 at "
+    "16–18 h over at most 3 days it reaches the 3-shift cap with 720–900 of the 960 paid minutes needed "
+    "and stops, so the class-week min-paid rows are violated (the module docstring promises every "
+    "constraint holds)"))
+@pytest.mark.parametrize("from_lp", [True, False], ids=["from-lp", "from-nothing"])
+def test_construction_reaches_a_weekly_minimum_that_needs_long_shifts(tmp_path: Path, from_lp: bool) -> None:
+    agents = AGENTS_HEADER + "a1,Ana,es,0,40,5,10,,\na2,Ben,es;en,0,40,5,12,08:00,17:00\na3,Cleo,,16,18,3,,,\n"
+    b = _build(scenario_copy(tmp_path, files={"agents.csv": agents}))
+    p = b.plan.problem
+    c = construct(p, b.lp_x if from_lp else None)
+    week_of_day = np.zeros(len(p.class_day_cap[0]), dtype=np.int64)
+    for w, days in enumerate(p.week_days):
+        week_of_day[list(days)] = w
+    paid = np.zeros_like(p.class_week_min_paid)
+    np.add.at(paid, (p.opt_class, week_of_day[p.opt_day]), c.shifts * p.opt_paid_min)
+    assert (paid >= p.class_week_min_paid).all(), (paid.tolist(), p.class_week_min_paid.tolist())
+    v = _complete(b, aggregate.full_vector(p, b.model, b.layout, c))
+    assert _violated_rows(b.model, v).size == 0

@@ -1,0 +1,257 @@
+"""`wfm schedule` end to end on the checker fixtures (tests/fixtures/checker/office and nonstop):
+solve, write, re-check the written files with the independent checker, and the CLI's exit codes.
+
+Every solve here has a 3-second limit and finishes in about a second.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from cli import app
+from tests.test_planning import AGENTS_HEADER, FIXTURES, scenario_copy
+from wfm.checker import CheckReport, check_files
+from wfm.errors import EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_OK
+from wfm.schedule import ScheduleOptions, ScheduleResult, load_inputs, solve_schedule, write_schedule
+
+OPTIONS = ScheduleOptions(time_limit_s=3)
+SUMMARY_KEYS = {
+    "status", "objective", "best_bound", "gap", "solve_seconds", "first_feasible_seconds", "hours_used",
+    "budget_hours", "projected_service_level", "service_level_by_day", "under_agent_hours", "over_agent_hours",
+    "violations", "fairness", "parameters", "input_checksums", "versions",
+}
+
+
+@dataclass(frozen=True)
+class Solved:
+    scenario: Path
+    result: ScheduleResult
+    out: Path
+    check: CheckReport  # of the written roster.csv, by `wfm check`'s own reading
+
+    @property
+    def summary(self) -> dict:
+        return self.result.summary
+
+
+def _solve(scenario: Path, out: Path, options: ScheduleOptions = OPTIONS) -> Solved:
+    result = solve_schedule(load_inputs(scenario), options)
+    write_schedule(out, result)
+    return Solved(scenario, result, out, check_files(scenario, out / "roster.csv"))
+
+
+def _service(folder: Path, kind: str) -> Path:
+    return scenario_copy(folder, kind, scenario={'kind = "coverage"': 'kind = "service"'})
+
+
+@pytest.fixture(scope="module", params=["office", "nonstop", "office-service", "nonstop-service"])
+def solved(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Solved:
+    kind, _, objective = request.param.partition("-")
+    folder = tmp_path_factory.mktemp(request.param)
+    scenario = _service(folder / "in", kind) if objective else FIXTURES / kind / "scenario.toml"
+    return _solve(scenario, folder / "out")
+
+
+def test_status_is_feasible_or_optimal_without_violations(solved: Solved) -> None:
+    assert solved.summary["status"] in ("feasible", "optimal")
+    assert solved.summary["violations"] == []
+    assert solved.result.report.ok
+    assert solved.summary["shifts"] == len(solved.result.shifts) > 0
+
+
+def test_checker_on_the_written_files_agrees_with_the_summary(solved: Solved) -> None:
+    assert solved.check.violations == ()
+    assert solved.check.objective == pytest.approx(solved.summary["objective"], rel=1e-6, abs=1e-9)
+    assert solved.check.objective_terms.keys() == solved.summary["objective_terms"].keys()
+    assert sum(solved.summary["objective_terms"].values()) == pytest.approx(solved.summary["objective"], rel=1e-9)
+    for key in ("hours_used", "under_agent_hours", "over_agent_hours", "projected_service_level"):
+        assert getattr(solved.check, key) == pytest.approx(solved.summary[key], rel=1e-6, abs=1e-9), key
+
+
+def test_summary_json_has_every_documented_key(solved: Solved) -> None:
+    written = json.loads((solved.out / "summary.json").read_text(encoding="utf-8"))
+    assert written.keys() >= SUMMARY_KEYS
+    assert written["objective"] == pytest.approx(solved.summary["objective"], rel=1e-12)
+    assert written["parameters"]["time_limit_s"] == 3
+    assert set(written["input_checksums"]) >= {"scenario", "requirements", "agents"}
+    assert all(len(v) == 64 for v in written["input_checksums"].values())
+    assert {"wfm", "python", "ortools"} <= written["versions"].keys()
+    assert set(written["fairness"]) == {"weekend_days", "late_shifts"}
+
+
+def test_bound_is_below_the_objective_and_the_gap_follows(solved: Solved) -> None:
+    s = solved.summary
+    assert s["best_bound"] is not None
+    assert s["best_bound"] <= s["objective"] + 1e-6
+    assert s["gap"] == pytest.approx((s["objective"] - s["best_bound"]) / s["objective"], abs=1e-12)
+    assert 0 <= s["first_feasible_seconds"] <= s["solve_seconds"]
+
+
+def test_hours_used_within_the_budget(solved: Solved) -> None:
+    s = solved.summary
+    assert s["budget_hours"] is not None
+    assert 0 < s["hours_used"] <= s["budget_hours"] + 1e-6
+
+
+def test_coverage_csv_adds_up_to_the_summary(solved: Solved) -> None:
+    cov = pd.read_csv(solved.out / "coverage.csv")
+    sc = load_inputs(solved.scenario).scenario
+    interval_min = sc.config.horizon.interval_min
+    assert len(cov) == sc.config.horizon.days * 1440 // interval_min * cov["queue"].nunique()
+    assert (cov["under"] == (cov["required_agents"] - cov["scheduled_agents"]).clip(lower=0)).all()
+    assert (cov["over"] == (cov["scheduled_agents"] - cov["required_agents"]).clip(lower=0)).all()
+    assert cov["under"].sum() * interval_min / 60 == pytest.approx(solved.summary["under_agent_hours"])
+    assert cov["over"].sum() * interval_min / 60 == pytest.approx(solved.summary["over_agent_hours"])
+
+
+@pytest.mark.parametrize("kind", ["office", "nonstop"])
+def test_same_inputs_and_seed_give_byte_identical_files(kind: str, tmp_path: Path) -> None:
+    scenario = FIXTURES / kind / "scenario.toml"
+    options = ScheduleOptions(time_limit_s=3, seed=7)
+    first, second = (_solve(scenario, tmp_path / name, options) for name in ("a", "b"))
+    for name in ("roster.csv", "coverage.csv"):
+        assert (first.out / name).read_bytes() == (second.out / name).read_bytes(), name
+    assert first.summary["objective"] == second.summary["objective"]
+
+
+def test_objective_override_is_the_objective_reported(tmp_path: Path) -> None:
+    scenario = FIXTURES / "office" / "scenario.toml"
+    result = solve_schedule(load_inputs(scenario), ScheduleOptions(time_limit_s=3, objective="service"))
+    assert result.summary["objective_kind"] == "service"
+    assert "lost_contacts" in result.summary["objective_terms"]
+    write_schedule(tmp_path / "out", result)
+    expected = check_files(_service(tmp_path / "in", "office"), tmp_path / "out" / "roster.csv")
+    assert result.summary["objective"] == pytest.approx(expected.objective, rel=1e-6)
+
+
+# Two agents, four 15-minute intervals of 4 contacts (AHT 300 s): the solver's service value curve is the
+# concave envelope over 0…2 agents (the agents skilled for the queue), the checker's over all n ≥ 0 (it
+# saturates). At 2 agents the solver counts 1.96 contacts answered in time, the checker 2.24, so the
+# solver's lower bound (8.16 lost) exceeds the checked objective (7.06).
+TWO_AGENTS = ("agent_id,skills,min_hours_week,max_hours_week,max_days_week,hourly_cost\n"
+              "s1,,0,40,5,0\ns2,,0,40,5,0\n")
+FOUR_CONTACTS = "interval_start,queue,contacts,aht_seconds,required_agents\n" + "".join(
+    f"2026-03-02T02:{m:02d},main,4,300,2\n" for m in (0, 15, 30, 45))
+
+
+def test_service_bound_is_below_the_objective_with_few_agents(tmp_path: Path) -> None:
+    scenario = scenario_copy(tmp_path / "in", "nonstop", scenario={
+        'kind = "coverage"': 'kind = "service"\nfairness_weight = 0'},
+        files={"agents.csv": TWO_AGENTS, "unavailability.csv": "agent_id,date,start,end\n",
+               "requirements.csv": FOUR_CONTACTS})
+    solved = _solve(scenario, tmp_path / "out")
+    assert solved.check.ok
+    assert solved.summary["best_bound"] <= solved.summary["objective"] + 1e-6
+
+
+# --- the command line ---------------------------------------------------------------------------------
+
+
+def _cli(scenario: Path, out: Path, *options: str):
+    return CliRunner().invoke(app, ["schedule", str(scenario), "--out", str(out), "--time-limit-s", "3", *options])
+
+
+def test_cli_success_writes_the_three_files(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = _cli(FIXTURES / "nonstop" / "scenario.toml", out, "--quiet")
+    assert result.exit_code == EXIT_OK, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["coverage.csv", "roster.csv", "summary.json"]
+    assert check_files(FIXTURES / "nonstop" / "scenario.toml", out / "roster.csv").ok
+    assert result.stdout == ""
+
+
+def test_cli_json_prints_progress_lines_then_the_result(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = _cli(FIXTURES / "office" / "scenario.toml", out, "--json")
+    assert result.exit_code == EXIT_OK, result.output
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(records) >= 2
+    assert {r["event"] for r in records[:-1]} == {"progress"}
+    assert records[-1]["event"] == "result"
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert records[-1]["objective"] == pytest.approx(summary["objective"], rel=1e-12)
+    assert records[-1]["status"] == summary["status"]
+    assert records[-1]["out"] == str(out)
+
+
+def test_cli_infeasible_budget_exits_3_with_the_reasons_and_writes_nothing(tmp_path: Path) -> None:
+    scenario = scenario_copy(tmp_path / "in", scenario={"hours = 100": "hours = 30"})
+    out = tmp_path / "out"
+    result = _cli(scenario, out, "--quiet")
+    assert result.exit_code == EXIT_INFEASIBLE == 3
+    assert "the scenario admits no roster" in result.stderr
+    assert "the budget of 30 h is below the agents' contracted minimum of 36.0 h" in result.stderr
+    assert "at least 36" in result.stderr
+    assert not out.exists()
+
+
+BROKEN_INPUTS = {
+    # defect: (file replaced, its content, file named in the message, row, column or None)
+    "unknown-agent-in-unavailability": (
+        "unavailability.csv", "agent_id,date,start,end\na1,2026-03-05,,\nzz,2026-03-10,08:00,12:00\n",
+        "unavailability.csv", 3, "agent_id"),
+    "unknown-agent-in-preferences": (
+        "preferences.csv", "agent_id,date,shift_template_or_start,kind,weight\na1,2026-03-02,day,prefer,3\n"
+        "zz,2026-03-03,09:00,avoid,2\n", "preferences.csv", 3, "agent_id"),
+    "duplicate-agent-id": (
+        "agents.csv", AGENTS_HEADER + "a1,Ana,es,20,40,5,10,,\na2,Ben,es;en,0,40,5,12,08:00,17:00\n"
+        "a1,Cleo,,0,18,3,,,\n", "agents.csv", 4, "agent_id"),
+    "negative-hourly-cost": (
+        "agents.csv", AGENTS_HEADER + "a1,Ana,es,20,40,5,-10,,\na2,Ben,es;en,0,40,5,12,08:00,17:00\n",
+        "agents.csv", 2, "hourly_cost"),
+    "bad-time-of-day": (
+        "agents.csv", AGENTS_HEADER + "a1,Ana,es,20,40,5,10,,\na2,Ben,es;en,0,40,5,12,08:00,25:00\n",
+        "agents.csv", 3, "available_to"),
+    "min-hours-above-max": (
+        "agents.csv", AGENTS_HEADER + "a1,Ana,es,50,40,5,10,,\n", "agents.csv", 2, "min_hours_week"),
+    "missing-column": (
+        "agents.csv", "agent_id,name,skills,min_hours_week,max_hours_week\na1,Ana,es,20,40\n", "agents.csv", 1, None),
+}
+
+
+@pytest.mark.parametrize("defect", sorted(BROKEN_INPUTS))
+def test_cli_broken_input_exits_2_naming_file_row_and_column(defect: str, tmp_path: Path) -> None:
+    name, content, named, row, column = BROKEN_INPUTS[defect]
+    scenario = scenario_copy(tmp_path / "in", files={name: content})
+    out = tmp_path / "out"
+    result = _cli(scenario, out, "--quiet")
+    assert result.exit_code == EXIT_BAD_INPUT == 2
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"wfm: error: {tmp_path / 'in' / named}, row {row}")
+    if column is not None:
+        assert f"column '{column}'" in line
+    assert "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_cli_error_keeps_the_previous_output(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "roster.csv").write_text("previous\n", encoding="utf-8")
+    name, content, *_ = BROKEN_INPUTS["unknown-agent-in-unavailability"]
+    result = _cli(scenario_copy(tmp_path / "in", files={name: content}), out, "--quiet")
+    assert result.exit_code == EXIT_BAD_INPUT
+    assert [p.name for p in out.iterdir()] == ["roster.csv"]
+    assert (out / "roster.csv").read_text(encoding="utf-8") == "previous\n"
+
+
+def test_cli_rejects_an_unknown_objective(tmp_path: Path) -> None:
+    result = _cli(FIXTURES / "office" / "scenario.toml", tmp_path / "out", "--objective", "speed")
+    assert result.exit_code == EXIT_BAD_INPUT
+    assert "--objective must be coverage or service, got 'speed'" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_summary_figures_are_finite(solved: Solved) -> None:
+    s = solved.summary
+    for key in ("objective", "best_bound", "gap", "hours_used", "projected_service_level"):
+        assert math.isfinite(s[key]), key
+    assert 0 <= s["projected_service_level"] <= 1
+    assert all(0 <= v <= 1 for v in s["service_level_by_day"].values())
