@@ -34,6 +34,12 @@ off (history days count); runs of work shorter than m_e and runs of days off sho
 forbidden by clauses y[s-1] ∨ ¬y[s] ∨ y[s+L] (resp. negated), L < m_e, when the run lies strictly
 inside the known days (see `Employee`); Σ_w we[e,w] ≤ W_e.
 
+Run-state flow (optional, `build_model(run_states=True)`): per employee a layered graph whose nodes
+state[e,d,q,c] are (run state q, weekends worked so far c) on day d, one unit of flow through it, and
+Σ_{q working} state = y. It encodes the run and weekend rules exactly, so it replaces the clause
+families and weekend literals for that employee; its LP is the convex hull of the employee's legal
+day patterns, which lifts the root bound of Curtois Instance4 from 1261 to 1715 (optimum 1716).
+
 Run semantics at the edges (as in benchmarks/curtois/README.md): the maximum applies to every run; a
 minimum applies only to a run whose day before is known (day 0 without history is not) and whose day
 after is a horizon day, so a run touching the last day is exempt, a run touching day 0 is exempt only
@@ -44,10 +50,9 @@ A run that lies wholly in history is the past's business and is never checked.
 from __future__ import annotations
 
 import math
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -215,11 +220,11 @@ class RosterProblem:
 class SolveParams:
     """CP-SAT settings (times in seconds).
 
-    `lp_heavy` runs the LP-based full worker (`max_lp`) beside the LNS workers (SCHEDULING_NOTES.md).
-    `run_states` adds the run-state flow (`_add_run_states`): True, False, or None = when the flow
-    stays under `RUN_STATES_AUTO_MAX_NODES` nodes. With the flow and no `hint`, the first
-    `warm_start_fraction` of the time solves the model without it, whose roster becomes the hint
-    (the smaller model finds rosters faster; the flow model proves bounds faster).
+    `lp_heavy` makes the full workers CP-SAT's LP-heavy ones (`LP_HEAVY_SUBSOLVERS`; with 2 workers
+    `max_lp` beside feasibility jump and LNS); False keeps CP-SAT's default portfolio, whose bounds
+    are much weaker (SCHEDULING_NOTES.md). `run_states` adds the run-state flow (`_add_run_states`):
+    True, False, or None = `run_states_pay(problem)`. `hint` is a full roster (employees × days,
+    kind index or -1) handed to CP-SAT as its first solution.
     """
 
     time_limit_s: float = 60.0
@@ -231,13 +236,10 @@ class SolveParams:
     log_callback: Callable[[str], None] | None = None
     progress_callback: Callable[[float, int, int], None] | None = None
     run_states: bool | None = None
-    warm_start_fraction: float = 0.25
 
     def __post_init__(self) -> None:
         if self.time_limit_s <= 0 or self.workers < 1:
             raise ValueError("time_limit_s must be > 0 and workers ≥ 1")
-        if not 0 <= self.warm_start_fraction < 1:
-            raise ValueError("warm_start_fraction must be in [0, 1)")
 
 
 @dataclass(frozen=True, eq=False)
@@ -683,11 +685,11 @@ def build_model(problem: RosterProblem, *, run_states: bool = False) -> RosterMo
 ROOT_LP_ITERATIONS = 20_000
 
 LP_HEAVY_SUBSOLVERS = ("max_lp", "objective_lb_search", "core", "default_lp", "quick_restart")
-"""Full-problem workers used when `lp_heavy`, in priority order: the first `workers` of them run,
-and CP-SAT's LNS workers share their threads. `max_lp` keeps the full LP (the bound); the second,
-`objective_lb_search`, searches for rosters at the current lower bound and raises it when there are
-none, which is what closes the last units of gap on Curtois Instance5/6 (optimum proven in about
-26 s each instead of 44 s or not at all in 60 s, one run each, machine shared)."""
+"""Full-problem workers used when `lp_heavy`, in priority order. CP-SAT gives full workers only part
+of the threads (one of two; the other runs feasibility jump and LNS, which find the first rosters),
+so with 2 workers only `max_lp` runs: the worker that keeps the full LP, the source of the bound.
+Three seeds on Curtois Instance5/6 solved 5 of 6 runs to optimum in 60 s this way against 3 of 6
+with `objective_lb_search` as a second full worker (which leaves no thread to first solutions)."""
 
 
 def _solver_parameters(params: SolveParams) -> cp_model.CpSolver:
@@ -701,7 +703,6 @@ def _solver_parameters(params: SolveParams) -> cp_model.CpSolver:
         p.interleave_search = params.workers > 1  # several workers, same answer for the same seed
     if params.lp_heavy:
         p.subsolvers.extend(LP_HEAVY_SUBSOLVERS[: params.workers])
-        p.num_full_subsolvers = min(params.workers, len(LP_HEAVY_SUBSOLVERS))
         # the run-state flow's root LP needs more simplex iterations than the default 2,000 per
         # call; with them its root bound came 3 times sooner on Curtois Instance5 (4.6 s vs 15.5 s)
         p.root_lp_iterations = ROOT_LP_ITERATIONS
@@ -746,17 +747,16 @@ def _add_hint(rm: RosterModel, hint: np.ndarray) -> None:
 
 
 class _Progress(cp_model.CpSolverSolutionCallback):
-    """Records when solutions arrive, reports them, and can stop a search that stalls."""
+    """Records when the first solution arrives and reports each new one."""
 
     def __init__(self, start: float, report: Callable[[float, int, int], None] | None) -> None:
         super().__init__()
         self.start = start
         self.report = report
         self.first_s: float | None = None
-        self.last_s: float | None = None
 
     def on_solution_callback(self) -> None:
-        elapsed = self.last_s = time.perf_counter() - self.start
+        elapsed = time.perf_counter() - self.start
         if self.first_s is None:
             self.first_s = elapsed
         if self.report is not None:
@@ -772,13 +772,20 @@ _STATUS = {
 }
 
 
-WARM_START_STALL_FRACTION = 0.02
-WARM_START_STALL_MIN_S = 0.5
-"""The warm start also ends once it found no better roster for this share of the time limit (at
-least the minimum): it is there to hand the flow model a good first roster, not to optimize."""
-
 RUN_STATES_AUTO_MAX_NODES = 100_000
-"""`run_states=None` adds the run-state flow when its estimated node count is at most this."""
+"""`run_states=None` adds the run-state flow only below this estimated node count."""
+
+
+def run_states_pay(problem: RosterProblem) -> bool:
+    """Whether the run-state flow is worth building: some employee may work some weekends but not all.
+
+    The flow's measured gain comes from runs and weekend limits together (Curtois Instance5 root LP:
+    712 plain, 904 with runs alone, 1138 with both, optimum 1143); without a binding weekend limit it
+    mostly costs LP time. Large instances stay plain (`RUN_STATES_AUTO_MAX_NODES`).
+    """
+    weekends = len(problem.weekends())
+    binding = any(0 < emp.max_weekends < weekends for emp in problem.employees)
+    return binding and run_states_nodes(problem) <= RUN_STATES_AUTO_MAX_NODES
 
 
 def run_states_nodes(problem: RosterProblem) -> int:
@@ -792,39 +799,21 @@ def run_states_nodes(problem: RosterProblem) -> int:
     return total
 
 
-def _stop_when_stalled(solver: cp_model.CpSolver, progress: _Progress, stall_s: float) -> threading.Event:
-    """Stop `solver` once it has a solution and found no better one for `stall_s`; set the event to end."""
-    done = threading.Event()
-
-    def watch() -> None:
-        while not done.wait(0.05):
-            last = progress.last_s
-            if last is not None and time.perf_counter() - progress.start - last > stall_s:
-                solver.stop_search()
-                return
-
-    threading.Thread(target=watch, daemon=True).start()
-    return done
-
-
-def _solve_once(
-    problem: RosterProblem, params: SolveParams, *, run_states: bool, start: float, stall_s: float | None = None
-) -> tuple[RosterResult, float]:
-    """One CP-SAT run; times counted from `start`. Returns the result and its build seconds."""
+def solve(problem: RosterProblem, params: SolveParams) -> RosterResult:
+    """Build and solve `problem`; times in seconds of wall clock from the call, building included."""
+    start = time.perf_counter()
+    run_states = params.run_states if params.run_states is not None else run_states_pay(problem)
     rm = build_model(problem, run_states=run_states)
     if params.hint is not None:
         _add_hint(rm, params.hint)
     build_s = time.perf_counter() - start
     solver = _solver_parameters(params)
     progress = _Progress(start, params.progress_callback)
-    watchdog = None if stall_s is None else _stop_when_stalled(solver, progress, stall_s)
     status = _STATUS[solver.solve(rm.model, progress)]
-    if watchdog is not None:
-        watchdog.set()
     wall_s = time.perf_counter() - start
     if status not in ("optimal", "feasible"):
         bound = math.ceil(solver.best_objective_bound - 1e-6) if status == "unknown" else None
-        return RosterResult(status, None, bound, None, wall_s, None), build_s
+        return RosterResult(status, None, bound, None, wall_s, None, build_s)
     values = np.asarray(solver.response_proto.solution, dtype=np.int64)
     x_vars = np.array([v.index for v in rm.x], dtype=np.int64)
     chosen = np.zeros(rm.x_index.shape, dtype=bool)
@@ -835,54 +824,15 @@ def _solve_once(
     objective = objective_of(problem, assignment)
     if objective > round(solver.objective_value):
         raise AssertionError(f"roster objective {objective} exceeds CP-SAT's {solver.objective_value}")
-    result = RosterResult(
+    return RosterResult(
         status=status,
         objective=objective,
         bound=math.ceil(solver.best_objective_bound - 1e-6),
         assignment=assignment,
         wall_s=wall_s,
         first_feasible_s=progress.first_s,
+        build_s=build_s,
     )
-    return result, build_s
-
-
-def solve(problem: RosterProblem, params: SolveParams) -> RosterResult:
-    """Build and solve `problem`; times in seconds of wall clock from the call, building included."""
-    start = time.perf_counter()
-    run_states = params.run_states
-    if run_states is None:
-        run_states = run_states_nodes(problem) <= RUN_STATES_AUTO_MAX_NODES
-    if not run_states or params.hint is not None or params.warm_start_fraction == 0:
-        result, build_s = _solve_once(problem, params, run_states=run_states, start=start)
-        return replace(result, build_s=build_s)
-    fraction = params.warm_start_fraction
-    warm_params = replace(  # CP-SAT's default portfolio: feasibility jump and LNS find rosters soonest
-        params,
-        lp_heavy=False,
-        time_limit_s=params.time_limit_s * fraction,
-        deterministic_time=None if params.deterministic_time is None else params.deterministic_time * fraction,
-    )
-    stall_s = max(WARM_START_STALL_MIN_S, WARM_START_STALL_FRACTION * params.time_limit_s)
-    warm, build_s = _solve_once(problem, warm_params, run_states=False, start=start, stall_s=stall_s)
-    if warm.status in ("infeasible", "invalid", "optimal"):
-        return replace(warm, build_s=build_s)
-    main_params = replace(
-        params,
-        time_limit_s=max(params.time_limit_s - (time.perf_counter() - start), 0.1),
-        deterministic_time=None if params.deterministic_time is None else params.deterministic_time * (1 - fraction),
-        hint=warm.assignment,
-    )
-    main, _ = _solve_once(problem, main_params, run_states=True, start=start)
-    if main.status in ("infeasible", "invalid", "optimal"):
-        best = main
-    else:
-        candidates = [r for r in (main, warm) if r.objective is not None]
-        best = min(candidates, key=lambda r: r.objective) if candidates else main
-    bounds = [r.bound for r in (warm, main) if r.bound is not None]
-    bound = max(bounds) if bounds and best.objective is not None else best.bound
-    status = "optimal" if best.objective is not None and bound is not None and bound >= best.objective else best.status
-    first = warm.first_feasible_s if warm.first_feasible_s is not None else main.first_feasible_s
-    return replace(best, status=status, bound=bound, wall_s=main.wall_s, first_feasible_s=first, build_s=build_s)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from models.day_roster import (
     Window,
     build_model,
     evaluate,
+    run_states_pay,
     solve,
 )
 
@@ -358,10 +359,16 @@ def test_same_seed_and_deterministic_time_give_the_same_roster():
     assert np.array_equal(first.assignment, second.assignment)
 
 
-def test_warm_start_reports_both_phases():
-    result = solved(_small_instance(), run_states=True, warm_start_fraction=0.5)
+def test_times_are_ordered():
+    result = solved(_small_instance(), run_states=True)
     assert result.status == "optimal" and result.first_feasible_s is not None
-    assert result.first_feasible_s <= result.wall_s
+    assert 0 < result.build_s <= result.first_feasible_s <= result.wall_s
+
+
+def test_run_states_are_chosen_where_weekend_limits_bind():
+    assert run_states_pay(_small_instance())  # max 1 of 2 weekends
+    assert not run_states_pay(roster_problem(14, [worker(max_weekends=2)]))
+    assert not run_states_pay(roster_problem(14, [worker(max_weekends=0)]))
 
 
 def test_only_possible_assignments_get_variables():
@@ -453,7 +460,7 @@ def small_problems(draw) -> RosterProblem:
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problem=small_problems())
 def test_flow_and_plain_models_agree(problem):
-    plain, flow = solved(problem, False), solved(problem, True, warm_start_fraction=0)
+    plain, flow = solved(problem, False), solved(problem, True)
     assert plain.status == flow.status
     if plain.status == "optimal":
         assert plain.objective == flow.objective
