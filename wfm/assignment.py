@@ -433,6 +433,50 @@ def improve_starts(plan: Plan, shifts: list[AssignedShift], min_rest: int, passe
     return out
 
 
+def trim_to_budget(plan: Plan, shifts: list[AssignedShift]) -> tuple[list[AssignedShift], int]:
+    """Drop shifts until the budget holds, where dropping costs least coverage per budget minute.
+
+    Only shifts whose agent keeps the week's minimum paid hours without them are dropped, and only
+    when minimum runs of work and of days off are 1 (dropping a day cannot break them then).
+    Returns the shifts kept and how many were dropped.
+    """
+    p = plan.problem
+    if p.budget_min is None:
+        return shifts, 0
+    opt = np.array([s.option for s in shifts], dtype=np.int64)
+    used = int(p.opt_budget_min[opt].sum()) if len(opt) else 0
+    if used <= p.budget_min:
+        return shifts, 0
+    Q, T = p.required.shape
+    week_of_day = np.zeros(plan.timeline.days, dtype=np.int64)
+    for w, days in enumerate(plan.weeks):
+        week_of_day[list(days)] = w
+    agent = np.array([s.agent for s in shifts], dtype=np.int64)
+    week = week_of_day[np.array([s.day for s in shifts], dtype=np.int64)]
+    paid = np.zeros(plan.week_min_paid.shape, dtype=np.int64)
+    np.add.at(paid, (agent, week), p.opt_paid_min[opt])
+    cover = np.zeros((Q, T + 1), dtype=np.int64)
+    q, st, en = p.opt_queue[opt], p.opt_start[opt], np.minimum(p.opt_start[opt] + p.opt_length[opt], T)
+    np.add.at(cover, (q, st), 1)
+    np.add.at(cover, (q, en), -1)
+    surplus = np.cumsum(cover, axis=1)[:, :T] - p.required
+    keep = np.ones(len(shifts), dtype=bool)
+    while used > p.budget_min:
+        slack = paid[agent, week] - plan.week_min_paid[agent, week] >= p.opt_paid_min[opt]
+        cand = np.flatnonzero(keep & slack)
+        if len(cand) == 0:
+            break
+        loss = np.where(surplus <= 0, p.under_weight, -p.over_weight)
+        csum = np.concatenate([np.zeros((Q, 1), dtype=np.int64), np.cumsum(loss, axis=1)], axis=1)
+        score = (csum[q[cand], en[cand]] - csum[q[cand], st[cand]]) / np.maximum(p.opt_budget_min[opt[cand]], 1)
+        i = int(cand[np.argmin(score)])
+        keep[i] = False
+        used -= int(p.opt_budget_min[opt[i]])
+        paid[agent[i], week[i]] -= p.opt_paid_min[opt[i]]
+        surplus[q[i], st[i] : en[i]] -= 1
+    return [s for s, k in zip(shifts, keep, strict=True) if k], int((~keep).sum())
+
+
 def place_roster_breaks(plan: Plan, shifts: list[AssignedShift]) -> list[AssignedShift]:
     """Stage 3: breaks for every shift (keeping the aggregate's where given), then local search."""
     p = plan.problem

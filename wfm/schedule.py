@@ -31,7 +31,14 @@ from models.construct import construct
 from models.linear import lp_relaxation
 from wfm import __version__
 from wfm.agents import Agent, Preference, Unavailability, read_agents, read_preferences, read_unavailability
-from wfm.assignment import AssignedShift, Assigner, improve_starts, place_roster_breaks, slots_from_construction
+from wfm.assignment import (
+    AssignedShift,
+    Assigner,
+    improve_starts,
+    place_roster_breaks,
+    slots_from_construction,
+    trim_to_budget,
+)
 from wfm.atomic import atomic_directory, write_csv, write_json
 from wfm.checker import CheckReport, check_roster
 from wfm.errors import InputError
@@ -223,12 +230,15 @@ def solve_schedule(
         statuses = assigner.assign_days(built.shifts, time_s)
         assigned, unmatched, extra, dropped = assigner.assign_starts(slots_from_construction(plan, built))
         assigned = improve_starts(plan, assigned, assigner.rest)
+        trimmed = 0
+        if cfg.rules.min_consecutive_days == 1 and cfg.rules.min_consecutive_days_off == 1:
+            assigned, trimmed = trim_to_budget(plan, assigned)
         assigned = place_roster_breaks(plan, assigned)
         shifts = to_roster(sc, plan, inputs.agents, assigned)
         report = check_roster(sc, shifts, inputs.requirements, inputs.agents, inputs.unavailability,
                               inputs.preferences)
         info = {"assignment_statuses": statuses, "unassigned_aggregate_shifts": unmatched,
-                "added_shifts": extra, "dropped_days": dropped}
+                "added_shifts": extra, "dropped_days": dropped, "trimmed_for_budget": trimmed}
         return shifts, report, info
 
     # stage 1: LP bound, construction
