@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -22,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from wfm.errors import InputError
 from wfm.service_config import ServiceConfig
+from wfm.tomlfile import read_toml
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")
@@ -250,12 +250,7 @@ class Scenario:
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario TOML file; raise `InputError` naming the key path."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError("scenario file not found", path=path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"not valid TOML: {exc}", path=path) from None
+    data = read_toml(path)
     try:
         config = ScenarioConfig.model_validate(data)
     except ValidationError as exc:

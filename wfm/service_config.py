@@ -19,7 +19,6 @@ Command-line options override both (`targets_from_options`). Every error names i
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
@@ -35,6 +34,7 @@ from wfm.staffing import (
     TargetError,
     check_target,
 )
+from wfm.tomlfile import read_toml
 
 
 def _bounded(name: str) -> Any:
@@ -102,14 +102,7 @@ class ServiceConfig(QueueService):
 def load_service_config(path: str | Path) -> ServiceConfig:
     """Read only the `[service]` table of the scenario TOML at `path` (absent: all defaults)."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError("scenario file not found", path=path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"not valid TOML: {exc}", path=path) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text ({exc.reason})", path=path) from None
+    data = read_toml(path)
     table = data.get("service", {})
     if not isinstance(table, dict):
         raise InputError("key 'service' must be a table ([service])", path=path)

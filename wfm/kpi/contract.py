@@ -22,7 +22,6 @@ are ignored. Targets apply to each calendar month over all queues together.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +29,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from wfm.errors import InputError
+from wfm.tomlfile import read_toml
 
 
 class ContractTerms(BaseModel):
@@ -69,14 +69,7 @@ class _ScenarioWithContract(BaseModel):
 def load_contract(path: str | Path) -> ContractTerms:
     """Read the `[contract]` table of a scenario TOML; raise `InputError` naming the key path."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError("scenario file not found", path=path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"not valid TOML: {exc}", path=path) from None
-    except UnicodeDecodeError:
-        raise InputError("not UTF-8 text", path=path) from None
+    data = read_toml(path)
     if "contract" not in data:
         raise InputError(
             "no [contract] table",
