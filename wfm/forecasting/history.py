@@ -39,7 +39,8 @@ import numpy as np
 import pandas as pd
 
 from wfm.errors import InputError
-from wfm.tables import Column, TableSchema, read_table
+from wfm.requirements import FORECAST_SCHEMA
+from wfm.tables import TableSchema, read_table
 
 GRIDS_MIN = (5, 15, 30, 60)
 """Interval lengths (minutes) a history may use."""
@@ -48,18 +49,8 @@ MAX_CLOSED_RUN_DAYS = 7
 _PARTS = ("talk_seconds", "hold_seconds", "acw_seconds")
 _AHT_AGREEMENT_S = 1.0
 
-HISTORY_SCHEMA = TableSchema(
-    name="history",
-    columns=(
-        Column("interval_start", "datetime", doc="start of the interval, ISO 8601 local time"),
-        Column("queue", "str", required=False, default="main", doc="queue name"),
-        Column("contacts", "float", ge=0, doc="contacts offered in the interval"),
-        Column("aht_seconds", "float", required=False, gt=0, doc="average handle time, s"),
-        Column("talk_seconds", "float", required=False, ge=0, doc="average talk time, s"),
-        Column("hold_seconds", "float", required=False, ge=0, doc="average hold time, s"),
-        Column("acw_seconds", "float", required=False, ge=0, doc="average after-contact work, s"),
-    ),
-)
+# history has the forecast's columns (a forecast is a future history)
+HISTORY_SCHEMA = TableSchema(name="history", columns=FORECAST_SCHEMA.columns)
 
 
 @dataclass(frozen=True)
