@@ -110,12 +110,8 @@ class _Layout:
     cells: np.ndarray  # flat (queue · T + interval) index of each under/over pair
 
 
-def build(problem: AggregateProblem, *, exact_breaks: bool = True) -> tuple[SparseModel, _Layout]:
-    """Build the sparse integer program of the aggregate model.
-
-    With `exact_breaks` False, every shift takes each break at the middle of its window (a
-    restriction of the model: its solutions are valid, its bound is not a bound of the full problem).
-    """
+def build(problem: AggregateProblem) -> tuple[SparseModel, _Layout]:
+    """Build the sparse integer program of the aggregate model."""
     p = problem
     m = SparseModel()
     Q, T = p.required.shape
@@ -124,7 +120,7 @@ def build(problem: AggregateProblem, *, exact_breaks: bool = True) -> tuple[Spar
     x = m.add_vars(J, 0, x_ub, p.opt_cost)
 
     # break groups: cumulative S (windows opened) and Y (breaks started) over [τ0, τ1]
-    G = len(p.group_width) if exact_breaks else 0
+    G = len(p.group_width)
     first = np.full(G, np.iinfo(np.int64).max)
     last = np.full(G, -1)
     if G:
@@ -162,16 +158,6 @@ def build(problem: AggregateProblem, *, exact_breaks: bool = True) -> tuple[Spar
     rows = [np.flatnonzero(np.cumsum(covered, axis=1)[:, :T].reshape(-1) > 0)]
     cols = [on[rows[0]]]
     vals = [np.ones(len(rows[0]), dtype=np.int64)]
-    if not exact_breaks and len(p.brk_option):
-        # a hole of break length at the middle of each window
-        mid = p.brk_window_start + p.group_width[p.brk_group] // 2
-        dur = p.group_duration[p.brk_group]
-        rep_b = np.repeat(np.arange(len(mid)), dur)
-        t_b = mid[rep_b] + (np.arange(dur.sum()) - np.repeat(np.cumsum(dur) - dur, dur))
-        ok = t_b < T
-        rows.append(cell(p.opt_queue[p.brk_option[rep_b[ok]]], t_b[ok]))
-        cols.append(x[p.brk_option[rep_b[ok]]])
-        vals.append(-np.ones(int(ok.sum()), dtype=np.int64))
     for g in range(G):
         if span[g] == 0:
             continue

@@ -42,7 +42,7 @@ from wfm.assignment import (
 from wfm.atomic import atomic_directory, write_csv, write_json
 from wfm.checker import CheckReport, check_roster
 from wfm.errors import InputError
-from wfm.planning import Plan, build_plan, scale
+from wfm.planning import WEIGHT_DECIMALS, Plan, build_plan, scale
 from wfm.requirements import read_requirements
 from wfm.roster import Break, RosterShift, applicable_breaks, paid_hours, scenario_max_breaks, write_roster
 from wfm.scenario import Scenario, load_scenario
@@ -218,7 +218,7 @@ def solve_schedule(
     emit("plan", message=f"{p.n_options:,} shift options, {len(plan.classes)} agent classes, "
                          f"{len(plan.kinds)} shift kinds")
 
-    hp = _with_weights(p, cfg) if kind == "service" else p  # the construction heuristics steer by coverage
+    hp = _coverage_weights(p) if kind == "service" else p  # the construction heuristics steer by coverage
 
     # stages 2 and 3, first greedily (a roster within seconds), then with CP-SAT
     def roster(
@@ -330,9 +330,11 @@ def solve_schedule(
     return ScheduleResult(shifts, report, summary, scenario_max_breaks(sc), log)
 
 
-def _with_weights(p: aggregate.AggregateProblem, cfg: Any) -> aggregate.AggregateProblem:
+def _coverage_weights(p: aggregate.AggregateProblem) -> aggregate.AggregateProblem:
+    """The problem the construction heuristics see under the service objective: the default
+    coverage weights (10 per agent-hour short, 1 in excess) instead of the service cuts."""
     return dataclasses.replace(
-        p, under_weight=scale(10.0, 100), over_weight=scale(1.0, 100),
+        p, under_weight=scale(10.0, WEIGHT_DECIMALS), over_weight=scale(1.0, WEIGHT_DECIMALS),
         cut_queue=None, cut_interval=None, cut_const=None, cut_slope=None,
     )
 
