@@ -42,7 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from models.construct import Construction
-from models.linear import SparseModel
+from models.linear import UNBOUNDED, SparseModel
 
 
 @dataclass(frozen=True)
@@ -290,7 +290,7 @@ def _agent_rows(m: SparseModel, p: AggregateProblem, x: np.ndarray) -> None:
         r, o, v, rhs = p.pattern_rows
         key = (p.opt_class * W + wk) * (int(p.opt_paid_min.max()) + 1) + p.opt_paid_min
         uniq, inv = np.unique(key, return_inverse=True)
-        n = m.add_vars(len(uniq), 0, 10**9)
+        n = m.add_vars(len(uniq), 0, UNBOUNDED)
         J = len(x)
         m.add_rows(np.concatenate([np.arange(len(uniq)), inv]), np.concatenate([n, x]),
                    np.concatenate([np.ones(len(uniq)), -np.ones(J)]).astype(np.int64),

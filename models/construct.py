@@ -6,13 +6,16 @@
    the most under-staffed intervals among those every cap still allows.
 3. Place every break greedily where the queue is most over-staffed (`models.breaks`).
 4. Fill: while some allowed shift lowers the objective (its interval gains minus its cost and the
-   cheapest place for its breaks), add the best one and place its breaks.
+   cheapest place for its breaks), add the best one and place its breaks (lazily: a shift's gain
+   only falls as others are added, so only the top of a heap of stale gains is re-evaluated).
 5. Re-place breaks by local search.
 The result satisfies every constraint of the aggregate model by construction.
 """
 
 from __future__ import annotations
 
+import heapq
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -47,63 +50,85 @@ class _Usage:
         self.paid = np.zeros(p.class_week_min_paid.shape, dtype=np.int64)
         self.count = np.zeros(p.class_week_min_paid.shape, dtype=np.int64)
         self.tpl = np.zeros(p.class_template_cap.shape, dtype=np.int64)
-        self.budget = 0
         np.add.at(self.day, (p.opt_class, p.opt_day), x)
         np.add.at(self.paid, (p.opt_class, self.wk), x * p.opt_paid_min)
         np.add.at(self.count, (p.opt_class, self.wk), x)
         np.add.at(self.tpl, (p.opt_class, p.opt_template), x)
         self.budget = int((x * p.opt_budget_min).sum())
-        # weekends: shifts per class, weekend and day; Σ_w max over its days ≤ the class's cap
+        # weekends: Σ over weekends of the larger day count ≤ the class's cap
         self.weekend_of = np.full(D, -1)
         for w, days in enumerate(p.weekend_days):
             self.weekend_of[list(days)] = w
-        self.wk_day = np.zeros((C, D), dtype=np.int64)
-        np.add.at(self.wk_day, (p.opt_class, p.opt_day), x)
-        # pattern cuts: Σ coef·x ≤ rhs, as a sparse [R, J] matrix
+        self.weekend_list = [list(days) for days in p.weekend_days]
+        self.peak = np.zeros((C, len(self.weekend_list)), dtype=np.int64)
+        for w, days in enumerate(self.weekend_list):
+            self.peak[:, w] = self.day[:, days].max(axis=1)
+        # pattern cuts: Σ coef·x ≤ rhs, by option column
         r, o, v, self.cut_rhs = p.pattern_rows if p.pattern_rows is not None else (np.zeros(0, dtype=np.int64),) * 4
-        self.cut = sp.csr_matrix((v, (r, o)), shape=(len(self.cut_rhs), p.n_options))
+        self.cut = sp.csc_matrix((np.asarray(v, dtype=float), (r, o)), shape=(len(self.cut_rhs), p.n_options))
+        self.cut.sum_duplicates()
         self.cut_used = self.cut @ x
 
     def allowed(self, cand: np.ndarray) -> np.ndarray:
-        p, c, w = self.p, self.p.opt_class[cand], self.wk[cand]
-        ok = self.day[c, p.opt_day[cand]] < p.class_day_cap[c, p.opt_day[cand]]
+        """Which options of `cand` one more shift of fits every cap (vectorized)."""
+        p, c, w, d = self.p, self.p.opt_class[cand], self.wk[cand], self.p.opt_day[cand]
+        ok = self.day[c, d] < p.class_day_cap[c, d]
         ok &= self.paid[c, w] + p.opt_paid_min[cand] <= p.class_week_max_paid[c, w]
         ok &= self.count[c, w] < p.class_week_max_shifts[c, w]
         ok &= self.tpl[c, p.opt_template[cand]] < p.class_template_cap[c, p.opt_template[cand]]
         if p.budget_min is not None:
             ok &= self.budget + p.opt_budget_min[cand] <= p.budget_min
         if len(self.cut_rhs):
-            room = self.cut_rhs - self.cut_used  # may be < 0 right after rounding: then only cuts that help
-            col = self.cut[:, cand].toarray()
-            ok &= ((col <= np.maximum(room, 0)[:, None]) | (col <= 0)).all(axis=0)
-        if p.class_weekend_cap is not None and p.weekend_days:
-            used = self._weekend_use()
-            d = p.opt_day[cand]
-            on_weekend = self.weekend_of[d] >= 0
-            rises = on_weekend & (self.wk_day[c, d] >= self._weekend_peak()[c, np.maximum(self.weekend_of[d], 0)])
-            ok &= ~rises | (used[c] < p.class_weekend_cap[c])
+            room = np.maximum(self.cut_rhs - self.cut_used, 0)  # < 0 right after rounding: only cuts that help
+            sub = self.cut[:, cand].tocoo()
+            bad = (sub.data > 0) & (sub.data > room[sub.row])
+            ok[sub.col[bad]] = False
+        if len(self.weekend_list) and p.class_weekend_cap is not None:
+            wkd = self.weekend_of[d]
+            rises = (wkd >= 0) & (self.day[c, d] >= self.peak[c, np.maximum(wkd, 0)])
+            ok &= ~rises | (self.peak.sum(axis=1)[c] < p.class_weekend_cap[c])
         return ok
 
-    def _weekend_peak(self) -> np.ndarray:
-        """[C, weekends] the larger day count of each weekend."""
-        return np.stack([self.wk_day[:, list(days)].max(axis=1) for days in self.p.weekend_days], axis=1)
-
-    def _weekend_use(self) -> np.ndarray:
-        return self._weekend_peak().sum(axis=1)
-
-    def add(self, j: int) -> None:
-        p, c, w = self.p, self.p.opt_class[j], self.wk[j]
-        self.day[c, p.opt_day[j]] += 1
-        self.paid[c, w] += p.opt_paid_min[j]
-        self.count[c, w] += 1
-        self.tpl[c, p.opt_template[j]] += 1
-        self.budget += int(p.opt_budget_min[j])
-        self.wk_day[c, p.opt_day[j]] += 1
+    def allows(self, j: int) -> bool:
+        """Whether one more shift of option `j` fits every cap (the scalar form of `allowed`)."""
+        p, c, w, d = self.p, int(self.p.opt_class[j]), int(self.wk[j]), int(self.p.opt_day[j])
+        if (self.day[c, d] >= p.class_day_cap[c, d] or self.count[c, w] >= p.class_week_max_shifts[c, w]
+                or self.paid[c, w] + p.opt_paid_min[j] > p.class_week_max_paid[c, w]
+                or self.tpl[c, p.opt_template[j]] >= p.class_template_cap[c, p.opt_template[j]]):
+            return False
+        if p.budget_min is not None and self.budget + p.opt_budget_min[j] > p.budget_min:
+            return False
         if len(self.cut_rhs):
-            self.cut_used += self.cut[:, j].toarray().ravel()
+            lo, hi = self.cut.indptr[j], self.cut.indptr[j + 1]
+            rows, coef = self.cut.indices[lo:hi], self.cut.data[lo:hi]
+            if ((coef > 0) & (coef > np.maximum(self.cut_rhs[rows] - self.cut_used[rows], 0))).any():
+                return False
+        k = self.weekend_of[d]
+        if k >= 0 and p.class_weekend_cap is not None and self.day[c, d] >= self.peak[c, k]:
+            return bool(self.peak[c].sum() < p.class_weekend_cap[c])
+        return True
+
+    def add(self, j: int, n: int = 1) -> None:
+        """Count `n` more shifts of option `j` (n = −1 takes one out)."""
+        p, c, w, d = self.p, self.p.opt_class[j], self.wk[j], self.p.opt_day[j]
+        self.day[c, d] += n
+        self.paid[c, w] += n * p.opt_paid_min[j]
+        self.count[c, w] += n
+        self.tpl[c, p.opt_template[j]] += n
+        self.budget += n * int(p.opt_budget_min[j])
+        if self.weekend_of[d] >= 0:
+            k = self.weekend_of[d]
+            self.peak[c, k] = self.day[c, self.weekend_list[k]].max()
+        if len(self.cut_rhs):
+            lo, hi = self.cut.indptr[j], self.cut.indptr[j + 1]
+            self.cut_used[self.cut.indices[lo:hi]] += n * self.cut.data[lo:hi]
+
+    def below_minimum(self) -> np.ndarray:
+        """[C, W] whether each class-week is short of its minimum paid minutes or shifts."""
+        return (self.paid < self.p.class_week_min_paid) | (self.count < self.p.class_week_min_shifts)
 
     def cut_violated(self) -> np.ndarray:
-        return np.flatnonzero(self.cut_used > self.cut_rhs)
+        return np.flatnonzero(self.cut_used > self.cut_rhs + 1e-9)
 
 
 def _gain_csum(p: AggregateProblem, surplus: np.ndarray, spare: int) -> np.ndarray:
@@ -125,6 +150,8 @@ def construct(p: AggregateProblem, lp_shifts: np.ndarray | None, max_fill: int =
     np.add.at(cover, (p.opt_queue, p.opt_start), x)
     np.add.at(cover, (p.opt_queue, p.opt_start + p.opt_length), -x)
     surplus = np.cumsum(cover, axis=1)[:, :T] - p.required
+    per_option_break = np.zeros(J, dtype=np.int64)
+    np.add.at(per_option_break, p.brk_option, p.group_duration[p.brk_group])
 
     def shift_gain(cand: np.ndarray) -> np.ndarray:
         csum = _gain_csum(p, surplus, spare)
@@ -132,24 +159,52 @@ def construct(p: AggregateProblem, lp_shifts: np.ndarray | None, max_fill: int =
         return csum[q, e] - csum[q, s] - p.opt_cost[cand]
 
     def add(j: int) -> None:
-        nonlocal x
         x[j] += 1
         use.add(j)
         s, e = p.opt_start[j], min(p.opt_start[j] + p.opt_length[j], T)
         surplus[p.opt_queue[j], s:e] += 1
 
-    # 2. weekly minimums
-    for c in range(p.class_day_cap.shape[0]):
-        for w in range(len(p.week_days)):
-            cand = np.flatnonzero((p.opt_class == c) & (use.wk == w))
-            while use.paid[c, w] < p.class_week_min_paid[c, w] or use.count[c, w] < p.class_week_min_shifts[c, w]:
-                ok = cand[use.allowed(cand)]
-                if len(ok) == 0:
-                    break
-                add(int(ok[np.argmax(shift_gain(ok) * 1000 + p.opt_paid_min[ok])]))
+    def gain_now(j: int) -> int:
+        s, e = int(p.opt_start[j]), min(int(p.opt_start[j] + p.opt_length[j]), T)
+        row = surplus[p.opt_queue[j], s:e]
+        return int(np.where(row < 0, p.under_weight, -p.over_weight).sum() - p.opt_cost[j]
+                   - per_option_break[j] * p.over_weight)
+
+    # 2. weekly minimums: lazily, the best coverage gain among the options of the class-weeks still
+    #    short that keep their minimum reachable within the class-week's shift cap; then, for what
+    #    is left, the longest allowed shifts
+    everything = np.arange(J)
+
+    def repair_score(j: int) -> float | None:
+        c, w = p.opt_class[j], use.wk[j]
+        if not (use.paid[c, w] < p.class_week_min_paid[c, w] or use.count[c, w] < p.class_week_min_shifts[c, w]):
+            return None
+        if not use.allows(j):
+            return None
+        need = p.class_week_min_paid[c, w] - use.paid[c, w] - p.opt_paid_min[j]
+        if need > (p.class_week_max_shifts[c, w] - use.count[c, w] - 1) * longest[c, w]:
+            return None
+        return gain_now(j)
+
+    longest = np.zeros(p.class_week_min_paid.shape, dtype=np.int64)
+    np.maximum.at(longest, (p.opt_class, use.wk), p.opt_paid_min)
+    # the least flexible classes (fewest queues) first, so the flexible ones cover what is left
+    n_queues = np.zeros(p.class_day_cap.shape[0], dtype=np.int64)
+    for c in range(len(n_queues)):
+        n_queues[c] = len(np.unique(p.opt_queue[p.opt_class == c]))
+    for k in np.unique(n_queues):
+        cand = everything[use.below_minimum()[p.opt_class, use.wk] & (n_queues[p.opt_class] == k)]
+        cand = cand[use.allowed(cand)]
+        _lazy_greedy(cand, shift_gain(cand).tolist(), repair_score, add)
+    for c, w in np.argwhere(use.below_minimum()):
+        cand = np.flatnonzero((p.opt_class == c) & (use.wk == w))
+        while use.paid[c, w] < p.class_week_min_paid[c, w] or use.count[c, w] < p.class_week_min_shifts[c, w]:
+            ok = cand[use.allowed(cand)]
+            if len(ok) == 0:
+                break
+            add(int(ok[np.argmax(shift_gain(ok) + 1000 * p.opt_paid_min[ok])]))
 
     # 2b. pattern cuts broken by the rounding (rows with negative coefficients are lower bounds)
-    everything = np.arange(J)
     for _ in range(10_000):
         bad = use.cut_violated()
         if len(bad) == 0:
@@ -164,24 +219,31 @@ def construct(p: AggregateProblem, lp_shifts: np.ndarray | None, max_fill: int =
     inc = np.repeat(np.arange(len(p.brk_option)), x[p.brk_option])
     starts = _place(p, surplus, inc)
 
-    # 4. fill while a shift lowers the objective (its breaks placed at their cheapest)
-    per_option_break = np.zeros(J, dtype=np.int64)
-    np.add.at(per_option_break, p.brk_option, p.group_duration[p.brk_group])
-    new_inc, new_starts = [], []
+    # 4. fill while a shift lowers the objective (its breaks placed at their cheapest): lazy greedy,
+    #    as a shift's gain only falls while others are added (breaks aside, which a final full
+    #    pass catches)
     brk_of = _incidences_by_option(p)
-    for _ in range(max_fill):
-        ok = everything[use.allowed(everything)]
-        if len(ok) == 0:
-            break
-        g = shift_gain(ok) - per_option_break[ok] * p.over_weight
-        best = int(np.argmax(g))
-        if g[best] <= 0:
-            break
-        j = int(ok[best])
+    new_inc, new_starts = [], []
+
+    def fill_score(j: int) -> float | None:
+        if not use.allows(j):
+            return None
+        v = gain_now(j)
+        return v if v > 0 else None
+
+    def take(j: int) -> None:
         add(j)
         mine = brk_of[j]
         new_inc.append(mine)
         new_starts.append(_place(p, surplus, mine))
+
+    while len(new_inc) < max_fill:
+        ok = everything[use.allowed(everything)]
+        g = shift_gain(ok) - per_option_break[ok] * p.over_weight
+        ok, g = ok[g > 0], g[g > 0]
+        if len(ok) == 0 or not _lazy_greedy(ok, g.tolist(), fill_score, take,
+                                             max_fill - len(new_inc)):
+            break
     if new_inc:
         inc = np.concatenate([inc, *new_inc])
         starts = np.concatenate([starts, *new_starts])
@@ -192,6 +254,32 @@ def construct(p: AggregateProblem, lp_shifts: np.ndarray | None, max_fill: int =
         improve_breaks(surplus, starts, p.group_queue[g], p.brk_window_start[inc], p.group_width[g],
                        p.group_duration[g], p.under_weight, p.over_weight)
     return Construction(x, inc, starts, surplus)
+
+
+def _lazy_greedy(
+    cand: np.ndarray, scores: list, score: Callable[[int], float | None], take: Callable[[int], None],
+    max_take: int = 1 << 62,
+) -> int:
+    """Take options best score first, re-scoring only the top of a heap of stale scores; valid while
+    a score never rises as options are taken. `score` is None for an option no longer wanted;
+    a taken option goes back on the heap. Returns how many were taken."""
+    heap = [(-v, int(j)) for v, j in zip(scores, cand, strict=True)]
+    heapq.heapify(heap)
+    taken = 0
+    while heap and taken < max_take:
+        _, j = heapq.heappop(heap)
+        v = score(j)
+        if v is None:
+            continue
+        if heap and v < -heap[0][0]:
+            heapq.heappush(heap, (-v, j))
+            continue
+        take(j)
+        taken += 1
+        v = score(j)
+        if v is not None:
+            heapq.heappush(heap, (-v, j))
+    return taken
 
 
 def _place(p: AggregateProblem, surplus: np.ndarray, inc: np.ndarray) -> np.ndarray:

@@ -11,12 +11,15 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from cli import app
+from models.day_roster import Employee, RosterProblem, ShiftKind, Window
 from tests.test_planning import AGENTS_HEADER, FIXTURES, scenario_copy
+from wfm.assignment import greedy_days
 from wfm.checker import CheckReport, check_files
 from wfm.errors import EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_OK
 from wfm.schedule import ScheduleOptions, ScheduleResult, load_inputs, solve_schedule, write_schedule
@@ -255,3 +258,36 @@ def test_summary_figures_are_finite(solved: Solved) -> None:
         assert math.isfinite(s[key]), key
     assert 0 <= s["projected_service_level"] <= 1
     assert all(0 <= v <= 1 for v in s["service_level_by_day"].values())
+
+
+@pytest.mark.parametrize("cover_kind", [0, 1, 2])
+def test_greedy_days_keeps_a_short_weeks_minimum_reachable(cover_kind: int) -> None:
+    """A two-day week (pro-rated 618–685 paid minutes, at most two shifts): whatever the cover asks
+    for on day 0, the greedy must not hand out a shift after which no second one fits between the
+    minimum and the maximum (a 9-hour shift leaves 78–145 minutes, below the 4-hour shortest)."""
+    kinds = (ShiftKind("9h", 540), ShiftKind("7h", 420), ShiftKind("4h", 240))
+    window = Window(0, 1, 618, 685, 2)
+    employee = Employee("a", max_shifts=(2, 2, 2), min_minutes=618, max_minutes=685, max_consecutive=6,
+                        min_consecutive=1, min_consecutive_off=1, max_weekends=10, windows=(window,))
+    cover = np.zeros((2, 3), dtype=np.int64)
+    cover[0, cover_kind] = 1
+    problem = RosterProblem(days=2, first_weekday=0, kinds=kinds, employees=(employee,),
+                            forbidden_successions=frozenset(), cover=cover,
+                            under_weight=np.ones((2, 3), dtype=np.int64), over_weight=np.ones((2, 3), dtype=np.int64))
+    out = greedy_days(problem)[0]
+    worked = sum(kinds[k].minutes for k in out if k >= 0)
+    assert 618 <= worked <= 685, out.tolist()
+
+
+def test_greedy_days_never_lifts_a_minimum_onto_a_day_off() -> None:
+    """Below its minimum after day 0, the employee still gets no shift on its day off (time off
+    outranks the weekly minimum; the checker reports the shortfall instead)."""
+    kinds = (ShiftKind("4h", 240),)
+    employee = Employee("a", max_shifts=(3,), min_minutes=720, max_minutes=720, max_consecutive=6,
+                        min_consecutive=1, min_consecutive_off=1, max_weekends=10, days_off=frozenset({1}))
+    problem = RosterProblem(days=3, first_weekday=0, kinds=kinds, employees=(employee,),
+                            forbidden_successions=frozenset(), cover=np.array([[1], [0], [0]]),
+                            under_weight=np.ones((3, 1), dtype=np.int64), over_weight=np.ones((3, 1), dtype=np.int64),
+                            allowed=np.ones((1, 3, 1), dtype=bool))
+    out = greedy_days(problem)[0]
+    assert out[1] < 0 and (out >= 0).sum() == 2, out.tolist()

@@ -32,6 +32,7 @@ from wfm.planning import Plan
 from wfm.scenario import Scenario, parse_hhmm
 
 FORBIDDEN = 10**9
+MIN_SOLVE_S = 1.0  # CP-SAT is not started with less wall time left (it can fail stopped inside presolve)
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,10 @@ class Assigner:
         stop: threading.Event | None = None,
         on_progress: Callable[[str], None] | None = None,
         use_cpsat: bool = True,
+        deadline: float | None = None,
     ) -> None:
+        """`deadline` (a `time.perf_counter()` reading) ends every CP-SAT solve by then, whatever
+        its deterministic budget: a run that reaches it is no longer reproducible, but on time."""
         self.sc = scenario
         self.cfg = scenario.config
         self.plan = plan
@@ -96,6 +100,7 @@ class Assigner:
         self.on_progress = on_progress
         self.stop = stop
         self.use_cpsat = use_cpsat
+        self.deadline = deadline
         A, D = len(agents), plan.timeline.days
         self.day_kind = np.full((A, D), -1, dtype=np.int64)  # global kind index, -1 off
         self.weekend_days = np.zeros(A, dtype=np.int64)
@@ -215,9 +220,14 @@ class Assigner:
             return self._apply(w, c, members, days, kinds, tpl_of, hint, "interrupted")
         if not self.use_cpsat:
             return self._apply(w, c, members, days, kinds, tpl_of, hint, "greedy")
+        if self.deadline is not None and self.deadline - time.perf_counter() < MIN_SOLVE_S:
+            return self._apply(w, c, members, days, kinds, tpl_of, hint, "greedy (time limit)")
         # deterministic: CP-SAT stops on its work count (reproducible), wall clock only as a backstop
+        wall_s = max(0.5, limit_s) * (4 if self.deterministic else 1)
+        if self.deadline is not None:
+            wall_s = max(MIN_SOLVE_S, min(wall_s, self.deadline - time.perf_counter()))
         params = day_roster.SolveParams(
-            time_limit_s=max(0.5, limit_s) * (4 if self.deterministic else 1), workers=self.workers, seed=self.seed,
+            time_limit_s=wall_s, workers=self.workers, seed=self.seed,
             deterministic_time=max(0.5, limit_s) if self.deterministic else None,
             hint=hint,
         )
@@ -227,7 +237,7 @@ class Assigner:
         if assignment is None:  # find any roster that keeps the rules, cover ignored
             relaxed = dataclasses.replace(problem, under_weight=np.zeros_like(problem.under_weight),
                                           over_weight=np.zeros_like(problem.over_weight))
-            retry = day_roster.solve(relaxed, dataclasses.replace(params, time_limit_s=max(1.0, limit_s)))
+            retry = day_roster.solve(relaxed, dataclasses.replace(params, time_limit_s=max(1.0, min(limit_s, wall_s))))
             assignment, status = retry.assignment, f"rules-only {retry.status}"
         if assignment is None:
             assignment, status = hint, "greedy"
@@ -552,13 +562,21 @@ def greedy_days(problem: day_roster.RosterProblem) -> np.ndarray:
     for a, b in problem.forbidden_successions:
         forbidden[a, b] = True
     top = minutes.max(initial=0)
+    shortest = minutes.min(initial=top)
+    open_after = np.cumsum((~off)[:, ::-1], axis=1)[:, ::-1] - ~off  # [E, D] days still open after d
 
     def allowed(d: int, k: int) -> np.ndarray:
+        # and the minimum stays reachable below the maximum with the shifts still possible
+        after = worked + minutes[k]
+        slots = np.minimum(cap_shifts - shifts - 1, open_after[:, d])
+        fewest = np.maximum(0, -((after - lo) // max(top, 1)))
+        most = (hi - after) // max(shortest, 1)
         return (
             ~off[:, d] & (out[:, d] == day_roster.OFF) & (used[:, k] < caps[:, k])
-            & (worked + minutes[k] <= hi) & (shifts < cap_shifts) & (run < max_run)
+            & (after <= hi) & (shifts < cap_shifts) & (run < max_run)
             & ~forbidden[np.where(last >= 0, last, K), k] & permitted[:, d, k]
             & ((weekday[d] < 5) | weekend_worked | (weekend_left > 0))
+            & (fewest <= np.minimum(most, slots))
         )
 
     def give(e: int, d: int, k: int) -> None:
@@ -620,13 +638,13 @@ def _lift_to_minimum(
         return right - left + 1 <= problem.employees[e].max_consecutive
 
     weekday = (problem.first_weekday + np.arange(D)) % 7
-    for e in range(E):
-        worked = int(minutes[out[e][out[e] >= 0]].sum())
-        used = np.bincount(out[e][out[e] >= 0], minlength=K)
-        for d in np.flatnonzero(out[e] >= 0).tolist():  # longer kinds on days already worked
+    weekend_days = [d for d in range(D) if weekday[d] >= 5]
+
+    def lengthen(e: int, worked: int, used: np.ndarray) -> int:
+        for d in np.flatnonzero(out[e] >= 0).tolist():
             for k in by_length.tolist():
                 if worked >= lo[e]:
-                    break
+                    return worked
                 cur = out[e, d]
                 gain = minutes[k] - minutes[cur]
                 if gain > 0 and permitted[e, d, k] and used[k] < caps[e, k] and worked + gain <= hi[e] \
@@ -635,11 +653,14 @@ def _lift_to_minimum(
                     used[cur] -= 1
                     used[k] += 1
                     worked += gain
-        weekend_days = [d for d in range(D) if weekday[d] >= 5]
-        for d in range(D):  # then more days
+        return worked
+
+    def add_days(e: int, worked: int, used: np.ndarray) -> int:
+        for d in range(D):
             if worked >= lo[e] or (out[e] >= 0).sum() >= cap_shifts[e]:
                 break
-            if out[e, d] >= 0 or (weekday[d] >= 5 and problem.employees[e].max_weekends <= 0
+            if out[e, d] >= 0 or d in problem.employees[e].days_off or (
+                    weekday[d] >= 5 and problem.employees[e].max_weekends <= 0
                                   and not any(out[e, x] >= 0 for x in weekend_days)):
                 continue
             for k in by_length.tolist():
@@ -651,6 +672,18 @@ def _lift_to_minimum(
                         worked += minutes[k]
                         break
                     out[e, d] = -1
+        return worked
+
+    for e in range(E):
+        before = out[e].copy()
+        for steps in ((lengthen, add_days), (add_days, lengthen)):  # longer shifts first, else more days first
+            out[e] = before
+            worked = int(minutes[out[e][out[e] >= 0]].sum())
+            used = np.bincount(out[e][out[e] >= 0], minlength=K)
+            for step in steps:
+                worked = step(e, worked, used)
+            if worked >= lo[e]:
+                break
 
 
 def _trailing_run(history: tuple[int, ...]) -> int:

@@ -49,6 +49,7 @@ from wfm.scenario import Scenario, load_scenario
 from wfm.service_value import saturated_value_table
 
 DETERMINISTIC_SHARE = 0.35  # of the time limit, as CP-SAT deterministic time, for the day assignment
+LP_SHARE = 0.6  # of the time limit, at most, for the LP bound (it runs beside the first roster)
 BUDGET_ATTEMPTS = 3  # aggregates built with more budget held back when stage 2's additions overspend it
 
 
@@ -222,11 +223,11 @@ def solve_schedule(
 
     # stages 2 and 3, first greedily (a roster within seconds), then with CP-SAT
     def roster(
-        built: Any, use_cpsat: bool, time_s: float
+        built: Any, use_cpsat: bool, time_s: float, deadline: float | None = None
     ) -> tuple[list[RosterShift], CheckReport, dict[str, Any]]:
         assigner = Assigner(sc, plan, inputs.agents, inputs.preferences, workers=workers, seed=seed,
                             deterministic=options.deterministic, stop=options.stop, use_cpsat=use_cpsat,
-                            on_progress=lambda m: emit("assign", None, m))
+                            on_progress=lambda m: emit("assign", None, m), deadline=deadline)
         statuses = assigner.assign_days(built.shifts, time_s)
         assigned, unmatched, extra, dropped = assigner.assign_starts(slots_from_construction(plan, built))
         assigned = improve_starts(plan, assigned, assigner.rest)
@@ -241,51 +242,78 @@ def solve_schedule(
                 "added_shifts": extra, "dropped_days": dropped, "trimmed_for_budget": trimmed}
         return shifts, report, info
 
-    # stage 1: LP bound, construction
+    # stage 1: the LP bound in a background thread (HiGHS releases the GIL), while a first roster is
+    # built greedily from an aggregate constructed without it; then a roster from the LP's
+    # aggregate, and CP-SAT's day assignment in the time left.
     model, lay = aggregate.build(p)
-    lp = lp_relaxation(model, max(1.0, 0.6 * limit))
+    _, _, _, _, _, cost = model.matrix()
+    lp_box: list[Any] = []
+    lp_thread = threading.Thread(target=lambda: lp_box.append(lp_relaxation(model, max(1.0, LP_SHARE * limit))),
+                                 daemon=True)
+    lp_thread.start()
+
+    def greedy(lp_shifts: np.ndarray | None) -> tuple[Any, float, tuple[list[RosterShift], CheckReport, dict], float]:
+        """An aggregate built from `lp_shifts` (or from nothing) and its greedy roster; stage 2 may add
+        shifts that agents' minimum hours need: if they break the budget, the aggregate is built
+        again with that much of the budget held back."""
+        reserve = 0
+        for _ in range(BUDGET_ATTEMPTS):
+            hb = hp if hp.budget_min is None else dataclasses.replace(hp, budget_min=hp.budget_min - reserve)
+            built = construct(hb, lp_shifts)
+            agg = float(cost @ aggregate.full_vector(p, model, lay, built)) / units
+            how = "greedily" if lp_shifts is None else "from the LP"
+            emit("construct", agg, f"aggregate solution constructed {how}")
+            t_roster = time.perf_counter()
+            result = roster(built, False, 0.0)
+            after_s = time.perf_counter() - t_roster
+            report = result[1]
+            over_min = 0 if report.budget_hours is None else round(60 * (report.hours_used - report.budget_hours))
+            if over_min <= 0:
+                break
+            reserve += over_min + round(0.002 * hp.budget_min)
+        return built, agg, result, after_s
+
+    def key(result: tuple[list[RosterShift], CheckReport, dict]) -> tuple[int, float]:
+        return len(result[1].violations), result[1].objective
+
+    built, agg_obj, best, after_s = greedy(None)
+    first_feasible_s = time.perf_counter() - t0 if not best[1].violations else None
+    emit("roster", best[1].objective, f"first roster: {len(best[0]):,} shifts, {len(best[1].violations)} violations")
+
+    lp_thread.join()
+    lp = lp_box[0]
     if lp.value is not None:
         best_bound = lp.value / units
-    lp_text = "not finished" if best_bound is None else f"{best_bound:,.2f}"
-    emit("bound", message=f"LP relaxation {lp_text} in {lp.seconds:.1f}s")
-    lp_shifts = None if lp.solution is None else lp.solution[lay.x]
-    _, _, _, _, _, cost = model.matrix()
-    # a first roster with greedy day assignment, within seconds; its duration tells what the
-    # stages after the day assignment need, so the CP-SAT pass can end in time. Stage 2 may add
-    # shifts that agents' minimum hours need: if they break the budget, the aggregate is built
-    # again with that much of the budget held back.
-    reserve = 0
-    for _ in range(BUDGET_ATTEMPTS):
-        hb = hp if hp.budget_min is None else dataclasses.replace(hp, budget_min=hp.budget_min - reserve)
-        built = construct(hb, lp_shifts)
-        agg_obj = float(cost @ aggregate.full_vector(p, model, lay, built))
-        emit("construct", agg_obj / units, "aggregate solution constructed")
-        t_first = time.perf_counter()
-        shifts, report, info = roster(built, False, 0.0)
-        after_s = time.perf_counter() - t_first
-        over_min = 0 if report.budget_hours is None else round(60 * (report.hours_used - report.budget_hours))
-        if over_min <= 0:
-            break
-        reserve += over_min + round(0.002 * hp.budget_min)
-    first_feasible_s = time.perf_counter() - t0 if not report.violations else None
-    emit("roster", report.objective, f"first roster: {len(shifts):,} shifts, {len(report.violations)} violations")
-    remaining = limit - (time.perf_counter() - t0) - 1.2 * after_s
-    if options.deterministic:  # a budget that depends on no clock reading, so results repeat exactly
-        remaining = DETERMINISTIC_SHARE * limit
-    if remaining > 1.0 and not (options.stop is not None and options.stop.is_set()):
-        shifts2, report2, info2 = roster(built, True, remaining)
-        better = (len(report2.violations), report2.objective) < (len(report.violations), report.objective)
-        if better:
-            shifts, report, info = shifts2, report2, info2
-        if first_feasible_s is None and not report2.violations:
+    emit("bound", message=f"LP relaxation {'not finished' if best_bound is None else f'{best_bound:,.2f}'} "
+                          f"in {lp.seconds:.1f}s")
+    if lp.solution is not None and not _stopped(options):
+        built2, agg2, result2, after2 = greedy(lp.solution[lay.x])
+        if key(result2) < key(best):
+            built, agg_obj, best, after_s = built2, agg2, result2, after2
+        if first_feasible_s is None and not result2[1].violations:
             first_feasible_s = time.perf_counter() - t0
-        emit("roster", report2.objective, f"CP-SAT roster: {len(shifts2):,} shifts, "
-                                          f"{info2['unassigned_aggregate_shifts']} aggregate shifts unassigned, "
-                                          f"{info2['added_shifts']} added{'' if better else ' (kept the first)'}")
+        emit("roster", best[1].objective, f"roster from the LP's aggregate: {len(result2[0]):,} shifts, "
+                                          f"{len(result2[1].violations)} violations")
+    deadline = t0 + limit - 1.2 * after_s  # what the stages after the day assignment need
+    remaining = deadline - time.perf_counter()
+    if options.deterministic:  # a budget that depends on no clock reading, so results repeat exactly
+        remaining = min(DETERMINISTIC_SHARE * limit, remaining)
+    if remaining > 1.0 and not _stopped(options):
+        result2 = roster(built, True, DETERMINISTIC_SHARE * limit if options.deterministic else remaining, deadline)
+        better = key(result2) < key(best)
+        if better:
+            best = result2
+        if first_feasible_s is None and not result2[1].violations:
+            first_feasible_s = time.perf_counter() - t0
+        emit("roster", result2[1].objective, f"CP-SAT roster: {len(result2[0]):,} shifts, "
+                                             f"{result2[2]['unassigned_aggregate_shifts']} aggregate shifts "
+                                             f"unassigned, {result2[2]['added_shifts']} added"
+                                             f"{'' if better else ' (kept the better one before)'}")
+    shifts, report, info = best
     solve_s = time.perf_counter() - t0
     objective = report.objective
     gap = None if best_bound is None or objective <= 0 else max(0.0, (objective - best_bound) / objective)
-    interrupted = options.stop is not None and options.stop.is_set()
+    interrupted = _stopped(options)
     if report.violations:
         status = "timeout"
     elif gap is not None and gap <= 1e-9:
@@ -318,7 +346,7 @@ def solve_schedule(
             "aggregate_options": int(p.n_options),
             "lp_bound": None if lp.value is None else lp.value / units,
             "lp_seconds": round(lp.seconds, 3),
-            "aggregate_objective": agg_obj / units,
+            "aggregate_objective": agg_obj,
             **info,
         },
         "parameters": {"time_limit_s": limit, "workers": workers, "seed": seed,
@@ -328,6 +356,10 @@ def solve_schedule(
     }
     emit("done", objective, f"status {status}")
     return ScheduleResult(shifts, report, summary, scenario_max_breaks(sc), log)
+
+
+def _stopped(options: ScheduleOptions) -> bool:
+    return options.stop is not None and options.stop.is_set()
 
 
 def _coverage_weights(p: aggregate.AggregateProblem) -> aggregate.AggregateProblem:
