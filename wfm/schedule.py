@@ -1,15 +1,16 @@
 """`wfm schedule`: read a scenario and its inputs, solve in stages, check, and write the result.
 
 Stages and their share of the time limit (seconds of wall clock):
-1. aggregate (`models.aggregate`): LP relaxation with HiGHS (the lower bound; ≤ 60%), then an
-   integer solution constructed from it (`models.construct`: rounding, repair, greedy fill, break
-   local search). CP-SAT on the whole aggregate was measured and dropped: on a 300-agent month it
-   found no solution in 30 s unaided and improved the constructed one by under 3% in 30 s.
-2. assignment of days and kinds to named agents (`wfm.assignment`, CP-SAT week by week; the rest);
+1. aggregate (`models.aggregate`): LP relaxation with HiGHS (the lower bound; ≤ 60%, in a
+   background thread), and integer solutions constructed without it and from it
+   (`models.construct`: rounding, repair, lazy greedy fill, break local search). CP-SAT on the
+   whole aggregate was measured and dropped: on a 300-agent month it found no solution in 30 s
+   unaided and improved the constructed one by under 3% in 30 s.
+2. assignment of days and kinds to named agents (`wfm.assignment`): greedily for a first roster
+   while the LP runs, again from the LP's aggregate, then CP-SAT week by week in the time left;
 3. start times, queues and breaks (assignment problems and local search; fractions of a second).
 The roster then goes through the independent checker (`wfm.checker`), whose figures fill
-`summary.json` and `coverage.csv`; the solver's own coverage figures must agree with it.
-"""
+`summary.json` and `coverage.csv`; the solver's own coverage figures must agree with it."""
 
 from __future__ import annotations
 
