@@ -108,20 +108,20 @@ class _Usage:
             return bool(self.peak[c].sum() < p.class_weekend_cap[c])
         return True
 
-    def add(self, j: int, n: int = 1) -> None:
-        """Count `n` more shifts of option `j` (n = −1 takes one out)."""
+    def add(self, j: int) -> None:
+        """Count one more shift of option `j`."""
         p, c, w, d = self.p, self.p.opt_class[j], self.wk[j], self.p.opt_day[j]
-        self.day[c, d] += n
-        self.paid[c, w] += n * p.opt_paid_min[j]
-        self.count[c, w] += n
-        self.tpl[c, p.opt_template[j]] += n
-        self.budget += n * int(p.opt_budget_min[j])
+        self.day[c, d] += 1
+        self.paid[c, w] += p.opt_paid_min[j]
+        self.count[c, w] += 1
+        self.tpl[c, p.opt_template[j]] += 1
+        self.budget += int(p.opt_budget_min[j])
         if self.weekend_of[d] >= 0:
             k = self.weekend_of[d]
             self.peak[c, k] = self.day[c, self.weekend_list[k]].max()
         if len(self.cut_rhs):
             lo, hi = self.cut.indptr[j], self.cut.indptr[j + 1]
-            self.cut_used[self.cut.indices[lo:hi]] += n * self.cut.data[lo:hi]
+            self.cut_used[self.cut.indices[lo:hi]] += self.cut.data[lo:hi]
 
     def below_minimum(self) -> np.ndarray:
         """[C, W] whether each class-week is short of its minimum paid minutes or shifts."""
@@ -177,9 +177,7 @@ def construct(p: AggregateProblem, lp_shifts: np.ndarray | None, max_fill: int =
 
     def repair_score(j: int) -> float | None:
         c, w = p.opt_class[j], use.wk[j]
-        if not (use.paid[c, w] < p.class_week_min_paid[c, w] or use.count[c, w] < p.class_week_min_shifts[c, w]):
-            return None
-        if not use.allows(j):
+        if not use.below_minimum()[c, w] or not use.allows(j):
             return None
         need = p.class_week_min_paid[c, w] - use.paid[c, w] - p.opt_paid_min[j]
         if need > (p.class_week_max_shifts[c, w] - use.count[c, w] - 1) * longest[c, w]:
@@ -189,9 +187,8 @@ def construct(p: AggregateProblem, lp_shifts: np.ndarray | None, max_fill: int =
     longest = np.zeros(p.class_week_min_paid.shape, dtype=np.int64)
     np.maximum.at(longest, (p.opt_class, use.wk), p.opt_paid_min)
     # the least flexible classes (fewest queues) first, so the flexible ones cover what is left
-    n_queues = np.zeros(p.class_day_cap.shape[0], dtype=np.int64)
-    for c in range(len(n_queues)):
-        n_queues[c] = len(np.unique(p.opt_queue[p.opt_class == c]))
+    class_queue = np.unique(np.stack([p.opt_class, p.opt_queue]), axis=1)
+    n_queues = np.bincount(class_queue[0], minlength=p.class_day_cap.shape[0])
     for k in np.unique(n_queues):
         cand = everything[use.below_minimum()[p.opt_class, use.wk] & (n_queues[p.opt_class] == k)]
         cand = cand[use.allowed(cand)]

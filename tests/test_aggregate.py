@@ -16,7 +16,7 @@ import scipy.sparse as sp
 from scipy.optimize import linprog
 
 from models import aggregate
-from models.construct import construct
+from models.construct import _Usage, construct
 from models.linear import SparseModel, lp_relaxation
 from tests.test_planning import AGENTS_HEADER, FIXTURES, scenario_copy
 from wfm.checker import check_files
@@ -193,3 +193,17 @@ def test_lp_value_is_that_of_the_unscaled_lp(built: Built) -> None:
                   bounds=np.column_stack([lb, ub]), method="highs-ds")
     assert res.status == 0
     assert built.lp_value * built.plan.objective_scale == pytest.approx(res.fun, rel=1e-6, abs=1e-6)
+
+
+def test_scalar_and_vector_cap_checks_agree(built: Built) -> None:
+    """`_Usage.allows` (one option, the construction's hot path) is the scalar form of `allowed`:
+    they must agree on every option, from the LP's rounding and after shifts are added."""
+    p = built.plan.problem
+    use = _Usage(p, np.floor(built.lp_x + 1e-6).astype(np.int64))
+    every = np.arange(p.n_options)
+    for _ in range(20):
+        ok = use.allowed(every)
+        assert ok.tolist() == [use.allows(j) for j in range(p.n_options)]
+        if not ok.any():
+            break
+        use.add(int(np.flatnonzero(ok)[0]))

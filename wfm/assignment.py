@@ -661,7 +661,7 @@ def _lift_to_minimum(
                 break
             if out[e, d] >= 0 or d in problem.employees[e].days_off or (
                     weekday[d] >= 5 and problem.employees[e].max_weekends <= 0
-                                  and not any(out[e, x] >= 0 for x in weekend_days)):
+                    and not any(out[e, x] >= 0 for x in weekend_days)):
                 continue
             for k in by_length.tolist():
                 if permitted[e, d, k] and used[k] < caps[e, k] and worked + minutes[k] <= hi[e] \

@@ -10,7 +10,8 @@ Stages and their share of the time limit (seconds of wall clock):
    while the LP runs, again from the LP's aggregate, then CP-SAT week by week in the time left;
 3. start times, queues and breaks (assignment problems and local search; fractions of a second).
 The roster then goes through the independent checker (`wfm.checker`), whose figures fill
-`summary.json` and `coverage.csv`; the solver's own coverage figures must agree with it."""
+`summary.json` and `coverage.csv`; the solver's own coverage figures must agree with it.
+"""
 
 from __future__ import annotations
 
@@ -247,7 +248,7 @@ def solve_schedule(
     # built greedily from an aggregate constructed without it; then a roster from the LP's
     # aggregate, and CP-SAT's day assignment in the time left.
     model, lay = aggregate.build(p)
-    _, _, _, _, _, cost = model.matrix()
+    cost = np.concatenate(model.cost)
     lp_box: list[Any] = []
     lp_thread = threading.Thread(target=lambda: lp_box.append(lp_relaxation(model, max(1.0, LP_SHARE * limit))),
                                  daemon=True)
@@ -277,8 +278,15 @@ def solve_schedule(
     def key(result: tuple[list[RosterShift], CheckReport, dict]) -> tuple[int, float]:
         return len(result[1].violations), result[1].objective
 
+    first_feasible_s: float | None = None
+
+    def note_feasible(result: tuple[list[RosterShift], CheckReport, dict]) -> None:
+        nonlocal first_feasible_s
+        if first_feasible_s is None and not result[1].violations:
+            first_feasible_s = time.perf_counter() - t0
+
     built, agg_obj, best, after_s = greedy(None)
-    first_feasible_s = time.perf_counter() - t0 if not best[1].violations else None
+    note_feasible(best)
     emit("roster", best[1].objective, f"first roster: {len(best[0]):,} shifts, {len(best[1].violations)} violations")
 
     lp_thread.join()
@@ -291,21 +299,19 @@ def solve_schedule(
         built2, agg2, result2, after2 = greedy(lp.solution[lay.x])
         if key(result2) < key(best):
             built, agg_obj, best, after_s = built2, agg2, result2, after2
-        if first_feasible_s is None and not result2[1].violations:
-            first_feasible_s = time.perf_counter() - t0
+        note_feasible(result2)
         emit("roster", best[1].objective, f"roster from the LP's aggregate: {len(result2[0]):,} shifts, "
                                           f"{len(result2[1].violations)} violations")
     deadline = t0 + limit - 1.2 * after_s  # what the stages after the day assignment need
-    remaining = deadline - time.perf_counter()
-    if options.deterministic:  # a budget that depends on no clock reading, so results repeat exactly
-        remaining = min(DETERMINISTIC_SHARE * limit, remaining)
-    if remaining > 1.0 and not _stopped(options):
-        result2 = roster(built, True, DETERMINISTIC_SHARE * limit if options.deterministic else remaining, deadline)
+    wall_left = deadline - time.perf_counter()
+    # deterministic: a budget that depends on no clock reading, so results repeat exactly
+    budget = DETERMINISTIC_SHARE * limit if options.deterministic else wall_left
+    if min(budget, wall_left) > 1.0 and not _stopped(options):
+        result2 = roster(built, True, budget, deadline)
         better = key(result2) < key(best)
         if better:
             best = result2
-        if first_feasible_s is None and not result2[1].violations:
-            first_feasible_s = time.perf_counter() - t0
+        note_feasible(result2)
         emit("roster", result2[1].objective, f"CP-SAT roster: {len(result2[0]):,} shifts, "
                                              f"{result2[2]['unassigned_aggregate_shifts']} aggregate shifts "
                                              f"unassigned, {result2[2]['added_shifts']} added"
