@@ -68,6 +68,15 @@ class _Usage:
         self.cut = sp.csc_matrix((np.asarray(v, dtype=float), (r, o)), shape=(len(self.cut_rhs), p.n_options))
         self.cut.sum_duplicates()
         self.cut_used = self.cut @ x
+        # A row with coefficients of both signs (an equation's half: "as many 240s as 420s") would
+        # block both options of a pair added one at a time, so it may be exceeded by one shift.
+        rows = self.cut.tocsr()
+        row_of = np.repeat(np.arange(rows.shape[0]), np.diff(rows.indptr))
+        mixed = np.zeros(len(self.cut_rhs), dtype=bool)
+        mixed[row_of[rows.data < 0]] = True
+        top = np.zeros(len(self.cut_rhs))
+        np.maximum.at(top, row_of, rows.data)
+        self.cut_slack = np.where(mixed, top, 0.0)
 
     def allowed(self, cand: np.ndarray) -> np.ndarray:
         """Which options of `cand` one more shift of fits every cap (vectorized)."""
@@ -79,7 +88,7 @@ class _Usage:
         if p.budget_min is not None:
             ok &= self.budget + p.opt_budget_min[cand] <= p.budget_min
         if len(self.cut_rhs):
-            room = np.maximum(self.cut_rhs - self.cut_used, 0)  # < 0 right after rounding: only cuts that help
+            room = np.maximum(self.cut_rhs - self.cut_used, 0) + self.cut_slack  # < 0 after rounding: cuts that help
             sub = self.cut[:, cand].tocoo()
             bad = (sub.data > 0) & (sub.data > room[sub.row])
             ok[sub.col[bad]] = False
@@ -101,7 +110,8 @@ class _Usage:
         if len(self.cut_rhs):
             lo, hi = self.cut.indptr[j], self.cut.indptr[j + 1]
             rows, coef = self.cut.indices[lo:hi], self.cut.data[lo:hi]
-            if ((coef > 0) & (coef > np.maximum(self.cut_rhs[rows] - self.cut_used[rows], 0))).any():
+            room = np.maximum(self.cut_rhs[rows] - self.cut_used[rows], 0) + self.cut_slack[rows]
+            if ((coef > 0) & (coef > room)).any():
                 return False
         k = self.weekend_of[d]
         if k >= 0 and p.class_weekend_cap is not None and self.day[c, d] >= self.peak[c, k]:

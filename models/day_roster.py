@@ -850,7 +850,7 @@ def _runs(sequence: np.ndarray) -> list[tuple[int, int, bool]]:
     return [(int(f), int(la), bool(sequence[f])) for f, la in zip(firsts, lasts, strict=True)]
 
 
-def _check_employee(problem: RosterProblem, e: int, row: np.ndarray) -> list[str]:
+def employee_violations(problem: RosterProblem, e: int, row: np.ndarray) -> list[str]:
     """Every hard rule of one employee, one message per violation."""
     emp, D = problem.employees[e], problem.days
     who = f"employee {emp.name!r}"
@@ -933,5 +933,5 @@ def evaluate(problem: RosterProblem, assignment: np.ndarray) -> tuple[int, list[
     so that it can check `solve`.
     """
     a = _checked_assignment(problem, assignment)
-    violations = [msg for e in range(len(problem.employees)) for msg in _check_employee(problem, e, a[e])]
+    violations = [msg for e in range(len(problem.employees)) for msg in employee_violations(problem, e, a[e])]
     return objective_of(problem, a), violations

@@ -242,3 +242,16 @@ def test_infeasible_when_no_template_fits_the_operating_hours(tmp_path: Path) ->
     # open 08:00–11:00: the shortest shift (4 h) cannot fit
     reasons = _reasons(scenario_copy(tmp_path, scenario={'= "08:00-20:00"': '= "08:00-11:00"'}))
     assert any("template" in r and "operating hours" in r for r in reasons)
+
+
+def test_pattern_cuts_of_a_two_day_week_describe_its_two_patterns() -> None:
+    # a 2-day week of 618–685 paid minutes in ≤ 2 shifts: only 240+420 or 300+360 (a segment, not a
+    # full-dimensional hull); every count vector the cuts allow in the box is one of the two
+    lengths = (240, 300, 360, 420, 480, 540)
+    week = achievable_week(lengths, 2, 618, 685)
+    assert week is not None
+    assert sorted(map(tuple, week.counts.tolist())) == [(0, 1, 1, 0, 0, 0), (1, 0, 0, 1, 0, 0)]
+    cuts = pattern_cuts([week])
+    allowed = [n for n in itertools.product(range(3), repeat=len(lengths))
+               if all(int(np.dot(n, f)) <= rhs for f, rhs in cuts)]
+    assert sorted(allowed) == [(0, 1, 1, 0, 0, 0), (1, 0, 0, 1, 0, 0)]

@@ -27,6 +27,7 @@ from scipy.optimize import linear_sum_assignment
 from models import day_roster
 from models.breaks import improve_breaks, place_breaks
 from models.construct import Construction
+from models.day_patterns import construct_days, improve_days
 from wfm.agents import Agent, Preference
 from wfm.planning import Plan
 from wfm.scenario import Scenario, parse_hhmm
@@ -86,10 +87,13 @@ class Assigner:
         stop: threading.Event | None = None,
         on_progress: Callable[[str], None] | None = None,
         use_cpsat: bool = True,
+        quick: bool = False,
         deadline: float | None = None,
     ) -> None:
         """`deadline` (a `time.perf_counter()` reading) ends every CP-SAT solve by then, whatever
-        its deterministic budget: a run that reaches it is no longer reproducible, but on time."""
+        its deterministic budget: a run that reaches it is no longer reproducible, but on time.
+        `quick` skips the best-response improvement of the day-level hint (`day_hint`): a first
+        roster in fewer seconds."""
         self.sc = scenario
         self.cfg = scenario.config
         self.plan = plan
@@ -100,6 +104,7 @@ class Assigner:
         self.on_progress = on_progress
         self.stop = stop
         self.use_cpsat = use_cpsat
+        self.quick = quick
         self.deadline = deadline
         A, D = len(agents), plan.timeline.days
         self.day_kind = np.full((A, D), -1, dtype=np.int64)  # global kind index, -1 off
@@ -215,7 +220,7 @@ class Assigner:
             assign_cost=cost,
             allowed=allowed,
         )
-        hint = greedy_days(problem)
+        hint = day_hint(problem, improve=not self.quick)
         if self.stop is not None and self.stop.is_set():
             return self._apply(w, c, members, days, kinds, tpl_of, hint, "interrupted")
         if not self.use_cpsat:
@@ -527,6 +532,25 @@ def place_roster_breaks(plan: Plan, shifts: list[AssignedShift]) -> list[Assigne
         for si, s in enumerate(shifts)
     ]
 
+
+
+def day_hint(problem: day_roster.RosterProblem, improve: bool = True) -> np.ndarray:
+    """A day-level roster without CP-SAT: CP-SAT's hint, and the roster where CP-SAT is not run.
+
+    With `improve`, the better of two constructions (by rules broken, then objective: `greedy_days`
+    and `models.day_patterns.construct_days`), improved by best responses (`improve_days`); on the
+    300-agent month this left 4.1 M of the day problems' objective against 26.5 M from `greedy_days`
+    alone, in 6 s instead of 0.6 s. Without, `greedy_days` alone.
+    """
+    if not improve:
+        return greedy_days(problem)
+
+    def rank(assignment: np.ndarray) -> tuple[int, int]:
+        objective, broken = day_roster.evaluate(problem, assignment)
+        return len(broken), objective
+
+    start = min((greedy_days(problem), construct_days(problem)), key=rank)
+    return improve_days(problem, start)
 
 
 def greedy_days(problem: day_roster.RosterProblem) -> np.ndarray:

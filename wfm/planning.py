@@ -9,6 +9,7 @@ first day 00:00.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import math
@@ -437,34 +438,106 @@ def achievable_week(lengths: tuple[int, ...], max_shifts: int, lo: int, hi: int)
 def pattern_cuts(patterns: list[WeekPatterns], max_rows: int = 12) -> list[tuple[np.ndarray, int]]:
     """Valid inequalities f·n ≤ Σ_a max_{p ∈ P_a} f·p on a class-week's shift counts per length.
 
-    The directions f are facet normals of each distinct agent type's pattern hull, scaled to small
-    integers, the simplest (smallest coefficients) first, at most `max_rows` (each row spans every
-    option of the class-week, so more rows slow the LP down: measured); the right-hand side sums
-    every agent's own maximum, so each row holds for any f. For a class of identical agents these
-    are facets of the class's own hull.
+    The directions f describe each distinct agent type's pattern hull, scaled to small integers:
+    first the equations of its affine hull, both ways (a week of exactly two shifts summing 618–685
+    minutes allows only 240+420 or 300+360, a segment: its equations say "as many 240s as 420s"),
+    then the facet normals within that affine hull, the simplest (smallest coefficients) first; at
+    most `max_rows` in all (each row spans every option of the class-week, so more rows slow the LP
+    down: measured). The right-hand side sums every agent's own maximum, so each row holds for any
+    f. For a class of identical agents these are facets and equations of the class's own hull.
     """
+    equations: list[tuple[int, ...]] = []
+    facets: list[tuple[int, ...]] = []
+    for pat in {id(p.counts): p for p in patterns}.values():
+        if pat.counts.shape[1] >= 2:
+            eq, fa = _hull_directions(pat.counts.astype(np.int64).tobytes(), pat.counts.shape)
+            equations += eq
+            facets += fa
+    cuts = []
+    for r in dict.fromkeys(_simplest_first(equations) + _simplest_first(facets)):
+        row = np.array(r, dtype=np.int64)
+        rhs = sum(int((pat.counts @ row).max()) for pat in patterns)
+        if (row > 0).any() or rhs < 0:  # f ≤ 0 with f·n ≤ 0 already holds for n ≥ 0
+            cuts.append((row, rhs))
+    return cuts[:max_rows]
+
+
+def _simplest_first(rows: list[tuple[int, ...]]) -> list[tuple[int, ...]]:
+    return sorted(rows, key=lambda r: sum(map(abs, r)))  # stable: ties keep their order
+
+
+@functools.lru_cache(maxsize=4096)
+def _hull_directions(
+    data: bytes, shape: tuple[int, int]
+) -> tuple[tuple[tuple[int, ...], ...], tuple[tuple[int, ...], ...]]:
+    """The equations (both signs) and the facet normals of the hull of the points (rows of the int64
+    array `data` of `shape`) inside its affine hull, as primitive integer vectors."""
     from scipy.spatial import ConvexHull, QhullError
 
-    normals = []
-    for pat in {id(p.counts): p for p in patterns}.values():
-        pts = pat.counts.astype(float)
-        if pts.shape[1] < 2 or len(pts) <= pts.shape[1]:
-            continue
-        try:
-            normals.append(ConvexHull(pts).equations[:, :-1])
-        except (QhullError, ValueError):
-            continue
-    if not normals:
+    pts = np.frombuffer(data, dtype=np.int64).reshape(shape)
+    diffs = pts[1:] - pts[0]
+    flat = _integer_nullspace(diffs)
+    equations = [s * f for f in flat for s in (1, -1)]
+    dim = shape[1] - len(flat)
+    facets = np.zeros((0, shape[1]))
+    if dim == 1:
+        step = diffs[np.abs(diffs).sum(axis=1).argmax()].astype(float)
+        facets = np.array([step, -step])
+    elif dim >= 2 and len(pts) > dim:
+        basis = np.linalg.svd(diffs.astype(float))[2][:dim]  # orthonormal rows spanning the affine hull
+        with contextlib.suppress(QhullError, ValueError):
+            facets = ConvexHull((pts - pts[0]) @ basis.T).equations[:, :-1] @ basis
+    return tuple(map(tuple, _primitive(np.array(equations, dtype=float).reshape(-1, shape[1])))), \
+        tuple(map(tuple, _primitive(facets)))
+
+
+def _primitive(directions: np.ndarray) -> list[list[int]]:
+    """Each row as a primitive integer vector, if its entries are in small rational ratios (others
+    are dropped: facet normals of these small hulls are ratios of small integers)."""
+    if len(directions) == 0:
         return []
-    eq = np.concatenate(normals)
-    scale = np.where(np.abs(eq) > 1e-9, np.abs(eq), np.inf).min(axis=1, keepdims=True)
-    lcm = 27720  # lcm(1..12): facet normals of these small hulls are ratios of small integers
-    f = np.rint(eq / scale * lcm)
-    exact = (np.abs(f - eq / scale * lcm) < 1e-3).all(axis=1)
+    lcm = 27720  # lcm(1..12)
+    scale = np.where(np.abs(directions) > 1e-9, np.abs(directions), np.inf).min(axis=1, keepdims=True)
+    f = np.rint(directions / scale * lcm)
+    exact = np.isfinite(scale[:, 0]) & (np.abs(f - directions / scale * lcm) < 1e-3).all(axis=1)
     f = f[exact].astype(np.int64)
-    if len(f) == 0:
+    return (f // np.maximum(np.gcd.reduce(np.abs(f), axis=1), 1)[:, None]).tolist()
+
+
+def _integer_nullspace(diffs: np.ndarray) -> list[np.ndarray]:
+    """Integer vectors f with diffs @ f = 0 spanning that null space (exact rational elimination
+    on a set of independent rows)."""
+    from fractions import Fraction
+
+    n = diffs.shape[1]
+    rank = int(np.linalg.matrix_rank(diffs)) if len(diffs) else 0
+    if rank == n:
         return []
-    g = np.gcd.reduce(np.abs(f), axis=1)
-    f = np.unique(f // np.maximum(g, 1)[:, None], axis=0)
-    f = f[np.argsort(np.abs(f).sum(axis=1), kind="stable")][:max_rows]
-    return [(row, sum(int((pat.counts @ row).max()) for pat in patterns)) for row in f]
+    independent: list[np.ndarray] = []
+    for row in diffs:
+        if len(independent) == rank:
+            break
+        if np.linalg.matrix_rank(np.array([*independent, row])) > len(independent):
+            independent.append(row)
+    rows = [[Fraction(int(v)) for v in r] for r in independent]
+    pivots: list[int] = []
+    for c in range(n):
+        r = len(pivots)
+        pivot = next((i for i in range(r, len(rows)) if rows[i][c] != 0), None)
+        if pivot is None:
+            continue
+        rows[r], rows[pivot] = rows[pivot], rows[r]
+        rows[r] = [v / rows[r][c] for v in rows[r]]
+        for i in range(len(rows)):
+            if i != r and rows[i][c] != 0:
+                rows[i] = [a - rows[i][c] * b for a, b in zip(rows[i], rows[r], strict=True)]
+        pivots.append(c)
+    basis = []
+    for free in (c for c in range(n) if c not in pivots):
+        vec = [Fraction(0)] * n
+        vec[free] = Fraction(1)
+        for i, c in enumerate(pivots):
+            vec[c] = -rows[i][free]
+        den = math.lcm(*(v.denominator for v in vec))
+        basis.append(np.array([int(v * den) for v in vec], dtype=np.int64))
+    return basis

@@ -225,10 +225,10 @@ def solve_schedule(
 
     # stages 2 and 3, first greedily (a roster within seconds), then with CP-SAT
     def roster(
-        built: Any, use_cpsat: bool, time_s: float, deadline: float | None = None
+        built: Any, use_cpsat: bool, time_s: float, deadline: float | None = None, quick: bool = False
     ) -> tuple[list[RosterShift], CheckReport, dict[str, Any]]:
         assigner = Assigner(sc, plan, inputs.agents, inputs.preferences, workers=workers, seed=seed,
-                            deterministic=options.deterministic, stop=options.stop, use_cpsat=use_cpsat,
+                            deterministic=options.deterministic, stop=options.stop, use_cpsat=use_cpsat, quick=quick,
                             on_progress=lambda m: emit("assign", None, m), deadline=deadline)
         statuses = assigner.assign_days(built.shifts, time_s)
         assigned, unmatched, extra, dropped = assigner.assign_starts(slots_from_construction(plan, built))
@@ -266,7 +266,7 @@ def solve_schedule(
             how = "greedily" if lp_shifts is None else "from the LP"
             emit("construct", agg, f"aggregate solution constructed {how}")
             t_roster = time.perf_counter()
-            result = roster(built, False, 0.0)
+            result = roster(built, False, 0.0, quick=lp_shifts is None)  # the first roster: fast
             after_s = time.perf_counter() - t_roster
             report = result[1]
             over_min = 0 if report.budget_hours is None else round(60 * (report.hours_used - report.budget_hours))
