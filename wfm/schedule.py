@@ -51,7 +51,7 @@ from wfm.scenario import Scenario, load_scenario
 from wfm.service_value import saturated_value_table
 
 DETERMINISTIC_SHARE = 0.35  # of the time limit, as CP-SAT deterministic time, for the day assignment
-LP_SHARE = 0.6  # of the time limit, at most, for the LP bound (it runs beside the first roster)
+LP_SHARE = 0.75  # of the time limit, at most, for the LP bound (it runs beside the first roster)
 BUDGET_ATTEMPTS = 3  # aggregates built with more budget held back when stage 2's additions overspend it
 
 
