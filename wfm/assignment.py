@@ -1,10 +1,12 @@
 """Stages 2 and 3 of scheduling: give the aggregate's shifts to named agents, then place breaks.
 
-2a. Days and kinds, week by week and class by class (`models.day_roster`, CP-SAT): which agent
-    works which shift kind (template × length) on which day, matching the aggregate's counts, under
-    every day-level rule (weekly hours and days, consecutive days, days off, weekends, template
-    limits, successions that no start time can make rested). The previous weeks' days are passed as
-    history so runs and rest carry across week boundaries.
+2a. Days and kinds, week by week and class by class: which agent works which shift kind (template
+    × length) on which day, matching the aggregate's counts, under every day-level rule (weekly
+    hours and days, consecutive days, days off, weekends, template limits, successions that no
+    start time can make rested). The previous weeks' days are passed as history so runs and rest
+    carry across week boundaries. Without CP-SAT by `day_hint` (greedy, or each agent's best week
+    by dynamic programming, `models.day_patterns`); then, time permitting, `models.day_roster`
+    (CP-SAT) hinted with it.
 2b. Start times and queues, day by day (`scipy.optimize.linear_sum_assignment`): the agents of a
     (class, kind, day) take that day's shift slots of the kind, respecting rest after their previous
     shift and partial-day unavailability, and preferring their preferred starts and spreading late

@@ -1,13 +1,14 @@
 """`wfm schedule`: read a scenario and its inputs, solve in stages, check, and write the result.
 
 Stages and their share of the time limit (seconds of wall clock):
-1. aggregate (`models.aggregate`): LP relaxation with HiGHS (the lower bound; ≤ 60%, in a
+1. aggregate (`models.aggregate`): LP relaxation with HiGHS (the lower bound; ≤ 75%, in a
    background thread), and integer solutions constructed without it and from it
    (`models.construct`: rounding, repair, lazy greedy fill, break local search). CP-SAT on the
    whole aggregate was measured and dropped: on a 300-agent month it found no solution in 30 s
    unaided and improved the constructed one by under 3% in 30 s.
 2. assignment of days and kinds to named agents (`wfm.assignment`): greedily for a first roster
-   while the LP runs, again from the LP's aggregate, then CP-SAT week by week in the time left;
+   while the LP runs, by dynamic programming and best responses (`models.day_patterns`) from the
+   LP's aggregate, then CP-SAT week by week in the time left;
 3. start times, queues and breaks (assignment problems and local search; fractions of a second).
 The roster then goes through the independent checker (`wfm.checker`), whose figures fill
 `summary.json` and `coverage.csv`; the solver's own coverage figures must agree with it.
@@ -257,9 +258,10 @@ def solve_schedule(
     def greedy(lp_shifts: np.ndarray | None) -> tuple[Any, float, tuple[list[RosterShift], CheckReport, dict], float]:
         """An aggregate built from `lp_shifts` (or from nothing) and its greedy roster; stage 2 may add
         shifts that agents' minimum hours need: if they break the budget, the aggregate is built
-        again with that much of the budget held back."""
+        again with that much of the budget held back, while another attempt fits in the time limit."""
         reserve = 0
         for _ in range(BUDGET_ATTEMPTS):
+            t_attempt = time.perf_counter()
             hb = hp if hp.budget_min is None else dataclasses.replace(hp, budget_min=hp.budget_min - reserve)
             built = construct(hb, lp_shifts)
             agg = float(cost @ aggregate.full_vector(p, model, lay, built)) / units
@@ -270,7 +272,8 @@ def solve_schedule(
             after_s = time.perf_counter() - t_roster
             report = result[1]
             over_min = 0 if report.budget_hours is None else round(60 * (report.hours_used - report.budget_hours))
-            if over_min <= 0:
+            now = time.perf_counter()
+            if over_min <= 0 or now + (now - t_attempt) > t0 + limit:
                 break
             reserve += over_min + round(0.002 * hp.budget_min)
         return built, agg, result, after_s
