@@ -137,6 +137,11 @@ class _Usage:
         """[C, W] whether each class-week is short of its minimum paid minutes or shifts."""
         return (self.paid < self.p.class_week_min_paid) | (self.count < self.p.class_week_min_shifts)
 
+    def short(self, c: int, w: int) -> bool:
+        """Whether class-week (c, w) is short of its minimum (the scalar form of `below_minimum`)."""
+        return bool(self.paid[c, w] < self.p.class_week_min_paid[c, w]
+                    or self.count[c, w] < self.p.class_week_min_shifts[c, w])
+
     def cut_violated(self) -> np.ndarray:
         return np.flatnonzero(self.cut_used > self.cut_rhs + 1e-9)
 
@@ -187,7 +192,7 @@ def construct(p: AggregateProblem, lp_shifts: np.ndarray | None, max_fill: int =
 
     def repair_score(j: int) -> float | None:
         c, w = p.opt_class[j], use.wk[j]
-        if not use.below_minimum()[c, w] or not use.allows(j):
+        if not use.short(c, w) or not use.allows(j):
             return None
         need = p.class_week_min_paid[c, w] - use.paid[c, w] - p.opt_paid_min[j]
         if need > (p.class_week_max_shifts[c, w] - use.count[c, w] - 1) * longest[c, w]:
@@ -232,11 +237,15 @@ def construct(p: AggregateProblem, lp_shifts: np.ndarray | None, max_fill: int =
     brk_of = _incidences_by_option(p)
     new_inc, new_starts = [], []
 
+    # with a budget, gain per budget minute (the knapsack greedy); else gain per shift
+    per = p.opt_budget_min.astype(float) if p.budget_min is not None else np.ones(J)
+    per = np.maximum(per, 1.0)
+
     def fill_score(j: int) -> float | None:
         if not use.allows(j):
             return None
         v = gain_now(j)
-        return v if v > 0 else None
+        return v / per[j] if v > 0 else None
 
     def take(j: int) -> None:
         add(j)
@@ -248,7 +257,7 @@ def construct(p: AggregateProblem, lp_shifts: np.ndarray | None, max_fill: int =
         ok = everything[use.allowed(everything)]
         g = shift_gain(ok) - per_option_break[ok] * p.over_weight
         ok, g = ok[g > 0], g[g > 0]
-        if len(ok) == 0 or not _lazy_greedy(ok, g.tolist(), fill_score, take,
+        if len(ok) == 0 or not _lazy_greedy(ok, (g / per[ok]).tolist(), fill_score, take,
                                              max_fill - len(new_inc)):
             break
     if new_inc:

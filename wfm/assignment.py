@@ -397,10 +397,10 @@ def improve_starts(plan: Plan, shifts: list[AssignedShift], min_rest: int, passe
 
     for s in shifts:
         apply(s, +1)
-    options_of: dict[tuple[int, int], np.ndarray] = {}
     keys = p.opt_day * len(plan.kinds) + plan.opt_kind
-    for key in np.unique(keys):
-        options_of[int(key)] = np.flatnonzero(keys == key)
+    by_key = np.argsort(keys, kind="stable")
+    uniq, first = np.unique(keys[by_key], return_index=True)
+    options_of = dict(zip(uniq.tolist(), np.split(by_key, first[1:]), strict=True))
     by_agent_day = {(s.agent, s.day): i for i, s in enumerate(shifts)}
     out = list(shifts)
     for _ in range(passes):
@@ -411,10 +411,11 @@ def improve_starts(plan: Plan, shifts: list[AssignedShift], min_rest: int, passe
             if len(cand) < 2:
                 continue
             apply(s, -1)
-            gain = np.where(surplus < 0, p.under_weight, -p.over_weight)
-            csum = np.concatenate([np.zeros((Q, 1), dtype=np.int64), np.cumsum(gain, axis=1)], axis=1)
             st, en = p.opt_start[cand], p.opt_start[cand] + p.opt_length[cand]
-            score = csum[p.opt_queue[cand], en] - csum[p.opt_queue[cand], st] - p.opt_cost[cand]
+            lo, hi = int(st.min()), int(en.max())  # the candidates' span of the day only
+            gain = np.where(surplus[:, lo:hi] < 0, p.under_weight, -p.over_weight)
+            csum = np.concatenate([np.zeros((Q, 1), dtype=np.int64), np.cumsum(gain, axis=1)], axis=1)
+            score = csum[p.opt_queue[cand], en - lo] - csum[p.opt_queue[cand], st - lo] - p.opt_cost[cand]
             ok = np.ones(len(cand), dtype=bool)
             prev = by_agent_day.get((s.agent, s.day - 1))
             if prev is not None:
@@ -425,7 +426,7 @@ def improve_starts(plan: Plan, shifts: list[AssignedShift], min_rest: int, passe
                 ok &= p.opt_start[out[nxt].option] - en >= min_rest
             for lo, hi in plan.blocked.get(s.agent, []):
                 ok &= (en <= lo) | (st >= hi)
-            ok &= np.isin(p.opt_class[cand], [p.opt_class[j]])
+            ok &= p.opt_class[cand] == p.opt_class[j]
             best = j
             if ok.any():
                 scores = np.where(ok, score, np.iinfo(np.int64).min)
