@@ -35,6 +35,7 @@ from wfm.planning import Plan
 from wfm.scenario import Scenario, parse_hhmm
 
 FORBIDDEN = 10**9
+NO_REST_TOMORROW = 10**8  # worse than a slot beyond the aggregate's count (10**6), better than none
 MIN_SOLVE_S = 1.0  # CP-SAT is not started with less wall time left (it can fail stopped inside presolve)
 
 
@@ -122,6 +123,7 @@ class Assigner:
         self.pref_scale = obj.preference_weight * self.units
         self.late_from = parse_hhmm(obj.late_shift_end)
         self.rest = round(self.cfg.rules.min_rest_h * 60) // plan.timeline.interval_min
+        self.longest = int(plan.problem.opt_length.max(initial=0))  # intervals
         # per class: its kinds in a local order
         self.class_kinds = [
             [k for k, kind in enumerate(plan.kinds) if kind.klass == c] for c in range(len(plan.classes))
@@ -174,10 +176,13 @@ class Assigner:
                 left = caps[name] - self.template_used[a, tpl_of[k]] if name in caps else D
                 max_shifts.append(int(max(0, min(D, left))))
             off = {i for i, d in enumerate(days) if plan.unavailable_day[a, d] or not offered[i].any()}
-            for lo, hi in plan.blocked.get(a, []):
-                i = lo // tl.per_day - first
-                if 0 <= i < D and i not in off:
-                    allowed[e, i] &= self._kinds_fitting(days[i], kinds, lo, hi)
+            blocks = plan.blocked.get(a, [])
+            for i in range(D):
+                # the blocks a shift starting that day can meet, all at once: it must miss every one
+                near = [(lo, hi) for lo, hi in blocks if lo < (days[i] + 1) * tl.per_day + self.longest
+                        and hi > days[i] * tl.per_day]
+                if near and i not in off:
+                    allowed[e, i] &= self._kinds_fitting(days[i], kinds, near)
             hist = []
             for d in range(max(0, first - hist_len), first):
                 g = self.day_kind[a, d]
@@ -265,12 +270,14 @@ class Assigner:
             self.on_progress(f"week {w + 1}/{len(self.plan.weeks)} class {c + 1}: {status}")
         return status
 
-    def _kinds_fitting(self, day: int, kinds: list[int], lo: int, hi: int) -> np.ndarray:
-        """Which kinds have an option on `day` that avoids the blocked intervals [lo, hi)."""
+    def _kinds_fitting(self, day: int, kinds: list[int], blocks: list[tuple[int, int]]) -> np.ndarray:
+        """Which kinds have an option on `day` that avoids every blocked interval [lo, hi)."""
         p = self.plan.problem
         sel = p.opt_day == day
         starts, ends, kk = p.opt_start[sel], p.opt_start[sel] + p.opt_length[sel], self.plan.opt_kind[sel]
-        free = (ends <= lo) | (starts >= hi)
+        free = np.ones(len(starts), dtype=bool)
+        for lo, hi in blocks:
+            free &= (ends <= lo) | (starts >= hi)
         return np.array([bool(free[kk == k].any()) for k in kinds])
 
     def _weekends_worked(self, a: int, before_day: int) -> int:
@@ -313,6 +320,17 @@ class Assigner:
         options_of: dict[tuple[int, int], list[int]] = {}
         for j in range(p.n_options):
             options_of.setdefault((int(p.opt_day[j]), int(plan.opt_kind[j])), []).append(j)
+        spans = {key: (p.opt_start[js], p.opt_start[js] + p.opt_length[js]) for key, js in options_of.items()}
+
+        def latest_start(a: int, day: int) -> int | None:
+            """The latest start of agent `a`'s kind on `day` that misses its blocked time (None: no shift)."""
+            if day >= tl.days or self.day_kind[a, day] < 0:
+                return None
+            st, en = spans[(day, int(self.day_kind[a, day]))]
+            free = np.ones(len(st), dtype=bool)
+            for lo, hi in self.plan.blocked.get(a, []):
+                free &= (en <= lo) | (st >= hi)
+            return int(st[free].max()) if free.any() else None
         out: list[AssignedShift] = []
         unmatched = extra = dropped = 0
         pref_start: dict[tuple[int, int], list[Preference]] = {}
@@ -335,7 +353,7 @@ class Assigner:
                 starts = np.array([p.opt_start[j] for j, _ in cols])
                 ends = starts + plan.kinds[k].length
                 for r, a in enumerate(who.tolist()):
-                    cost[r] = self._slot_cost(a, d, starts, ends, pref_start.get((a, d), []))
+                    cost[r] = self._slot_cost(a, d, starts, ends, pref_start.get((a, d), []), latest_start(a, d + 1))
                 cost[:, [i for i, (_, u) in enumerate(cols) if u is None]] += 1e6
                 rows, picked = linear_sum_assignment(cost)
                 taken = set()
@@ -356,9 +374,14 @@ class Assigner:
                 unmatched += sum(1 for i, (_, u) in enumerate(cols) if u is not None and i not in taken)
         return out, unmatched, extra, dropped
 
-    def _slot_cost(self, a: int, d: int, starts: np.ndarray, ends: np.ndarray, prefs: list[Preference]) -> np.ndarray:
+    def _slot_cost(self, a: int, d: int, starts: np.ndarray, ends: np.ndarray, prefs: list[Preference],
+                   next_latest: int | None = None) -> np.ndarray:
+        """Cost of each slot for agent `a` on day `d`; `next_latest` is the latest start of the kind
+        it works tomorrow: a slot ending too late for tomorrow's rest would cost that day's shift."""
         tl = self.plan.timeline
         cost = np.zeros(len(starts))
+        if next_latest is not None:
+            cost[next_latest - ends < self.rest] = NO_REST_TOMORROW
         cost[starts - self.last_end[a] < self.rest] = FORBIDDEN
         for lo, hi in self.plan.blocked.get(a, []):
             cost[(starts < hi) & (ends > lo)] = FORBIDDEN
