@@ -19,9 +19,10 @@ from typer.testing import CliRunner
 from cli import app
 from models.day_roster import Employee, RosterProblem, ShiftKind, Window
 from tests.test_planning import AGENTS_HEADER, FIXTURES, scenario_copy
-from wfm.assignment import greedy_days
+from wfm.assignment import Assigner, greedy_days
 from wfm.checker import CheckReport, check_files
 from wfm.errors import EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_OK
+from wfm.planning import build_plan
 from wfm.schedule import ScheduleOptions, ScheduleResult, load_inputs, solve_schedule, write_schedule
 
 OPTIONS = ScheduleOptions(time_limit_s=3)
@@ -291,3 +292,32 @@ def test_greedy_days_never_lifts_a_minimum_onto_a_day_off() -> None:
                             allowed=np.ones((1, 3, 1), dtype=bool))
     out = greedy_days(problem)[0]
     assert out[1] < 0 and (out >= 0).sum() == 2, out.tolist()
+
+
+def test_start_times_leave_a_rested_start_for_tomorrows_blocked_day(tmp_path: Path) -> None:
+    """n1 works a night shift on Monday (starts 20:00–23:00, 8 h) and an early one on Tuesday
+    (starts 00:00–06:00, 4 h) but is away from 09:00 on Tuesday, so Tuesday must start by 05:00 and,
+    with 1 h of rest, Monday must start at 20:00. The aggregate's Monday slot is 23:00: looking one
+    day ahead, the start assignment moves Monday to 20:00 instead of losing Tuesday."""
+    scenario = scenario_copy(tmp_path, "nonstop", scenario={"min_rest_h = 11": "min_rest_h = 1"},
+                             files={"unavailability.csv": "agent_id,date,start,end\nn1,2026-03-03,09:00,24:00\n"})
+    inputs = load_inputs(scenario)
+    plan = build_plan(inputs.scenario, inputs.agents, inputs.unavailability, inputs.requirements)
+    p, tl = plan.problem, plan.timeline
+    n1 = [a.agent_id for a in inputs.agents].index("n1")
+    templates = [t.name for t in inputs.scenario.config.shift_templates]
+
+    def kind(template: str) -> int:
+        return next(k for k, sk in enumerate(plan.kinds)
+                    if sk.template == templates.index(template) and n1 in plan.classes[sk.klass])
+
+    def option(day: int, k: int, hhmm: int) -> int:
+        return next(j for j in range(p.n_options) if p.opt_day[j] == day and plan.opt_kind[j] == k
+                    and p.opt_start[j] == day * tl.per_day + hhmm * 60 // tl.interval_min)
+
+    night, early = kind("night"), kind("early")
+    assigner = Assigner(inputs.scenario, plan, inputs.agents, [], workers=1, seed=0, deterministic=True)
+    assigner.day_kind[n1, :2] = (night, early)
+    shifts, _, _, dropped = assigner.assign_starts({option(0, night, 23): [()], option(1, early, 0): [()]})
+    starts = {s.day: int(p.opt_start[s.option]) % tl.per_day * tl.interval_min // 60 for s in shifts if s.agent == n1}
+    assert dropped == 0 and starts[0] == 20 and starts[1] <= 5, starts
