@@ -237,15 +237,11 @@ def construct(p: AggregateProblem, lp_shifts: np.ndarray | None, max_fill: int =
     brk_of = _incidences_by_option(p)
     new_inc, new_starts = [], []
 
-    # with a budget, gain per budget minute (the knapsack greedy); else gain per shift
-    per = p.opt_budget_min.astype(float) if p.budget_min is not None else np.ones(J)
-    per = np.maximum(per, 1.0)
-
     def fill_score(j: int) -> float | None:
         if not use.allows(j):
             return None
         v = gain_now(j)
-        return v / per[j] if v > 0 else None
+        return v if v > 0 else None
 
     def take(j: int) -> None:
         add(j)
@@ -257,7 +253,7 @@ def construct(p: AggregateProblem, lp_shifts: np.ndarray | None, max_fill: int =
         ok = everything[use.allowed(everything)]
         g = shift_gain(ok) - per_option_break[ok] * p.over_weight
         ok, g = ok[g > 0], g[g > 0]
-        if len(ok) == 0 or not _lazy_greedy(ok, (g / per[ok]).tolist(), fill_score, take,
+        if len(ok) == 0 or not _lazy_greedy(ok, g.tolist(), fill_score, take,
                                              max_fill - len(new_inc)):
             break
     if new_inc:

@@ -124,6 +124,7 @@ class Assigner:
         self.late_from = parse_hhmm(obj.late_shift_end)
         self.rest = round(self.cfg.rules.min_rest_h * 60) // plan.timeline.interval_min
         self.longest = int(plan.problem.opt_length.max(initial=0))  # intervals
+        self._hint_s, self._hints, self._jobs_after = 0.0, 0, 0  # day hints so far: seconds, count; jobs left
         # per class: its kinds in a local order
         self.class_kinds = [
             [k for k, kind in enumerate(plan.kinds) if kind.klass == c] for c in range(len(plan.classes))
@@ -140,10 +141,12 @@ class Assigner:
         size = np.array([len(plan.classes[c]) * len(plan.weeks[w]) * len(self.class_kinds[c]) for w, c in jobs], float)
         statuses = []
         total = time_limit_s
+        self._hint_s, self._hints = 0.0, 0
         for n, (w, c) in enumerate(jobs):
             # deterministic: fixed shares of the budget (reproducible); else what the clock leaves
             share = total * size[n] / size.sum() if self.deterministic else time_limit_s * size[n] / size[n:].sum()
             start = time.perf_counter()
+            self._jobs_after = len(jobs) - n - 1
             statuses.append(self._assign_week_class(w, c, cover, share))
             time_limit_s = max(0.5, time_limit_s - (time.perf_counter() - start))
         return statuses
@@ -227,17 +230,22 @@ class Assigner:
             assign_cost=cost,
             allowed=allowed,
         )
+        t_hint = time.perf_counter()
         hint = day_hint(problem, improve=not self.quick)
+        self._hint_s += time.perf_counter() - t_hint
+        self._hints += 1
         if self.stop is not None and self.stop.is_set():
             return self._apply(w, c, members, days, kinds, tpl_of, hint, "interrupted")
         if not self.use_cpsat:
             return self._apply(w, c, members, days, kinds, tpl_of, hint, "greedy")
-        if self.deadline is not None and self.deadline - time.perf_counter() < MIN_SOLVE_S:
+        # the later jobs' hints must still fit before the deadline (they are the roster where CP-SAT is not run)
+        deadline = None if self.deadline is None else self.deadline - self._hint_s / self._hints * self._jobs_after
+        if deadline is not None and deadline - time.perf_counter() < MIN_SOLVE_S:
             return self._apply(w, c, members, days, kinds, tpl_of, hint, "greedy (time limit)")
         # deterministic: CP-SAT stops on its work count (reproducible), wall clock only as a backstop
         wall_s = max(0.5, limit_s) * (4 if self.deterministic else 1)
-        if self.deadline is not None:
-            wall_s = max(MIN_SOLVE_S, min(wall_s, self.deadline - time.perf_counter()))
+        if deadline is not None:
+            wall_s = max(MIN_SOLVE_S, min(wall_s, deadline - time.perf_counter()))
         params = day_roster.SolveParams(
             time_limit_s=wall_s, workers=self.workers, seed=self.seed,
             deterministic_time=max(0.5, limit_s) if self.deterministic else None,
