@@ -168,22 +168,29 @@ def construct(p: AggregateProblem, lp_shifts: np.ndarray | None, max_fill: int =
     per_option_break = np.zeros(J, dtype=np.int64)
     np.add.at(per_option_break, p.brk_option, p.group_duration[p.brk_group])
 
+    # cumulative gain of one more agent on the phone, kept current per queue as `surplus` changes,
+    # so that an option's gain is two look-ups (it is asked for hundreds of thousands of times)
+    csum = _gain_csum(p, surplus, spare)
+    opt_end = p.opt_start + p.opt_length
+    fixed = p.opt_cost + per_option_break * p.over_weight
+
+    def refresh(q: int) -> None:
+        csum[q] = _gain_csum(p, surplus[q : q + 1], spare)[0]
+
     def shift_gain(cand: np.ndarray) -> np.ndarray:
-        csum = _gain_csum(p, surplus, spare)
-        q, s, e = p.opt_queue[cand], p.opt_start[cand], p.opt_start[cand] + p.opt_length[cand]
-        return csum[q, e] - csum[q, s] - p.opt_cost[cand]
+        q = p.opt_queue[cand]
+        return csum[q, opt_end[cand]] - csum[q, p.opt_start[cand]] - p.opt_cost[cand]
 
     def add(j: int) -> None:
         x[j] += 1
         use.add(j)
-        s, e = p.opt_start[j], min(p.opt_start[j] + p.opt_length[j], T)
+        s, e = p.opt_start[j], min(opt_end[j], T)
         surplus[p.opt_queue[j], s:e] += 1
+        refresh(p.opt_queue[j])
 
     def gain_now(j: int) -> int:
-        s, e = int(p.opt_start[j]), min(int(p.opt_start[j] + p.opt_length[j]), T)
-        row = surplus[p.opt_queue[j], s:e]
-        return int(np.where(row < 0, p.under_weight, -p.over_weight).sum() - p.opt_cost[j]
-                   - per_option_break[j] * p.over_weight)
+        row = csum[p.opt_queue[j]]
+        return int(row[opt_end[j]] - row[p.opt_start[j]] - fixed[j])
 
     # 2. weekly minimums: lazily, the best coverage gain among the options of the class-weeks still
     #    short that keep their minimum reachable within the class-week's shift cap; then, for what
@@ -192,7 +199,7 @@ def construct(p: AggregateProblem, lp_shifts: np.ndarray | None, max_fill: int =
 
     def repair_score(j: int) -> float | None:
         c, w = p.opt_class[j], use.wk[j]
-        if not use.short(c, w) or not use.allows(j):
+        if not use.short(c, w):
             return None
         need = p.class_week_min_paid[c, w] - use.paid[c, w] - p.opt_paid_min[j]
         if need > (p.class_week_max_shifts[c, w] - use.count[c, w] - 1) * longest[c, w]:
@@ -207,7 +214,7 @@ def construct(p: AggregateProblem, lp_shifts: np.ndarray | None, max_fill: int =
     for k in np.unique(n_queues):
         cand = everything[use.below_minimum()[p.opt_class, use.wk] & (n_queues[p.opt_class] == k)]
         cand = cand[use.allowed(cand)]
-        _lazy_greedy(cand, shift_gain(cand).tolist(), repair_score, add)
+        _lazy_greedy(cand, shift_gain(cand).tolist(), repair_score, add, valid=use.allows)
     for c, w in np.argwhere(use.below_minimum()):
         cand = np.flatnonzero((p.opt_class == c) & (use.wk == w))
         while use.paid[c, w] < p.class_week_min_paid[c, w] or use.count[c, w] < p.class_week_min_shifts[c, w]:
@@ -230,6 +237,7 @@ def construct(p: AggregateProblem, lp_shifts: np.ndarray | None, max_fill: int =
     # 3. breaks of the shifts so far
     inc = np.repeat(np.arange(len(p.brk_option)), x[p.brk_option])
     starts = _place(p, surplus, inc)
+    csum[:] = _gain_csum(p, surplus, spare)
 
     # 4. fill while a shift lowers the objective (its breaks placed at their cheapest): lazy greedy,
     #    as a shift's gain only falls while others are added (breaks aside, which a final full
@@ -238,8 +246,6 @@ def construct(p: AggregateProblem, lp_shifts: np.ndarray | None, max_fill: int =
     new_inc, new_starts = [], []
 
     def fill_score(j: int) -> float | None:
-        if not use.allows(j):
-            return None
         v = gain_now(j)
         return v if v > 0 else None
 
@@ -248,13 +254,14 @@ def construct(p: AggregateProblem, lp_shifts: np.ndarray | None, max_fill: int =
         mine = brk_of[j]
         new_inc.append(mine)
         new_starts.append(_place(p, surplus, mine))
+        refresh(p.opt_queue[j])  # its breaks took some of its intervals back
 
     while len(new_inc) < max_fill:
         ok = everything[use.allowed(everything)]
         g = shift_gain(ok) - per_option_break[ok] * p.over_weight
         ok, g = ok[g > 0], g[g > 0]
-        if len(ok) == 0 or not _lazy_greedy(ok, g.tolist(), fill_score, take,
-                                             max_fill - len(new_inc)):
+        if len(ok) == 0 or not _lazy_greedy(ok, g.tolist(), fill_score, take, max_fill - len(new_inc),
+                                             valid=use.allows):
             break
     if new_inc:
         inc = np.concatenate([inc, *new_inc])
@@ -270,11 +277,12 @@ def construct(p: AggregateProblem, lp_shifts: np.ndarray | None, max_fill: int =
 
 def _lazy_greedy(
     cand: np.ndarray, scores: list, score: Callable[[int], float | None], take: Callable[[int], None],
-    max_take: int = 1 << 62,
+    max_take: int = 1 << 62, valid: Callable[[int], bool] | None = None,
 ) -> int:
     """Take options best score first, re-scoring only the top of a heap of stale scores; valid while
     a score never rises as options are taken. `score` is None for an option no longer wanted;
-    a taken option goes back on the heap. Returns how many were taken."""
+    `valid` (checked only for an option about to be taken, as it costs more) drops one that may no
+    longer be taken; a taken option goes back on the heap. Returns how many were taken."""
     heap = [(-v, int(j)) for v, j in zip(scores, cand, strict=True)]
     heapq.heapify(heap)
     taken = 0
@@ -285,6 +293,8 @@ def _lazy_greedy(
             continue
         if heap and v < -heap[0][0]:
             heapq.heappush(heap, (-v, j))
+            continue
+        if valid is not None and not valid(j):
             continue
         take(j)
         taken += 1
