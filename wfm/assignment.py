@@ -141,7 +141,6 @@ class Assigner:
         size = np.array([len(plan.classes[c]) * len(plan.weeks[w]) * len(self.class_kinds[c]) for w, c in jobs], float)
         statuses = []
         total = time_limit_s
-        self._hint_s, self._hints = 0.0, 0
         for n, (w, c) in enumerate(jobs):
             # deterministic: fixed shares of the budget (reproducible); else what the clock leaves
             share = total * size[n] / size.sum() if self.deterministic else time_limit_s * size[n] / size[n:].sum()
