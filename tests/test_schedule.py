@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from cli import app
 from models.day_roster import Employee, RosterProblem, ShiftKind, Window
 from tests.test_planning import AGENTS_HEADER, FIXTURES, scenario_copy
-from wfm.assignment import Assigner, greedy_days
+from wfm.assignment import AssignedShift, Assigner, greedy_days, improve_starts
 from wfm.checker import CheckReport, check_files
 from wfm.errors import EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_OK
 from wfm.planning import build_plan
@@ -321,3 +321,34 @@ def test_start_times_leave_a_rested_start_for_tomorrows_blocked_day(tmp_path: Pa
     shifts, _, _, dropped = assigner.assign_starts({option(0, night, 23): [()], option(1, early, 0): [()]})
     starts = {s.day: int(p.opt_start[s.option]) % tl.per_day * tl.interval_min // 60 for s in shifts if s.agent == n1}
     assert dropped == 0 and starts[0] == 20 and starts[1] <= 5, starts
+
+
+@pytest.mark.parametrize(("max_hours", "monday_hours"), [(40, 8), (33, 4)])
+def test_start_search_lengthens_a_shift_only_within_the_weekly_maximum(tmp_path: Path, max_hours: int,
+                                                                       monday_hours: int) -> None:
+    """One agent is needed 08:00–16:00 Monday to Friday. Ana works a 4-hour Monday and 8-hour
+    (7 paid) Tuesday to Friday: 32 paid hours. The 8-hour Monday (35 h) covers more, and is taken
+    when her maximum is 40 h; at 33 h it is not."""
+    requirements = "interval_start,queue,contacts,aht_seconds,required_agents\n" + "".join(
+        f"2026-03-0{2 + d}T{h:02d}:{m:02d},es,3,300,1\n" for d in range(5) for h in range(8, 16) for m in (0, 30))
+    agents = AGENTS_HEADER + f"a1,Ana,es,20,{max_hours},5,10,,\n"
+    scenario = scenario_copy(tmp_path, "office", scenario={"cost_weight = 0.1": "cost_weight = 0"},
+                             files={"requirements.csv": requirements, "agents.csv": agents,
+                                    "unavailability.csv": "agent_id,date,start,end\n", "preferences.csv":
+                                    "agent_id,date,shift_template_or_start,kind,weight\n"})
+    inputs = load_inputs(scenario)
+    plan = build_plan(inputs.scenario, inputs.agents, inputs.unavailability, inputs.requirements)
+    p, tl = plan.problem, plan.timeline
+    day = [t.name for t in inputs.scenario.config.shift_templates].index("day")
+
+    def option(d: int, hours: int) -> int:
+        return next(j for j in range(p.n_options) if p.opt_day[j] == d and p.opt_template[j] == day
+                    and p.opt_start[j] == d * tl.per_day + 16 and p.opt_length[j] * tl.interval_min == hours * 60
+                    and plan.queues[p.opt_queue[j]] == "es")
+
+    shifts = [AssignedShift(0, d, option(d, 4 if d == 0 else 8), ()) for d in range(5)]
+    out = improve_starts(plan, shifts, min_rest=0, passes=1, change_lengths=True)
+    monday = next(s for s in out if s.day == 0)
+    assert p.opt_length[monday.option] * tl.interval_min == monday_hours * 60
+    week = sum(int(p.opt_paid_min[s.option]) for s in out)
+    assert plan.week_min_paid[0, 0] <= week <= plan.week_max_paid[0, 0]

@@ -401,13 +401,21 @@ class Assigner:
         return cost
 
 
-def improve_starts(plan: Plan, shifts: list[AssignedShift], min_rest: int, passes: int = 2) -> list[AssignedShift]:
+def improve_starts(
+    plan: Plan, shifts: list[AssignedShift], min_rest: int, passes: int = 2, change_lengths: bool = False,
+    template_caps: bool = False,
+) -> list[AssignedShift]:
     """Local search on start times and queues: move a shift to another option of the same kind and day.
 
     Same kind means same template and length, so every day- and week-level rule still holds; a
     move must keep the rest to the agent's neighbouring shifts and avoid its blocked time. Each
     shift goes where one more agent on the phone gains most (under_weight where short, −over_weight
     where over-staffed, breaks at their cheapest), if that beats where it is.
+
+    With `change_lengths`, any option of the agent's class that day may be taken (another length or
+    template) as long as the agent's week stays within its paid minutes and the budget holds; a
+    longer shift's extra breaks are counted at over_weight. Days worked do not change, so runs,
+    days off and weekends hold. `template_caps` (some template is capped per agent) keeps templates.
     """
     p = plan.problem
     Q, T = p.required.shape
@@ -428,6 +436,17 @@ def improve_starts(plan: Plan, shifts: list[AssignedShift], min_rest: int, passe
     for s in shifts:
         apply(s, +1)
     keys = p.opt_day * len(plan.kinds) + plan.opt_kind
+    brk_min = np.zeros(p.n_options, dtype=np.int64)  # break intervals of each option
+    np.add.at(brk_min, p.brk_option, p.group_duration[p.brk_group])
+    week_of = np.zeros(plan.timeline.days, dtype=np.int64)
+    for w, days in enumerate(plan.weeks):
+        week_of[list(days)] = w
+    paid = np.zeros(plan.week_min_paid.shape, dtype=np.int64)
+    for s in shifts:
+        paid[s.agent, week_of[s.day]] += p.opt_paid_min[s.option]
+    budget_left = None if p.budget_min is None else p.budget_min - sum(int(p.opt_budget_min[s.option]) for s in shifts)
+    if change_lengths:
+        keys = p.opt_day * (int(p.opt_class.max(initial=0)) + 1) + p.opt_class
     by_key = np.argsort(keys, kind="stable")
     uniq, first = np.unique(keys[by_key], return_index=True)
     options_of = dict(zip(uniq.tolist(), np.split(by_key, first[1:]), strict=True))
@@ -447,6 +466,15 @@ def improve_starts(plan: Plan, shifts: list[AssignedShift], min_rest: int, passe
             csum = np.concatenate([np.zeros((Q, 1), dtype=np.int64), np.cumsum(gain, axis=1)], axis=1)
             score = csum[p.opt_queue[cand], en - lo] - csum[p.opt_queue[cand], st - lo] - p.opt_cost[cand]
             ok = np.ones(len(cand), dtype=bool)
+            if change_lengths:
+                score = score - brk_min[cand] * p.over_weight
+                a, w = s.agent, week_of[s.day]
+                week = paid[a, w] - p.opt_paid_min[j] + p.opt_paid_min[cand]
+                ok &= (week >= plan.week_min_paid[a, w]) & (week <= plan.week_max_paid[a, w])
+                if budget_left is not None:
+                    ok &= p.opt_budget_min[cand] - p.opt_budget_min[j] <= budget_left
+                if template_caps:
+                    ok &= p.opt_template[cand] == p.opt_template[j]
             prev = by_agent_day.get((s.agent, s.day - 1))
             if prev is not None:
                 pj = out[prev].option
@@ -474,6 +502,9 @@ def improve_starts(plan: Plan, shifts: list[AssignedShift], min_rest: int, passe
                 for inc_b, b in zip(incs.tolist(), starts.tolist(), strict=True):  # undo: apply() adds them
                     surplus[p.opt_queue[best], b : b + brk_dur[inc_b]] += 1
                 out[i] = AssignedShift(s.agent, s.day, best, tuple(starts.tolist()))
+                paid[s.agent, week_of[s.day]] += p.opt_paid_min[best] - p.opt_paid_min[j]
+                if budget_left is not None:
+                    budget_left -= int(p.opt_budget_min[best] - p.opt_budget_min[j])
                 moved += 1
             apply(out[i], +1)
         if not moved:

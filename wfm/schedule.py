@@ -235,7 +235,8 @@ def solve_schedule(
                             on_progress=lambda m: emit("assign", None, m), deadline=deadline)
         statuses = assigner.assign_days(built.shifts, time_s)
         assigned, unmatched, extra, dropped = assigner.assign_starts(slots_from_construction(plan, built))
-        assigned = improve_starts(plan, assigned, assigner.rest, passes=1 if quick else 2)
+        assigned = improve_starts(plan, assigned, assigner.rest, passes=1 if quick else 2, change_lengths=not quick,
+                                  template_caps=bool(cfg.rules.max_shifts_per_template))
         trimmed = 0
         if cfg.rules.min_consecutive_days == 1 and cfg.rules.min_consecutive_days_off == 1:
             assigned, trimmed = trim_to_budget(plan, assigned)
