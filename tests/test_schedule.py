@@ -323,16 +323,17 @@ def test_start_times_leave_a_rested_start_for_tomorrows_blocked_day(tmp_path: Pa
     assert dropped == 0 and starts[0] == 20 and starts[1] <= 5, starts
 
 
-@pytest.mark.parametrize(("max_hours", "monday_hours"), [(40, 8), (33, 4)])
-def test_start_search_lengthens_a_shift_only_within_the_weekly_maximum(tmp_path: Path, max_hours: int,
-                                                                       monday_hours: int) -> None:
+@pytest.mark.parametrize(("max_hours", "budget_hours", "monday_hours"), [(40, 100, 8), (33, 100, 4), (40, 10, 4)])
+def test_start_search_lengthens_a_shift_only_within_the_weekly_maximum_and_budget(
+        tmp_path: Path, max_hours: int, budget_hours: int, monday_hours: int) -> None:
     """One agent is needed 08:00–16:00 Monday to Friday. Ana works a 4-hour Monday and 8-hour
     (7 paid) Tuesday to Friday: 32 paid hours. The 8-hour Monday (35 h) covers more, and is taken
-    when her maximum is 40 h; at 33 h it is not."""
+    when her maximum is 40 h; at 33 h it is not, nor with a budget of 10 h (already overspent)."""
     requirements = "interval_start,queue,contacts,aht_seconds,required_agents\n" + "".join(
         f"2026-03-0{2 + d}T{h:02d}:{m:02d},es,3,300,1\n" for d in range(5) for h in range(8, 16) for m in (0, 30))
-    agents = AGENTS_HEADER + f"a1,Ana,es,20,{max_hours},5,10,,\n"
-    scenario = scenario_copy(tmp_path, "office", scenario={"cost_weight = 0.1": "cost_weight = 0"},
+    agents = AGENTS_HEADER + f"a1,Ana,es,0,{max_hours},5,10,,\n"
+    scenario = scenario_copy(tmp_path, "office", scenario={"cost_weight = 0.1": "cost_weight = 0",
+                                                           "hours = 100": f"hours = {budget_hours}"},
                              files={"requirements.csv": requirements, "agents.csv": agents,
                                     "unavailability.csv": "agent_id,date,start,end\n", "preferences.csv":
                                     "agent_id,date,shift_template_or_start,kind,weight\n"})

@@ -471,8 +471,8 @@ def improve_starts(
                 a, w = s.agent, week_of[s.day]
                 week = paid[a, w] - p.opt_paid_min[j] + p.opt_paid_min[cand]
                 ok &= (week >= plan.week_min_paid[a, w]) & (week <= plan.week_max_paid[a, w])
-                if budget_left is not None:
-                    ok &= p.opt_budget_min[cand] - p.opt_budget_min[j] <= budget_left
+                if budget_left is not None:  # never spend more; an overspent roster may still save
+                    ok &= p.opt_budget_min[cand] - p.opt_budget_min[j] <= max(budget_left, 0)
                 if template_caps:
                     ok &= p.opt_template[cand] == p.opt_template[j]
             prev = by_agent_day.get((s.agent, s.day - 1))
