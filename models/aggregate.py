@@ -97,6 +97,13 @@ class AggregateProblem:
     def n_options(self) -> int:
         return len(self.opt_day)
 
+    @property
+    def option_break_intervals(self) -> np.ndarray:
+        """[J] intervals of break each shift of an option takes."""
+        out = np.zeros(self.n_options, dtype=np.int64)
+        np.add.at(out, self.brk_option, self.group_duration[self.brk_group])
+        return out
+
 
 @dataclass(frozen=True)
 class _Layout:

@@ -165,8 +165,7 @@ def construct(p: AggregateProblem, lp_shifts: np.ndarray | None, max_fill: int =
     np.add.at(cover, (p.opt_queue, p.opt_start), x)
     np.add.at(cover, (p.opt_queue, p.opt_start + p.opt_length), -x)
     surplus = np.cumsum(cover, axis=1)[:, :T] - p.required
-    per_option_break = np.zeros(J, dtype=np.int64)
-    np.add.at(per_option_break, p.brk_option, p.group_duration[p.brk_group])
+    per_option_break = p.option_break_intervals
 
     # cumulative gain of one more agent on the phone, kept current per queue as `surplus` changes,
     # so that an option's gain is two look-ups (it is asked for hundreds of thousands of times)

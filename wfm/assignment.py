@@ -435,18 +435,12 @@ def improve_starts(
 
     for s in shifts:
         apply(s, +1)
-    keys = p.opt_day * len(plan.kinds) + plan.opt_kind
-    brk_min = np.zeros(p.n_options, dtype=np.int64)  # break intervals of each option
-    np.add.at(brk_min, p.brk_option, p.group_duration[p.brk_group])
-    week_of = np.zeros(plan.timeline.days, dtype=np.int64)
-    for w, days in enumerate(plan.weeks):
-        week_of[list(days)] = w
-    paid = np.zeros(plan.week_min_paid.shape, dtype=np.int64)
-    for s in shifts:
-        paid[s.agent, week_of[s.day]] += p.opt_paid_min[s.option]
+    # candidates: the options of the same (day, kind), or with `change_lengths` of the same (day, class)
+    keys = (p.opt_day * (int(p.opt_class.max(initial=0)) + 1) + p.opt_class if change_lengths
+            else p.opt_day * len(plan.kinds) + plan.opt_kind)
+    brk_min = p.option_break_intervals
+    week_of, paid = _week_paid(plan, shifts)
     budget_left = None if p.budget_min is None else p.budget_min - sum(int(p.opt_budget_min[s.option]) for s in shifts)
-    if change_lengths:
-        keys = p.opt_day * (int(p.opt_class.max(initial=0)) + 1) + p.opt_class
     by_key = np.argsort(keys, kind="stable")
     uniq, first = np.unique(keys[by_key], return_index=True)
     options_of = dict(zip(uniq.tolist(), np.split(by_key, first[1:]), strict=True))
@@ -512,6 +506,20 @@ def improve_starts(
     return out
 
 
+def _week_paid(plan: Plan, shifts: list[AssignedShift]) -> tuple[np.ndarray, np.ndarray]:
+    """The week of each day, and each agent's paid minutes per week [A, W] in `shifts`."""
+    p = plan.problem
+    week_of_day = np.zeros(plan.timeline.days, dtype=np.int64)
+    for w, days in enumerate(plan.weeks):
+        week_of_day[list(days)] = w
+    paid = np.zeros(plan.week_min_paid.shape, dtype=np.int64)
+    agent = np.array([s.agent for s in shifts], dtype=np.int64)
+    day = np.array([s.day for s in shifts], dtype=np.int64)
+    opt = np.array([s.option for s in shifts], dtype=np.int64)
+    np.add.at(paid, (agent, week_of_day[day]), p.opt_paid_min[opt])
+    return week_of_day, paid
+
+
 def trim_to_budget(plan: Plan, shifts: list[AssignedShift]) -> tuple[list[AssignedShift], int]:
     """Drop shifts until the budget holds, where dropping costs least coverage per budget minute.
 
@@ -527,13 +535,9 @@ def trim_to_budget(plan: Plan, shifts: list[AssignedShift]) -> tuple[list[Assign
     if used <= p.budget_min:
         return shifts, 0
     Q, T = p.required.shape
-    week_of_day = np.zeros(plan.timeline.days, dtype=np.int64)
-    for w, days in enumerate(plan.weeks):
-        week_of_day[list(days)] = w
+    week_of_day, paid = _week_paid(plan, shifts)
     agent = np.array([s.agent for s in shifts], dtype=np.int64)
     week = week_of_day[np.array([s.day for s in shifts], dtype=np.int64)]
-    paid = np.zeros(plan.week_min_paid.shape, dtype=np.int64)
-    np.add.at(paid, (agent, week), p.opt_paid_min[opt])
     cover = np.zeros((Q, T + 1), dtype=np.int64)
     q, st, en = p.opt_queue[opt], p.opt_start[opt], np.minimum(p.opt_start[opt] + p.opt_length[opt], T)
     np.add.at(cover, (q, st), 1)
