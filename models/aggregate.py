@@ -37,6 +37,7 @@ problem: its LP optimum (HiGHS) and CP-SAT's bound are true lower bounds of the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -115,6 +116,13 @@ class _Layout:
     under: np.ndarray
     over: np.ndarray
     cells: np.ndarray  # flat (queue · T + interval) index of each under/over pair
+    on: np.ndarray  # [Q·T] agents on shift per (queue, interval), breaks not removed
+    weekend: np.ndarray  # [C·Wk] z_cw (empty without a weekend cap)
+    count: np.ndarray  # pattern-cut count variables n (shifts per class, week and paid length)
+    count_of_option: np.ndarray  # [J] index into `count` of each option (empty without pattern cuts)
+    lost: np.ndarray  # service objective: lost contacts per cell (empty under the coverage objective)
+    lost_cell: np.ndarray  # index into `cells` of each `lost`
+    budget_row: int  # −1 without a budget
 
 
 def build(problem: AggregateProblem) -> tuple[SparseModel, _Layout]:
@@ -203,13 +211,17 @@ def build(problem: AggregateProblem) -> tuple[SparseModel, _Layout]:
     vals = [np.concatenate(vals), -np.ones(n_cells, dtype=np.int64), np.ones(n_cells, dtype=np.int64)]
     m.add_rows(np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), req.astype(float), req.astype(float))
 
+    none = np.zeros(0, dtype=np.int64)
+    lost, lost_cell = none, none
     if p.cut_const is not None and len(p.cut_const):
-        _service_rows(m, p, pos, under, over, T)
+        lost, lost_cell = _service_rows(m, p, pos, under, over, T)
 
-    _agent_rows(m, p, x)
+    weekend, count, count_of_option = _agent_rows(m, p, x)
+    budget_row = -1
     if p.budget_min is not None:
-        m.add_rows(np.zeros(J, dtype=np.int64), x, p.opt_budget_min, [-np.inf], [p.budget_min])
-    return m, _Layout(x, first, last, y_base, s_base, under, over, cells)
+        budget_row = int(m.add_rows(np.zeros(J, dtype=np.int64), x, p.opt_budget_min, [-np.inf], [p.budget_min])[0])
+    return m, _Layout(x, first, last, y_base, s_base, under, over, cells, on, weekend, count, count_of_option,
+                      lost, lost_cell, budget_row)
 
 
 def _break_rows(
@@ -262,8 +274,11 @@ def _break_rows(
     )
 
 
-def _agent_rows(m: SparseModel, p: AggregateProblem, x: np.ndarray) -> None:
+def _agent_rows(m: SparseModel, p: AggregateProblem, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Agent-aware rows; returns the weekend variables z, the pattern count variables n and each
+    option's count variable."""
     C, D = p.class_day_cap.shape
+    z = n = inv = np.zeros(0, dtype=np.int64)
     # class-day caps
     m.add_rows(p.opt_class * D + p.opt_day, x, np.ones(len(x), dtype=np.int64),
                np.full(C * D, -np.inf), p.class_day_cap.reshape(-1).astype(float))
@@ -314,12 +329,14 @@ def _agent_rows(m: SparseModel, p: AggregateProblem, x: np.ndarray) -> None:
         remap[limited] = np.arange(len(limited))
         m.add_rows(remap[key[sel]], x[sel], np.ones(int(sel.sum()), dtype=np.int64),
                    np.full(len(limited), -np.inf), cap[limited])
+    return z, n, inv
 
 
 def _service_rows(
     m: SparseModel, p: AggregateProblem, pos: np.ndarray, under: np.ndarray, over: np.ndarray, T: int
-) -> None:
-    """lost ≥ const − slope·n with n = req + over − under on the cell (from the coverage row)."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """lost ≥ const − slope·n with n = req + over − under on the cell (from the coverage row); returns
+    the lost variables and their cells."""
     full = p.cut_queue * T + p.cut_interval
     cells = pos[full]
     uniq, inv = np.unique(cells, return_inverse=True)
@@ -334,11 +351,13 @@ def _service_rows(
         np.concatenate([np.ones(M, dtype=np.int64), p.cut_slope, -p.cut_slope]),
         (p.cut_const - p.cut_slope * req).astype(float), np.full(M, np.inf),
     )
+    return lost, uniq
 
 
 def full_vector(problem: AggregateProblem, model: SparseModel, lay: _Layout, built: Construction) -> np.ndarray:
-    """The model's variable vector (x, S, Y, under, over) of a constructed solution: a complete hint."""
+    """The model's whole variable vector of a constructed solution (a complete CP-SAT hint)."""
     p = problem
+    Q, T = p.required.shape
     v = np.zeros(model.n_vars, dtype=np.int64)
     x = built.shifts
     v[lay.x] = x
@@ -356,4 +375,104 @@ def full_vector(problem: AggregateProblem, model: SparseModel, lay: _Layout, bui
     flat = built.surplus.reshape(-1)[lay.cells]
     v[lay.under] = np.maximum(-flat, 0)
     v[lay.over] = np.maximum(flat, 0)
+    # agents on shift: shifts started minus shifts ended (one past the horizon never ends in it)
+    change = np.zeros((Q, T + 1), dtype=np.int64)
+    np.add.at(change, (p.opt_queue, np.minimum(p.opt_start, T)), x)
+    np.add.at(change, (p.opt_queue, np.minimum(p.opt_start + p.opt_length, T)), -x)
+    v[lay.on] = np.cumsum(change, axis=1)[:, :T].reshape(-1)
+    if len(lay.weekend):
+        C, D = p.class_day_cap.shape
+        per_day = np.zeros((C, D), dtype=np.int64)
+        np.add.at(per_day, (p.opt_class, p.opt_day), x)
+        Wk = len(p.weekend_days)
+        z = np.stack([per_day[:, list(days)].max(axis=1) for days in p.weekend_days], axis=1)
+        v[lay.weekend] = z.reshape(C * Wk)
+    if len(lay.count):
+        v[lay.count] = np.bincount(lay.count_of_option, weights=x, minlength=len(lay.count)).astype(np.int64)
+    if len(lay.lost):
+        # lost ≥ const − slope · (agents on the phone), and ≥ 0
+        full = p.cut_queue * T + p.cut_interval
+        on_phone = (p.required.reshape(-1) + built.surplus.reshape(-1))[full]
+        need = p.cut_const - p.cut_slope * on_phone
+        pos = np.full(Q * T, -1, dtype=np.int64)
+        pos[lay.cells[lay.lost_cell]] = np.arange(len(lay.lost))
+        lost = np.zeros(len(lay.lost), dtype=np.int64)
+        np.maximum.at(lost, pos[full], need)
+        v[lay.lost] = lost
     return v
+
+
+def decode(problem: AggregateProblem, lay: _Layout, vector: np.ndarray) -> Construction:
+    """The construction a model vector stands for: its shift counts, and each group's breaks matched
+    to its shifts earliest window first (Hall's condition holds, so every break lands in its window)."""
+    p = problem
+    x = vector[lay.x].astype(np.int64)
+    inc = np.repeat(np.arange(len(p.brk_option)), x[p.brk_option])
+    starts = np.zeros(len(inc), dtype=np.int64)
+    g_of = p.brk_group[inc]
+    order = np.lexsort((p.brk_window_start[inc], g_of))
+    inc, g_of = inc[order], g_of[order]
+    bounds = np.searchsorted(g_of, np.arange(len(p.group_width) + 1))
+    for grp in np.flatnonzero(np.diff(bounds)).tolist():
+        span = lay.group_last[grp] - lay.group_first[grp] + 1
+        started = np.diff(vector[lay.y_base[grp] : lay.y_base[grp] + span], prepend=0).astype(np.int64)
+        starts[bounds[grp] : bounds[grp + 1]] = lay.group_first[grp] + np.repeat(np.arange(span), started)
+    Q, T = p.required.shape
+    spare = int(p.opt_length.max(initial=0)) + 1
+    cover = np.zeros((Q, T + spare + 1), dtype=np.int64)
+    np.add.at(cover, (p.opt_queue, p.opt_start), x)
+    np.add.at(cover, (p.opt_queue, p.opt_start + p.opt_length), -x)
+    g = p.brk_group[inc]
+    np.add.at(cover, (p.group_queue[g], starts), -1)
+    np.add.at(cover, (p.group_queue[g], starts + p.group_duration[g]), 1)
+    return Construction(x, inc, starts, np.cumsum(cover, axis=1)[:, :T] - p.required)
+
+
+def day_neighbourhoods(
+    problem: AggregateProblem, lay: _Layout, cost: np.ndarray, guide: np.ndarray
+) -> Callable[[np.ndarray], list[np.ndarray]]:
+    """For `models.lns`: one neighbourhood per day, ordered by how far the current vector's cost on
+    it is above the guide's (the LP optimum): that day's shifts among the options the guide or the
+    current vector uses (a relaxation-induced neighbourhood: the LP's support is small, the models
+    quick), with the day's break variables, the agents on shift and the under- and over-staffing of
+    the intervals its shifts can touch, its weekend and its pattern-count variables."""
+    p = problem
+    Q, T = p.required.shape
+    span = np.where(lay.group_last >= 0, lay.group_last - lay.group_first + 1, 0)
+    group_day = np.full(len(span), -1)
+    group_day[p.brk_group] = p.opt_day[p.brk_option]
+    cell_t = lay.cells % T
+    lost_t = cell_t[lay.lost_cell]
+    ends = np.minimum(p.opt_start + p.opt_length, T)
+    guide_x = guide[lay.x]
+    fixed: dict[int, np.ndarray] = {}
+    options: dict[int, np.ndarray] = {}
+    for d in np.unique(p.opt_day).tolist():
+        opts = np.flatnonzero(p.opt_day == d)
+        t0, t1 = int(p.opt_start[opts].min()), int(ends[opts].max())
+        parts = [lay.on.reshape(Q, T)[:, t0:t1].reshape(-1)]
+        inside = (cell_t >= t0) & (cell_t < t1)
+        parts += [lay.under[inside], lay.over[inside], lay.lost[(lost_t >= t0) & (lost_t < t1)]]
+        for g in np.flatnonzero(group_day == d).tolist():
+            parts += [np.arange(base, base + span[g]) for base in (lay.y_base[g], lay.s_base[g])]
+        if len(lay.weekend):
+            Wk = len(p.weekend_days)
+            for w, days in enumerate(p.weekend_days):
+                if d in days:
+                    parts.append(lay.weekend.reshape(-1, Wk)[:, w])
+        if len(lay.count):
+            parts.append(np.unique(lay.count[lay.count_of_option[opts]]))
+        fixed[d] = np.concatenate(parts)
+        options[d] = opts
+
+    def order(current: np.ndarray) -> list[np.ndarray]:
+        x = current[lay.x]
+        hoods = []
+        for d, opts in options.items():
+            used = opts[(guide_x[opts] > 1e-6) | (x[opts] > 0)]
+            cols = np.sort(np.concatenate([lay.x[used], fixed[d]]))
+            hoods.append((float(cost[cols] @ (current[cols] - guide[cols])), d, cols))
+        hoods.sort(key=lambda h: (-h[0], h[1]))
+        return [cols for _, _, cols in hoods]
+
+    return order

@@ -49,35 +49,6 @@ def built(request: pytest.FixtureRequest) -> Built:
     return _build(FIXTURES / request.param / "scenario.toml")
 
 
-def _unset(b: Built) -> np.ndarray:
-    """Variables `full_vector` does not set (all but x, S, Y, under and over: the weekend z_cw)."""
-    lay = b.layout
-    known = np.zeros(b.model.n_vars, dtype=bool)
-    known[lay.x] = known[lay.under] = known[lay.over] = True
-    span = np.where(lay.group_last >= 0, lay.group_last - lay.group_first + 1, 0)
-    for g, n in enumerate(span.tolist()):
-        known[lay.y_base[g] : lay.y_base[g] + n] = True
-        known[lay.s_base[g] : lay.s_base[g] + n] = True
-    return np.flatnonzero(~known)
-
-
-def _complete(b: Built, vector: np.ndarray) -> np.ndarray:
-    """`vector` with each unset variable at the least value its ≥ rows need (z_cw − Σx ≥ 0): the weekend
-    count the construction implies."""
-    a, lo, _, lb, _, _ = b.model.matrix()
-    unset = _unset(b)
-    assert (vector[unset] == 0).all()
-    v = vector.astype(np.int64).copy()
-    rest = a @ v
-    csc = a.tocsc()
-    for j in unset.tolist():
-        col = csc[:, j]
-        need = [(lo[r] - rest[r]) / c for r, c in zip(col.indices.tolist(), col.data.tolist(), strict=True)
-                if c > 0 and np.isfinite(lo[r])]
-        v[j] = max([int(lb[j]), *(int(np.ceil(x - 1e-9)) for x in need)])
-    return v
-
-
 def _violated_rows(model: SparseModel, v: np.ndarray) -> np.ndarray:
     a, lo, hi, _, _, _ = model.matrix()
     act = a @ v
@@ -88,14 +59,9 @@ def _violated_rows(model: SparseModel, v: np.ndarray) -> np.ndarray:
 def test_construction_satisfies_every_row_and_bound(built: Built, from_lp: bool) -> None:
     p = built.plan.problem
     c = construct(p, built.lp_x if from_lp else None)
-    raw = aggregate.full_vector(p, built.model, built.layout, c)
-    a, _, _, lb, ub, _ = built.model.matrix()
-    # only rows with a variable full_vector leaves unset (the weekend z_cw) may be broken by its vector
-    bad = _violated_rows(built.model, raw)
-    touches_unset = np.asarray(abs(a[:, _unset(built)]).sum(axis=1)).ravel() > 0
-    assert touches_unset[bad].all()
-    v = _complete(built, raw)
-    # with those filled in, the constructed solution is feasible
+    v = aggregate.full_vector(p, built.model, built.layout, c)
+    _, _, _, lb, ub, _ = built.model.matrix()
+    # every variable is set (agents on shift, weekend and pattern counts too): the vector is feasible
     assert _violated_rows(built.model, v).size == 0
     assert ((v >= lb) & (v <= ub)).all()
     np.testing.assert_array_equal(v[built.layout.x], c.shifts)
@@ -122,7 +88,7 @@ def test_lp_value_is_below_the_construction(built: Built) -> None:
     p = built.plan.problem
     _, _, _, _, _, cost = built.model.matrix()
     for start in (built.lp_x, None):
-        v = _complete(built, aggregate.full_vector(p, built.model, built.layout, construct(p, start)))
+        v = aggregate.full_vector(p, built.model, built.layout, construct(p, start))
         assert built.lp_value <= float(cost @ v) / built.plan.objective_scale + 1e-6
 
 
@@ -179,7 +145,7 @@ def test_construction_reaches_a_weekly_minimum_that_needs_long_shifts(tmp_path: 
     paid = np.zeros_like(p.class_week_min_paid)
     np.add.at(paid, (p.opt_class, week_of_day[p.opt_day]), c.shifts * p.opt_paid_min)
     assert (paid >= p.class_week_min_paid).all(), (paid.tolist(), p.class_week_min_paid.tolist())
-    v = _complete(b, aggregate.full_vector(p, b.model, b.layout, c))
+    v = aggregate.full_vector(p, b.model, b.layout, c)
     assert _violated_rows(b.model, v).size == 0
 
 
