@@ -9,7 +9,10 @@ Stages and their share of the time limit (seconds of wall clock):
 2. assignment of days and kinds to named agents (`wfm.assignment`): greedily for a first roster
    while the LP runs, by dynamic programming and best responses (`models.day_patterns`) from the
    LP's aggregate, then CP-SAT week by week in the time left;
-3. start times, queues and breaks (assignment problems and local search; fractions of a second).
+3. start times, queues and breaks (assignment problems and local search; fractions of a second);
+4. search on the best roster (`wfm.roster_search`): CP-SAT re-times each day's shifts around the
+   LP's support, every agent's kinds held, the most promising days first, until the time limit
+   (with an LP solution: CP-SAT's day assignment gets half of what is left, the search the rest).
 The roster then goes through the independent checker (`wfm.checker`), whose figures fill
 `summary.json` and `coverage.csv`; the solver's own coverage figures must agree with it.
 """
@@ -29,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from models import aggregate, lns
+from models import aggregate
 from models.construct import construct
 from models.linear import lp_relaxation
 from wfm import __version__
@@ -48,6 +51,7 @@ from wfm.errors import InputError
 from wfm.planning import WEIGHT_DECIMALS, Plan, build_plan, scale
 from wfm.requirements import read_requirements
 from wfm.roster import Break, RosterShift, applicable_breaks, paid_hours, scenario_max_breaks, write_roster
+from wfm.roster_search import improve_roster
 from wfm.scenario import Scenario, load_scenario
 from wfm.service_value import saturated_value_table
 
@@ -56,10 +60,10 @@ LP_SHARE = 0.75  # of the time limit, at most, for the LP bound (it runs beside 
 BUDGET_ATTEMPTS = 3  # aggregates built with more budget held back when stage 2's additions overspend it
 # × the seconds a roster's later stages took, kept free after CP-SAT (1.2 overran a 24x7 month by 0.2 s)
 AFTER_MARGIN = 1.5
-# a roster from the LP's aggregate (best responses, start search with length changes) takes this many
-# times the first roster's seconds: measured 10.4 / 4.2 s on the 300-agent month
-FULL_ROSTER_RATIO = 2.5
-LNS_SECONDS_EACH = 1.0  # per day-neighbourhood of the aggregate's large-neighbourhood search
+# of the time left after the roster from the LP's aggregate: CP-SAT's day assignment; the rest goes to
+# the search on the best roster (`wfm.roster_search`)
+CPSAT_SHARE = 0.5
+SEARCH_SECONDS_EACH = 1.0  # per day of the roster search
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,10 @@ class ScheduleInputs:
     preferences: list[Preference]
     requirements: pd.DataFrame
     checksums: dict[str, str]
+
+
+# a roster, its checker report, how it was built (for summary.json) and its shifts in plan indices
+Result = tuple[list[RosterShift], CheckReport, dict[str, Any], list[AssignedShift]]
 
 
 @dataclass(frozen=True)
@@ -233,7 +241,7 @@ def solve_schedule(
     # stages 2 and 3, first greedily (a roster within seconds), then with CP-SAT
     def roster(
         built: Any, use_cpsat: bool, time_s: float, deadline: float | None = None, quick: bool = False
-    ) -> tuple[list[RosterShift], CheckReport, dict[str, Any]]:
+    ) -> Result:
         assigner = Assigner(sc, plan, inputs.agents, inputs.preferences, workers=workers, seed=seed,
                             deterministic=options.deterministic, stop=options.stop, use_cpsat=use_cpsat, quick=quick,
                             on_progress=lambda m: emit("assign", None, m), deadline=deadline)
@@ -245,60 +253,43 @@ def solve_schedule(
         if cfg.rules.min_consecutive_days == 1 and cfg.rules.min_consecutive_days_off == 1:
             assigned, trimmed = trim_to_budget(plan, assigned)
         assigned = place_roster_breaks(plan, assigned)
+        info = {"assignment_statuses": statuses, "unassigned_aggregate_shifts": unmatched,
+                "added_shifts": extra, "dropped_days": dropped, "trimmed_for_budget": trimmed}
+        return checked(assigned, info)
+
+    check_s = 0.0  # seconds the last roster took from assigned shifts to its checked report
+
+    def checked(assigned: list[AssignedShift], info: dict[str, Any]) -> Result:
+        nonlocal check_s
+        start = time.perf_counter()
         shifts = to_roster(sc, plan, inputs.agents, assigned)
         report = check_roster(sc, shifts, inputs.requirements, inputs.agents, inputs.unavailability,
                               inputs.preferences)
-        info = {"assignment_statuses": statuses, "unassigned_aggregate_shifts": unmatched,
-                "added_shifts": extra, "dropped_days": dropped, "trimmed_for_budget": trimmed}
-        return shifts, report, info
+        check_s = time.perf_counter() - start
+        return shifts, report, info, assigned
 
     # stage 1: the LP bound in a background thread (HiGHS releases the GIL), while a first roster is
     # built greedily from an aggregate constructed without it; then a roster from the LP's
     # aggregate, and CP-SAT's day assignment in the time left.
     model, lay = aggregate.build(p)
-    matrix = model.matrix()
-    cost = matrix[5]
+    cost = np.concatenate(model.cost)
     lp_box: list[Any] = []
     lp_thread = threading.Thread(target=lambda: lp_box.append(lp_relaxation(model, max(1.0, LP_SHARE * limit))),
                                  daemon=True)
     lp_thread.start()
 
-    def improved(built: Any, lp_solution: np.ndarray, budget_min: int | None, until: float) -> Any:
-        """The aggregate after large-neighbourhood search by day around the LP's support (`models.lns`)."""
-        a, lo, hi, lb, ub, _ = matrix
-        if budget_min is not None:
-            hi = hi.copy()
-            hi[lay.budget_row] = budget_min
-        result = lns.improve(
-            a, lo, hi, lb, ub, cost, aggregate.full_vector(p, model, lay, built),
-            aggregate.day_neighbourhoods(p, lay, cost, lp_solution), deadline=until,
-            seconds_each=LNS_SECONDS_EACH, workers=workers, seed=seed, deterministic=options.deterministic,
-            on_pass=lambda k, obj: emit("improve", obj / units, f"aggregate search pass {k}"),
-            stop=lambda: _stopped(options))
-        return aggregate.decode(p, lay, result.vector)
-
-    def greedy(
-        lp_solution: np.ndarray | None, lns_until: float | None = None
-    ) -> tuple[Any, float, tuple[list[RosterShift], CheckReport, dict], float]:
-        """An aggregate built from the LP's solution (or from nothing), improved by search until
-        `lns_until`, and its greedy roster; stage 2 may add shifts that agents' minimum hours need:
-        if they break the budget, the aggregate is built again with that much of the budget held
-        back, while another attempt fits in the time limit."""
+    def greedy(lp_shifts: np.ndarray | None) -> tuple[Any, float, Result, float]:
+        """An aggregate built from `lp_shifts` (or from nothing) and its greedy roster; stage 2 may add
+        shifts that agents' minimum hours need: if they break the budget, the aggregate is built
+        again with that much of the budget held back, while another attempt fits in the time limit."""
         reserve = 0
-        lp_shifts = None if lp_solution is None else lp_solution[lay.x]
         for _ in range(BUDGET_ATTEMPTS):
             t_attempt = time.perf_counter()
             hb = hp if hp.budget_min is None else dataclasses.replace(hp, budget_min=hp.budget_min - reserve)
             built = construct(hb, lp_shifts)
-            how = "greedily" if lp_shifts is None else "from the LP"
-            emit("construct", float(cost @ aggregate.full_vector(p, model, lay, built)) / units,
-                 f"aggregate solution constructed {how}")
-            # the search runs only if one pass over the days fits: a part of a pass measured worse on
-            # the 300-agent month (its roster 17,995 → 18,159 after 9.5 s of search)
-            one_pass = len(np.unique(p.opt_day)) * LNS_SECONDS_EACH / workers
-            if lp_solution is not None and lns_until is not None and lns_until - time.perf_counter() >= one_pass:
-                built = improved(built, lp_solution, hb.budget_min, lns_until)
             agg = float(cost @ aggregate.full_vector(p, model, lay, built)) / units
+            how = "greedily" if lp_shifts is None else "from the LP"
+            emit("construct", agg, f"aggregate solution constructed {how}")
             t_roster = time.perf_counter()
             result = roster(built, False, 0.0, quick=lp_shifts is None)  # the first roster: fast
             after_s = time.perf_counter() - t_roster
@@ -310,12 +301,12 @@ def solve_schedule(
             reserve += over_min + round(0.002 * hp.budget_min)
         return built, agg, result, after_s
 
-    def key(result: tuple[list[RosterShift], CheckReport, dict]) -> tuple[int, float]:
+    def key(result: Result) -> tuple[int, float]:
         return len(result[1].violations), result[1].objective
 
     first_feasible_s: float | None = None
 
-    def note_feasible(result: tuple[list[RosterShift], CheckReport, dict]) -> None:
+    def note_feasible(result: Result) -> None:
         nonlocal first_feasible_s
         if first_feasible_s is None and not result[1].violations:
             first_feasible_s = time.perf_counter() - t0
@@ -331,8 +322,7 @@ def solve_schedule(
     emit("bound", message=f"LP relaxation {'not finished' if best_bound is None else f'{best_bound:,.2f}'} "
                           f"in {lp.seconds:.1f}s")
     if lp.solution is not None and not _stopped(options):
-        lns_until = t0 + limit - AFTER_MARGIN * FULL_ROSTER_RATIO * after_s
-        built2, agg2, result2, after2 = greedy(lp.solution, lns_until)
+        built2, agg2, result2, after2 = greedy(lp.solution[lay.x])
         if key(result2) < key(best):
             built, agg_obj, best, after_s = built2, agg2, result2, after2
         note_feasible(result2)
@@ -340,10 +330,14 @@ def solve_schedule(
                                           f"{len(result2[1].violations)} violations")
     deadline = t0 + limit - AFTER_MARGIN * after_s  # what the stages after the day assignment need
     wall_left = deadline - time.perf_counter()
+    searching = lp.solution is not None
+    # deterministic runs keep the whole deadline as CP-SAT's backstop (reached, a run no longer repeats)
+    cpsat_deadline = (time.perf_counter() + CPSAT_SHARE * wall_left if searching and not options.deterministic
+                      else deadline)
     # deterministic: a budget that depends on no clock reading, so results repeat exactly
-    budget = DETERMINISTIC_SHARE * limit if options.deterministic else wall_left
+    budget = DETERMINISTIC_SHARE * limit if options.deterministic else cpsat_deadline - time.perf_counter()
     if min(budget, wall_left) > 1.0 and not _stopped(options):
-        result2 = roster(built, True, budget, deadline)
+        result2 = roster(built, True, budget, cpsat_deadline)
         better = key(result2) < key(best)
         if better:
             best = result2
@@ -352,7 +346,24 @@ def solve_schedule(
                                              f"{result2[2]['unassigned_aggregate_shifts']} aggregate shifts "
                                              f"unassigned, {result2[2]['added_shifts']} added"
                                              f"{'' if better else ' (kept the better one before)'}")
-    shifts, report, info = best
+    # the search on the best roster, the most promising days first, until the checker's share of
+    # the time limit: the searched roster is checked and kept only if better, so part of a pass helps
+    # Kept free after it: twice the checker's margin (handing the shifts back takes about as long
+    # as checking them: 2.4 s after the search on the 1,000-agent month), a second (a neighbourhood's
+    # model building may run past its solve's limit) and 1% of the limit for writing the outputs.
+    search_until = t0 + limit - 2 * AFTER_MARGIN * check_s - SEARCH_SECONDS_EACH - 0.01 * limit
+    if searching and not _stopped(options) and search_until - time.perf_counter() >= 2 * SEARCH_SECONDS_EACH:
+        searched = improve_roster(
+            plan, best[3], round(cfg.rules.min_rest_h * 60) // plan.timeline.interval_min, lp.solution,
+            deadline=search_until, workers=workers, seed=seed, deterministic=options.deterministic,
+            seconds_each=SEARCH_SECONDS_EACH, stop=lambda: _stopped(options),
+            on_pass=lambda k, obj: emit("search", obj / units, f"roster search pass {k}"))
+        result2 = checked(searched, {**best[2], "roster_search": True})
+        better = key(result2) < key(best)
+        if better:
+            best = result2
+        emit("roster", result2[1].objective, f"searched roster{'' if better else ' (kept the one before)'}")
+    shifts, report, info, _ = best
     solve_s = time.perf_counter() - t0
     objective = report.objective
     gap = None if best_bound is None or objective <= 0 else max(0.0, (objective - best_bound) / objective)
