@@ -120,3 +120,11 @@ def test_a_shift_whose_blocked_time_rules_out_other_starts_is_held(case: Case) -
     searched = improve_roster(held_plan, case.shifts, case.rest, case.lp_solution,
                               deadline=time.perf_counter() + 20, workers=1, seed=0, deterministic=True)
     assert any(t.agent == s.agent and t.day == s.day and t.option == s.option for t in searched)
+
+
+def test_deterministic_search_repeats_exactly_with_two_workers(case: Case) -> None:
+    def run() -> list[AssignedShift]:
+        return improve_roster(case.plan, case.shifts, case.rest, case.lp_solution,
+                              deadline=time.perf_counter() + 60, workers=2, seed=3, deterministic=True)
+
+    assert run() == run()

@@ -34,7 +34,7 @@ import pandas as pd
 
 from models import aggregate
 from models.construct import construct
-from models.linear import lp_relaxation
+from models.linear import LpBound, lp_relaxation
 from wfm import __version__
 from wfm.agents import Agent, Preference, Unavailability, read_agents, read_preferences, read_unavailability
 from wfm.assignment import (
@@ -57,6 +57,7 @@ from wfm.service_value import saturated_value_table
 
 DETERMINISTIC_SHARE = 0.35  # of the time limit, as CP-SAT deterministic time, for the day assignment
 LP_SHARE = 0.75  # of the time limit, at most, for the LP bound (it runs beside the first roster)
+LP_GRACE_S = 1.0  # seconds the solve waits for the LP past its share
 BUDGET_ATTEMPTS = 3  # aggregates built with more budget held back when stage 2's additions overspend it
 # × the seconds a roster's later stages took, kept free after CP-SAT (1.2 overran a 24x7 month by 0.2 s)
 AFTER_MARGIN = 1.5
@@ -274,8 +275,9 @@ def solve_schedule(
     model, lay = aggregate.build(p)
     cost = np.concatenate(model.cost)
     lp_box: list[Any] = []
-    lp_thread = threading.Thread(target=lambda: lp_box.append(lp_relaxation(model, max(1.0, LP_SHARE * limit))),
-                                 daemon=True)
+    lp_until = t0 + LP_SHARE * limit  # the LP's share counts from the start, not from its thread's
+    lp_thread = threading.Thread(
+        target=lambda: lp_box.append(lp_relaxation(model, max(1.0, lp_until - time.perf_counter()))), daemon=True)
     lp_thread.start()
 
     def greedy(lp_shifts: np.ndarray | None) -> tuple[Any, float, Result, float]:
@@ -313,10 +315,13 @@ def solve_schedule(
 
     built, agg_obj, best, after_s = greedy(None)
     note_feasible(best)
-    emit("roster", best[1].objective, f"first roster: {len(best[0]):,} shifts, {len(best[1].violations)} violations")
+    emit("roster", best[1].objective, f"first roster: {len(best[0]):,} shifts, {_violation_counts(best[1])}")
 
-    lp_thread.join()
-    lp = lp_box[0]
+    # HiGHS may overrun its time limit by seconds (the 300-agent 24x7 month's LP stopped 2.7 s late,
+    # and the run ended at 62 s of 60): the main thread waits a second past the LP's share at most,
+    # and still takes the bound if the LP finishes later
+    lp_thread.join(max(0.0, lp_until + LP_GRACE_S - time.perf_counter()))
+    lp = lp_box[0] if lp_box else LpBound(None, time.perf_counter() - t0, None)
     if lp.value is not None:
         best_bound = lp.value / units
     emit("bound", message=f"LP relaxation {'not finished' if best_bound is None else f'{best_bound:,.2f}'} "
@@ -344,7 +349,8 @@ def solve_schedule(
         note_feasible(result2)
         emit("roster", result2[1].objective, f"CP-SAT roster: {len(result2[0]):,} shifts, "
                                              f"{result2[2]['unassigned_aggregate_shifts']} aggregate shifts "
-                                             f"unassigned, {result2[2]['added_shifts']} added"
+                                             f"unassigned, {result2[2]['added_shifts']} added, "
+                                             f"{_violation_counts(result2[1])}"
                                              f"{'' if better else ' (kept the better one before)'}")
     # the search on the best roster, the most promising days first, until the checker's share of
     # the time limit: the searched roster is checked and kept only if better, so part of a pass helps
@@ -363,6 +369,9 @@ def solve_schedule(
         if better:
             best = result2
         emit("roster", result2[1].objective, f"searched roster{'' if better else ' (kept the one before)'}")
+    if lp.value is None and lp_box and lp_box[0].value is not None:  # the LP finished after all
+        lp = lp_box[0]
+        best_bound = lp.value / units
     shifts, report, info, _ = best
     solve_s = time.perf_counter() - t0
     objective = report.objective
@@ -410,6 +419,16 @@ def solve_schedule(
     }
     emit("done", objective, f"status {status}")
     return ScheduleResult(shifts, report, summary, scenario_max_breaks(sc), log)
+
+
+def _violation_counts(report: CheckReport) -> str:
+    """"0 violations", or how many of each rule ("3 violations: min-hours-week 3")."""
+    if not report.violations:
+        return "0 violations"
+    counts: dict[str, int] = {}
+    for v in report.violations:
+        counts[v.rule] = counts.get(v.rule, 0) + 1
+    return f"{len(report.violations)} violations: " + ", ".join(f"{r} {n}" for r, n in sorted(counts.items()))
 
 
 def _stopped(options: ScheduleOptions) -> bool:
