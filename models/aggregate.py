@@ -417,15 +417,24 @@ def decode(problem: AggregateProblem, lay: _Layout, vector: np.ndarray) -> Const
         span = lay.group_last[grp] - lay.group_first[grp] + 1
         started = np.diff(vector[lay.y_base[grp] : lay.y_base[grp] + span], prepend=0).astype(np.int64)
         starts[bounds[grp] : bounds[grp + 1]] = lay.group_first[grp] + np.repeat(np.arange(span), started)
+    return Construction(x, inc, starts, surplus_of(p, x, inc, starts))
+
+
+def surplus_of(
+    problem: AggregateProblem, shifts: np.ndarray, break_incidence: np.ndarray, break_start: np.ndarray
+) -> np.ndarray:
+    """[Q, T] agents on the phone minus agents required: shifts started and not ended, less the breaks
+    in progress (`break_incidence` indexes the problem's break incidences, one per break taken)."""
+    p = problem
     Q, T = p.required.shape
     spare = int(p.opt_length.max(initial=0)) + 1
     cover = np.zeros((Q, T + spare + 1), dtype=np.int64)
-    np.add.at(cover, (p.opt_queue, p.opt_start), x)
-    np.add.at(cover, (p.opt_queue, p.opt_start + p.opt_length), -x)
-    g = p.brk_group[inc]
-    np.add.at(cover, (p.group_queue[g], starts), -1)
-    np.add.at(cover, (p.group_queue[g], starts + p.group_duration[g]), 1)
-    return Construction(x, inc, starts, np.cumsum(cover, axis=1)[:, :T] - p.required)
+    np.add.at(cover, (p.opt_queue, p.opt_start), shifts)
+    np.add.at(cover, (p.opt_queue, p.opt_start + p.opt_length), -shifts)
+    g = p.brk_group[break_incidence]
+    np.add.at(cover, (p.group_queue[g], break_start), -1)
+    np.add.at(cover, (p.group_queue[g], break_start + p.group_duration[g]), 1)
+    return np.cumsum(cover, axis=1)[:, :T] - p.required
 
 
 def day_neighbourhoods(

@@ -31,7 +31,6 @@ from wfm.planning import Plan
 def construction_of(plan: Plan, shifts: list[AssignedShift]) -> Construction:
     """The aggregate solution a roster stands for: shift counts, breaks and surplus."""
     p = plan.problem
-    Q, T = p.required.shape
     order = np.argsort(p.brk_option, kind="stable")
     cut = np.searchsorted(p.brk_option[order], np.arange(p.n_options + 1))
     x = np.bincount(np.array([s.option for s in shifts], dtype=np.int64), minlength=p.n_options).astype(np.int64)
@@ -43,14 +42,7 @@ def construction_of(plan: Plan, shifts: list[AssignedShift]) -> Construction:
         inc += mine[:n]
         starts += list(s.break_starts[:n])
     inc_a, start_a = np.array(inc, dtype=np.int64), np.array(starts, dtype=np.int64)
-    spare = int(p.opt_length.max(initial=0)) + 1
-    cover = np.zeros((Q, T + spare + 1), dtype=np.int64)
-    np.add.at(cover, (p.opt_queue, p.opt_start), x)
-    np.add.at(cover, (p.opt_queue, p.opt_start + p.opt_length), -x)
-    g = p.brk_group[inc_a]
-    np.add.at(cover, (p.group_queue[g], start_a), -1)
-    np.add.at(cover, (p.group_queue[g], start_a + p.group_duration[g]), 1)
-    return Construction(x, inc_a, start_a, np.cumsum(cover, axis=1)[:, :T] - p.required)
+    return Construction(x, inc_a, start_a, aggregate.surplus_of(p, x, inc_a, start_a))
 
 
 def _movable(plan: Plan, shifts: list[AssignedShift], min_rest: int) -> np.ndarray:
