@@ -42,7 +42,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.construct import Construction
+from models.construct import Construction, surplus_of
 from models.linear import UNBOUNDED, SparseModel
 
 
@@ -122,7 +122,6 @@ class _Layout:
     count_of_option: np.ndarray  # [J] index into `count` of each option (empty without pattern cuts)
     lost: np.ndarray  # service objective: lost contacts per cell (empty under the coverage objective)
     lost_cell: np.ndarray  # index into `cells` of each `lost`
-    budget_row: int  # −1 without a budget
 
 
 def build(problem: AggregateProblem) -> tuple[SparseModel, _Layout]:
@@ -217,11 +216,10 @@ def build(problem: AggregateProblem) -> tuple[SparseModel, _Layout]:
         lost, lost_cell = _service_rows(m, p, pos, under, over, T)
 
     weekend, count, count_of_option = _agent_rows(m, p, x)
-    budget_row = -1
     if p.budget_min is not None:
-        budget_row = int(m.add_rows(np.zeros(J, dtype=np.int64), x, p.opt_budget_min, [-np.inf], [p.budget_min])[0])
+        m.add_rows(np.zeros(J, dtype=np.int64), x, p.opt_budget_min, [-np.inf], [p.budget_min])
     return m, _Layout(x, first, last, y_base, s_base, under, over, cells, on, weekend, count, count_of_option,
-                      lost, lost_cell, budget_row)
+                      lost, lost_cell)
 
 
 def _break_rows(
@@ -375,11 +373,8 @@ def full_vector(problem: AggregateProblem, model: SparseModel, lay: _Layout, bui
     flat = built.surplus.reshape(-1)[lay.cells]
     v[lay.under] = np.maximum(-flat, 0)
     v[lay.over] = np.maximum(flat, 0)
-    # agents on shift: shifts started minus shifts ended (one past the horizon never ends in it)
-    change = np.zeros((Q, T + 1), dtype=np.int64)
-    np.add.at(change, (p.opt_queue, np.minimum(p.opt_start, T)), x)
-    np.add.at(change, (p.opt_queue, np.minimum(p.opt_start + p.opt_length, T)), -x)
-    v[lay.on] = np.cumsum(change, axis=1)[:, :T].reshape(-1)
+    none = np.zeros(0, dtype=np.int64)
+    v[lay.on] = (surplus_of(p, x, none, none) + p.required).reshape(-1)  # agents on shift, breaks not removed
     if len(lay.weekend):
         C, D = p.class_day_cap.shape
         per_day = np.zeros((C, D), dtype=np.int64)
@@ -418,23 +413,6 @@ def decode(problem: AggregateProblem, lay: _Layout, vector: np.ndarray) -> Const
         started = np.diff(vector[lay.y_base[grp] : lay.y_base[grp] + span], prepend=0).astype(np.int64)
         starts[bounds[grp] : bounds[grp + 1]] = lay.group_first[grp] + np.repeat(np.arange(span), started)
     return Construction(x, inc, starts, surplus_of(p, x, inc, starts))
-
-
-def surplus_of(
-    problem: AggregateProblem, shifts: np.ndarray, break_incidence: np.ndarray, break_start: np.ndarray
-) -> np.ndarray:
-    """[Q, T] agents on the phone minus agents required: shifts started and not ended, less the breaks
-    in progress (`break_incidence` indexes the problem's break incidences, one per break taken)."""
-    p = problem
-    Q, T = p.required.shape
-    spare = int(p.opt_length.max(initial=0)) + 1
-    cover = np.zeros((Q, T + spare + 1), dtype=np.int64)
-    np.add.at(cover, (p.opt_queue, p.opt_start), shifts)
-    np.add.at(cover, (p.opt_queue, p.opt_start + p.opt_length), -shifts)
-    g = p.brk_group[break_incidence]
-    np.add.at(cover, (p.group_queue[g], break_start), -1)
-    np.add.at(cover, (p.group_queue[g], break_start + p.group_duration[g]), 1)
-    return np.cumsum(cover, axis=1)[:, :T] - p.required
 
 
 def day_neighbourhoods(

@@ -156,15 +156,12 @@ def _gain_csum(p: AggregateProblem, surplus: np.ndarray, spare: int) -> np.ndarr
 def construct(p: AggregateProblem, lp_shifts: np.ndarray | None, max_fill: int = 100_000) -> Construction:
     """Build a feasible aggregate solution from LP shift counts (or from nothing)."""
     J = p.n_options
-    Q, T = p.required.shape
+    T = p.required.shape[1]
     x = np.zeros(J, dtype=np.int64) if lp_shifts is None else np.floor(lp_shifts + 1e-6).astype(np.int64)
     x = np.minimum(x, p.class_day_cap[p.opt_class, p.opt_day])
     use = _Usage(p, x)
     spare = int(p.opt_length.max(initial=0)) + 1
-    cover = np.zeros((Q, T + spare + 1), dtype=np.int64)
-    np.add.at(cover, (p.opt_queue, p.opt_start), x)
-    np.add.at(cover, (p.opt_queue, p.opt_start + p.opt_length), -x)
-    surplus = np.cumsum(cover, axis=1)[:, :T] - p.required
+    surplus = surplus_of(p, x, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
     per_option_break = p.option_break_intervals
 
     # cumulative gain of one more agent on the phone, kept current per queue as `surplus` changes,
@@ -313,3 +310,20 @@ def _incidences_by_option(p: AggregateProblem) -> list[np.ndarray]:
     order = np.argsort(p.brk_option, kind="stable")
     bounds = np.searchsorted(p.brk_option[order], np.arange(p.n_options + 1))
     return [order[bounds[j] : bounds[j + 1]] for j in range(p.n_options)]
+
+
+def surplus_of(
+    problem: AggregateProblem, shifts: np.ndarray, break_incidence: np.ndarray, break_start: np.ndarray
+) -> np.ndarray:
+    """[Q, T] agents on the phone minus agents required: shifts started and not ended, less the breaks
+    in progress (`break_incidence` indexes the problem's break incidences, one per break taken)."""
+    p = problem
+    Q, T = p.required.shape
+    spare = int(p.opt_length.max(initial=0)) + 1
+    cover = np.zeros((Q, T + spare + 1), dtype=np.int64)
+    np.add.at(cover, (p.opt_queue, p.opt_start), shifts)
+    np.add.at(cover, (p.opt_queue, p.opt_start + p.opt_length), -shifts)
+    g = p.brk_group[break_incidence]
+    np.add.at(cover, (p.group_queue[g], break_start), -1)
+    np.add.at(cover, (p.group_queue[g], break_start + p.group_duration[g]), 1)
+    return np.cumsum(cover, axis=1)[:, :T] - p.required

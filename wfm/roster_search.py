@@ -22,8 +22,7 @@ from collections.abc import Callable
 import numpy as np
 
 from models import aggregate, lns
-from models.construct import Construction
-from models.linear import SparseModel
+from models.construct import Construction, surplus_of
 from wfm.assignment import AssignedShift, slots_from_construction
 from wfm.planning import Plan
 
@@ -42,13 +41,18 @@ def construction_of(plan: Plan, shifts: list[AssignedShift]) -> Construction:
         inc += mine[:n]
         starts += list(s.break_starts[:n])
     inc_a, start_a = np.array(inc, dtype=np.int64), np.array(starts, dtype=np.int64)
-    return Construction(x, inc_a, start_a, aggregate.surplus_of(p, x, inc_a, start_a))
+    return Construction(x, inc_a, start_a, surplus_of(p, x, inc_a, start_a))
+
+
+def _day_kind(plan: Plan) -> np.ndarray:
+    """[J] each option's (day, kind) as one integer."""
+    return plan.problem.opt_day * len(plan.kinds) + plan.opt_kind
 
 
 def _movable(plan: Plan, shifts: list[AssignedShift], min_rest: int) -> np.ndarray:
     """Whether each shift may take any option of its (day, kind): rest and blocked time allow all."""
     p = plan.problem
-    key = p.opt_day * len(plan.kinds) + plan.opt_kind
+    key = _day_kind(plan)
     st, en = p.opt_start, p.opt_start + p.opt_length
     lo_start = np.full(key.max(initial=0) + 1, np.iinfo(np.int64).max)
     hi_end = np.zeros(key.max(initial=0) + 1, dtype=np.int64)
@@ -87,10 +91,9 @@ def improve_roster(
     model, lay = aggregate.build(p)
     built = construction_of(plan, shifts)
     movable = _movable(plan, shifts, min_rest)
-    key = p.opt_day * len(plan.kinds) + plan.opt_kind
-    keys, group = np.unique(key, return_inverse=True)
+    keys, group = np.unique(_day_kind(plan), return_inverse=True)
     count = np.bincount(group, weights=built.shifts, minlength=len(keys))
-    _hold_kinds(model, lay.x, group, count)
+    model.add_rows(group, lay.x, np.ones(len(group), dtype=np.int64), count, count)  # kinds held per day
     a, lo, hi, lb, ub, cost = model.matrix()
     held = np.bincount([s.option for s, m in zip(shifts, movable, strict=True) if not m],
                        minlength=p.n_options).astype(np.int64)
@@ -105,17 +108,11 @@ def improve_roster(
     return _hand_back(plan, shifts, movable, aggregate.decode(p, lay, result.vector))
 
 
-def _hold_kinds(model: SparseModel, x: np.ndarray, group: np.ndarray, count: np.ndarray) -> None:
-    """One row per (day, kind): its shifts stay as many as the roster has."""
-    model.add_rows(group, x, np.ones(len(x), dtype=np.int64), count, count)
-
-
 def _hand_back(
     plan: Plan, shifts: list[AssignedShift], movable: np.ndarray, built: Construction
 ) -> list[AssignedShift]:
     """Give the new options back to the agents who work each (day, kind): held shifts first, then
     agents whose option is still there, then the rest in roster order."""
-    p = plan.problem
     slots = slots_from_construction(plan, built)
     out: list[AssignedShift | None] = [None] * len(shifts)
     for i, s in enumerate(shifts):  # held shifts keep their option (and take one of its units' breaks)
@@ -124,7 +121,7 @@ def _hand_back(
     for i, s in enumerate(shifts):
         if out[i] is None and slots.get(s.option):
             out[i] = AssignedShift(s.agent, s.day, s.option, slots[s.option].pop())
-    key = p.opt_day * len(plan.kinds) + plan.opt_kind
+    key = _day_kind(plan)
     free: dict[int, list[int]] = {}
     for j, units in slots.items():
         free.setdefault(int(key[j]), []).extend([j] * len(units))
