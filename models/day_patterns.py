@@ -3,8 +3,9 @@
 `best_week` finds one employee's best row of a `day_roster.RosterProblem` — a kind or a day off on
 each day — given a value for every (day, kind), exactly under the rules that shape a single week:
 total minutes within [lo, hi], at most so many shifts, the longest working run (history included),
-forbidden successions (the history's last day included), days off and disallowed kinds. States are
-(minutes worked, shifts, current run, last kind); each dimension is kept only when its rule can bind.
+forbidden successions (the history's last day included), the run reaching the last day, days off and
+disallowed kinds. States are (minutes worked, shifts, current run, last kind); each dimension is kept
+only when its rule can bind.
 
 `construct_days` builds a whole roster employee by employee, the least available first, each taking
 its best week against the cover still open; what the employees left must still be able to work
@@ -34,20 +35,23 @@ def best_week(
     run0: int = 0,
     last0: int = day_roster.OFF,
     forbidden: np.ndarray | None = None,
+    max_final_run: int | None = None,
 ) -> np.ndarray | None:
     """The row (kind per day, -1 off) of greatest Σ value[d, row[d]] within the rules, or None.
 
     `value` and `allowed` are [D, K]; `minutes` [K] paid minutes of each kind; `lo`, `hi` the total
     minutes allowed; `max_run` the longest working run, of which `run0` days were worked just before
     day 0, the last of them of kind `last0`; `forbidden[a, b]` ([K + 1, K], row K = after a day off)
-    bars kind b the day after kind a.
+    bars kind b the day after kind a; `max_final_run` caps the run that reaches the last day.
     """
     D, K = value.shape
     g = int(np.gcd.reduce(minutes)) if K else 1
     step = minutes // max(g, 1)
     M = max(hi, 0) // max(g, 1) + 1
     S = min(max_shifts, D) + 1
-    R = max_run + 1 if max_run < D + run0 else 1  # the run only matters if it can reach its limit
+    final_run = D + run0 if max_final_run is None else max_final_run
+    # the run only matters if it can reach a limit
+    R = min(max_run, D + run0) + 1 if min(max_run, final_run) < D + run0 else 1
     L = K + 1 if forbidden is not None and forbidden.any() else 1
     if run0 > max_run:
         return None
@@ -78,7 +82,8 @@ def best_week(
         V = new
         history.append(V)
     totals = np.arange(M) * g
-    final = np.where(((totals >= lo) & (totals <= hi))[:, None, None, None], V, NEG)
+    runs_ok = np.arange(R) <= final_run if R > 1 else np.ones(1, dtype=bool)
+    final = np.where(((totals >= lo) & (totals <= hi))[:, None, None, None] & runs_ok[:, None], V, NEG)
     state = np.unravel_index(int(final.argmax()), final.shape)
     if final[state] <= NEG / 2:
         return None
@@ -156,7 +161,7 @@ class _Week:
             run0 += 1
         last0 = emp.history[-1] if emp.history else day_roster.OFF
         return best_week(value, self.allowed[e], self.minutes, lo, hi, int(self.max_shifts[e]),
-                         emp.max_consecutive, run0, last0, self.forbidden)
+                         emp.max_consecutive, run0, last0, self.forbidden, emp.max_final_run)
 
     def legal(self, e: int, row: np.ndarray) -> bool:
         return not self.needs_check[e] or not day_roster.employee_violations(self.problem, e, row)

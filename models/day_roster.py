@@ -110,6 +110,8 @@ class Employee:
     `max_consecutive` / `min_consecutive` bound runs of working days and `min_consecutive_off`
     runs of days off (0 or 1 = no minimum); `max_weekends` counts Saturday/Sunday pairs with either
     day worked. `history` lists the kind worked on each day before day 0, oldest first (-1 = off).
+    `max_final_run` (None: no limit beyond `max_consecutive`) caps the run of working days that
+    reaches the last day, history included, so that the days the next period needs can follow it.
     """
 
     name: str
@@ -123,6 +125,7 @@ class Employee:
     days_off: frozenset[int] = frozenset()
     windows: tuple[Window, ...] = ()
     history: tuple[int, ...] = ()
+    max_final_run: int | None = None
 
     def __post_init__(self) -> None:
         where = f"employee {self.name!r}"
@@ -130,7 +133,8 @@ class Employee:
             raise ValueError(f"{where}: max_shifts must be ≥ 0")
         if not 0 <= self.min_minutes <= self.max_minutes:
             raise ValueError(f"{where}: minutes [{self.min_minutes}, {self.max_minutes}] are not a range")
-        if min(self.max_consecutive, self.min_consecutive, self.min_consecutive_off, self.max_weekends) < 0:
+        if min(self.max_consecutive, self.min_consecutive, self.min_consecutive_off, self.max_weekends,
+               0 if self.max_final_run is None else self.max_final_run) < 0:
             raise ValueError(f"{where}: run and weekend limits must be ≥ 0")
         if any(d < 0 for d in self.days_off):
             raise ValueError(f"{where}: days_off must be ≥ 0")
@@ -419,20 +423,31 @@ def _without_flow(rm: RosterModel) -> Iterator[tuple[int, Employee]]:
 
 def _add_max_consecutive(rm: RosterModel) -> None:
     """Every max_consecutive + 1 consecutive days (history included) hold at least one day off."""
-    model, problem = rm.model, rm.problem
     for e, emp in _without_flow(rm):
         span = emp.max_consecutive + 1
-        H = len(emp.history)
-        for start in range(max(-H, 1 - span), problem.days - span + 1):
-            window = [rm.day(e, t) for t in range(start, start + span)]
-            if any(lit is False for lit in window):
-                continue
-            variables = [lit for lit in window if lit is not True]
-            limit = emp.max_consecutive - (span - len(variables))
-            if limit < 0:
-                _add_clause(model, [])  # history alone already breaks the rule
-            elif limit < len(variables):
-                model.add(sum(variables) <= limit).with_name(f"max_consecutive[{e},{start}]")
+        for start in range(max(-len(emp.history), 1 - span), rm.problem.days - span + 1):
+            _add_day_off_within(rm, e, start, span, f"max_consecutive[{e},{start}]")
+
+
+def _add_final_runs(rm: RosterModel) -> None:
+    """The last max_final_run + 1 days (history included) hold at least one day off."""
+    for e, emp in enumerate(rm.problem.employees):
+        if emp.max_final_run is not None:
+            span = emp.max_final_run + 1
+            _add_day_off_within(rm, e, rm.problem.days - span, span, f"max_final_run[{e}]")
+
+
+def _add_day_off_within(rm: RosterModel, e: int, start: int, span: int, name: str) -> None:
+    """Employee e has a day off among days start..start + span - 1 (history days are constants)."""
+    window = [rm.day(e, t) for t in range(start, start + span)]
+    if any(lit is False for lit in window):
+        return
+    variables = [lit for lit in window if lit is not True]
+    limit = len(variables) - 1
+    if limit < 0:
+        _add_clause(rm.model, [])  # history alone already breaks the rule
+    else:
+        rm.model.add(sum(variables) <= limit).with_name(name)
 
 
 def _add_min_runs(rm: RosterModel) -> None:
@@ -667,6 +682,7 @@ def build_model(problem: RosterProblem, *, run_states: bool = False) -> RosterMo
     _add_minutes(rm)
     _add_successions(rm)
     _add_max_consecutive(rm)
+    _add_final_runs(rm)
     _add_min_runs(rm)
     _add_weekends(rm)
     objective = _Objective()
@@ -889,6 +905,8 @@ def employee_violations(problem: RosterProblem, e: int, row: np.ndarray) -> list
         if working and length > emp.max_consecutive and last_day >= 0:
             limit = emp.max_consecutive
             out.append(f"{who}: works {length} days in a row to day {last_day}, at most {limit}")
+        if working and last_day == D - 1 and emp.max_final_run is not None and length > emp.max_final_run:
+            out.append(f"{who}: works {length} days in a row to the last day, at most {emp.max_final_run}")
         minimum = emp.min_consecutive if working else emp.min_consecutive_off
         inside = first > 0 and last_day < D - 1
         if inside and length < minimum:

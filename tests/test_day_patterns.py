@@ -28,7 +28,8 @@ def weeks(draw: st.DrawFn) -> dict:
     max_run = draw(st.integers(1, 5))
     return {"value": value, "allowed": allowed, "minutes": minutes, "lo": lo, "hi": hi,
             "max_shifts": draw(st.integers(0, D)), "max_run": max_run, "run0": draw(st.integers(0, max_run)),
-            "last0": draw(st.integers(-1, K - 1)), "forbidden": forbidden}
+            "last0": draw(st.integers(-1, K - 1)), "forbidden": forbidden,
+            "max_final_run": draw(st.none() | st.integers(0, 6))}
 
 
 def _legal(w: dict, row: tuple[int, ...]) -> bool:
@@ -46,7 +47,7 @@ def _legal(w: dict, row: tuple[int, ...]) -> bool:
         if run > w["max_run"]:
             return False
         last = k
-    return True
+    return w["max_final_run"] is None or run <= w["max_final_run"]
 
 
 @given(weeks())
@@ -55,7 +56,7 @@ def test_best_week_finds_the_brute_force_optimum(w: dict) -> None:
     D, K = w["value"].shape
     legal = [row for row in itertools.product(range(-1, K), repeat=D) if _legal(w, row)]
     got = best_week(w["value"], w["allowed"], w["minutes"], w["lo"], w["hi"], w["max_shifts"], w["max_run"],
-                    w["run0"], w["last0"] if w["run0"] > 0 else -1, w["forbidden"])
+                    w["run0"], w["last0"] if w["run0"] > 0 else -1, w["forbidden"], w["max_final_run"])
     if not legal:
         assert got is None
         return
@@ -82,6 +83,7 @@ def day_problems(draw: st.DrawFn) -> RosterProblem:
             days_off=frozenset(draw(st.sets(st.integers(0, D - 1), max_size=2))),
             windows=(Window(0, D - 1, lo, hi, shifts),),
             history=tuple(draw(st.lists(st.integers(-1, K - 1), max_size=3))),
+            max_final_run=draw(st.none() | st.integers(0, 4)),
         ))
     cover = np.array(draw(st.lists(st.integers(0, 3), min_size=D * K, max_size=D * K))).reshape(D, K)
     forbidden = frozenset((a, b) for a in range(K) for b in range(K) if draw(st.booleans()) and a > b)

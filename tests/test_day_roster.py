@@ -182,6 +182,29 @@ def test_min_consecutive_edges_and_history(run_states, wanted_day, history, expe
 
 
 @FLOW
+@pytest.mark.parametrize(("max_final_run", "history", "expected"),
+                         [(None, (), 0), (2, (), 100), (0, (), 100), (1, (0, 0), 100), (5, (0, 0, 0, 0), 100)])
+def test_max_final_run_leaves_a_day_off_among_the_last_days(run_states, max_final_run, history, expected):
+    # 4 days, cover 1 each: the run reaching day 3 (history included) may be at most max_final_run long
+    problem = roster_problem(4, [worker(max_final_run=max_final_run, history=history)], cover=1)
+    result = solved(problem, run_states)
+    assert result.objective == expected
+    run = 0
+    for k in [*history, *result.assignment[0].tolist()]:
+        run = run + 1 if k >= 0 else 0
+    assert max_final_run is None or run <= max_final_run
+
+
+def test_evaluate_reports_a_final_run_too_long():
+    problem = roster_problem(3, [worker(max_final_run=2, history=(0,))])
+    assert evaluate(problem, np.array([[OFF, 0, 0]]))[1] == []
+    assert evaluate(problem, np.array([[0, OFF, 0]]))[1] == []
+    assert any("last day" in v for v in evaluate(problem, np.array([[0, 0, 0]]))[1])
+    assert any("last day" in v for v in evaluate(
+        roster_problem(2, [worker(max_final_run=2, history=(0,))]), np.array([[0, 0]]))[1])
+
+
+@FLOW
 def test_history_run_too_short_must_continue(run_states):
     # yesterday began a run (the day before was off) and the minimum is 2: day 0 must be worked
     problem = roster_problem(3, [worker(min_consecutive=2, history=(OFF, 0))], cover=0, under=0, over=1)

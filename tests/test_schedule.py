@@ -17,6 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
+from models import day_roster
 from models.day_roster import Employee, RosterProblem, ShiftKind, Window
 from tests.test_planning import AGENTS_HEADER, FIXTURES, scenario_copy
 from wfm.assignment import AssignedShift, Assigner, greedy_days, improve_starts
@@ -278,6 +279,20 @@ def test_greedy_days_keeps_a_short_weeks_minimum_reachable(cover_kind: int) -> N
     out = greedy_days(problem)[0]
     worked = sum(kinds[k].minutes for k in out if k >= 0)
     assert 618 <= worked <= 685, out.tolist()
+
+
+def test_greedy_days_ends_the_week_with_a_run_the_next_week_can_follow() -> None:
+    """Five of seven days needed (history: Sunday worked), and the week must end on a run of at most
+    two days: the greedy leaves a day off among the last three days however the cover pulls."""
+    kinds = (ShiftKind("8h", 480),)
+    employee = Employee("a", max_shifts=(7,), min_minutes=2400, max_minutes=2400, max_consecutive=6,
+                        min_consecutive=1, min_consecutive_off=1, max_weekends=10, history=(0,), max_final_run=2)
+    problem = RosterProblem(days=7, first_weekday=0, kinds=kinds, employees=(employee,),
+                            forbidden_successions=frozenset(), cover=np.array([[0], [0], [1], [1], [1], [1], [1]]),
+                            under_weight=np.ones((7, 1), dtype=np.int64), over_weight=np.ones((7, 1), dtype=np.int64))
+    out = greedy_days(problem)
+    assert (out[0] >= 0).sum() == 5 and (out[0, 4:] < 0).any(), out.tolist()
+    assert day_roster.evaluate(problem, out)[1] == []
 
 
 def test_greedy_days_never_lifts_a_minimum_onto_a_day_off() -> None:

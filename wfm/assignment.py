@@ -129,6 +129,8 @@ class Assigner:
         self.class_kinds = [
             [k for k, kind in enumerate(plan.kinds) if kind.klass == c] for c in range(len(plan.classes))
         ]
+        self.class_day_open = np.zeros((len(plan.classes), D), dtype=bool)  # some shift of the class that day
+        self.class_day_open[plan.problem.opt_class, plan.problem.opt_day] = True
 
     # ---- 2a ----------------------------------------------------------------------------------
     def assign_days(self, shifts: np.ndarray, time_limit_s: float) -> list[str]:
@@ -204,6 +206,7 @@ class Assigner:
                 windows=(day_roster.Window(0, D - 1, int(plan.week_min_paid[a, w]), int(plan.week_max_paid[a, w]),
                                            int(plan.week_max_shifts[a, w])),),
                 history=tuple(hist),
+                max_final_run=self._max_final_run(a, c, w),
             ))
             # steer: weekend days to those with fewer so far; template preferences; no kind where none is offered
             cost[e, weekend_local, :] += self.fair_cost * int(self.weekend_days[a])
@@ -276,6 +279,19 @@ class Assigner:
         if self.on_progress:
             self.on_progress(f"week {w + 1}/{len(self.plan.weeks)} class {c + 1}: {status}")
         return status
+
+    def _max_final_run(self, a: int, c: int, w: int) -> int | None:
+        """The longest run agent `a` may end week `w` with, when the next week needs every day it can
+        work to reach its minimum (e.g. a 2-day week at the horizon's end): those first days follow the
+        run, which must stay within the consecutive-days rule. None when the next week needs no day."""
+        if w + 1 >= len(self.plan.weeks):
+            return None
+        days = list(self.plan.weeks[w + 1])
+        workable = self.class_day_open[c, days] & ~self.plan.unavailable_day[a, days]
+        if self.plan.week_min_shifts[a, w + 1] < workable.sum() or not workable[0]:
+            return None
+        lead = int(np.argmin(workable)) if not workable.all() else len(days)
+        return max(0, self.cfg.rules.max_consecutive_days - lead)
 
     def _kinds_fitting(self, day: int, kinds: list[int], blocks: list[tuple[int, int]]) -> np.ndarray:
         """Which kinds have an option on `day` that avoids every blocked interval [lo, hi)."""
@@ -627,7 +643,8 @@ def greedy_days(problem: day_roster.RosterProblem) -> np.ndarray:
     Each day, each unit of cover (longest kinds first) goes to the allowed employee furthest below
     their minimum minutes; then employees who must work today to still reach their minimum take the
     longest kind offered. Hard limits kept: days off, kind caps, maximum minutes and shifts,
-    maximum consecutive days (history included) and forbidden successions.
+    maximum consecutive days (history included), the run reaching the last day and forbidden
+    successions.
     """
     E, D, K = len(problem.employees), problem.days, len(problem.kinds)
     minutes = np.array([k.minutes for k in problem.kinds])
@@ -644,6 +661,7 @@ def greedy_days(problem: day_roster.RosterProblem) -> np.ndarray:
     run = np.array([_trailing_run(e.history) for e in problem.employees])
     last = np.array([e.history[-1] if e.history else day_roster.OFF for e in problem.employees])
     max_run = np.array([e.max_consecutive for e in problem.employees])
+    final_run = np.array([D if e.max_final_run is None else e.max_final_run for e in problem.employees])
     weekend_left = np.array([e.max_weekends for e in problem.employees])
     weekday = (problem.first_weekday + np.arange(D)) % 7
     weekend_worked = np.zeros(E, dtype=bool)
@@ -665,7 +683,7 @@ def greedy_days(problem: day_roster.RosterProblem) -> np.ndarray:
         most = (hi - after) // max(shortest, 1)
         return (
             ~off[:, d] & (out[:, d] == day_roster.OFF) & (used[:, k] < caps[:, k])
-            & (after <= hi) & (shifts < cap_shifts) & (run < max_run)
+            & (after <= hi) & (shifts < cap_shifts) & (run < max_run) & ((d < D - 1) | (run < final_run))
             & ~forbidden[np.where(last >= 0, last, K), k] & permitted[:, d, k]
             & ((weekday[d] < 5) | weekend_worked | (weekend_left > 0))
             & (fewest <= np.minimum(most, slots))
@@ -727,7 +745,9 @@ def _lift_to_minimum(
         right = pos
         while right + 1 < len(seq) and seq[right + 1] >= 0:
             right += 1
-        return right - left + 1 <= problem.employees[e].max_consecutive
+        emp = problem.employees[e]
+        final_ok = right < len(seq) - 1 or emp.max_final_run is None or right - left + 1 <= emp.max_final_run
+        return right - left + 1 <= emp.max_consecutive and final_ok
 
     weekday = (problem.first_weekday + np.arange(D)) % 7
     weekend_days = [d for d in range(D) if weekday[d] >= 5]

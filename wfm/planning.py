@@ -86,6 +86,7 @@ class Plan:
     week_min_paid: np.ndarray  # [A, W] minutes
     week_max_paid: np.ndarray  # [A, W]
     week_max_shifts: np.ndarray  # [A, W]
+    week_min_shifts: np.ndarray  # [A, W]: fewest shifts that reach week_min_paid with the class's lengths
     unavailable_day: np.ndarray  # [A, D] bool: whole day off
     blocked: dict[int, list[tuple[int, int]]]  # agent → [start, end) interval ranges unavailable
     problem: AggregateProblem
@@ -394,7 +395,8 @@ def build_plan(
     )
     return Plan(
         timeline=tl, queues=queues, classes=classes, class_queues=class_queues, weeks=weeks,
-        week_min_paid=wmin, week_max_paid=wmax, week_max_shifts=wshifts, unavailable_day=unavailable_day,
+        week_min_paid=wmin, week_max_paid=wmax, week_max_shifts=wshifts, week_min_shifts=tight[:, :, 2],
+        unavailable_day=unavailable_day,
         blocked=blocked, problem=problem, opt_kind=arr["kind"], kinds=tuple(kinds), breaks=tuple(tpl_breaks),
         objective_scale=units,
     )
