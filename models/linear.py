@@ -78,6 +78,17 @@ class LpBound:
 
 
 UNBOUNDED = 10**9  # an integer upper bound at least this large is no bound for the LP
+# HiGHS's interior point method on the scheduling aggregate, on the 2-core benchmark machine: 480,000
+# nonzeros (a 12x6 month, 75,000 columns) in 32–37 s; 2.2 million (a 24x7 month, 294,000 columns)
+# unfinished after 600 s. So its time grows at least with the square of the nonzeros.
+REFERENCE_NONZEROS = 480_000
+REFERENCE_SECONDS = 35.0
+
+
+def expected_lp_seconds(model: SparseModel) -> float:
+    """A rough forecast of `lp_relaxation`'s seconds for `model`, from its nonzeros (see above)."""
+    nonzeros = sum(len(v) for v in model.vals)
+    return REFERENCE_SECONDS * (nonzeros / REFERENCE_NONZEROS) ** 2
 
 
 def lp_relaxation(model: SparseModel, time_limit_s: float = 30.0) -> LpBound:

@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from models import day_roster
+from models import day_roster, linear
 from models.day_roster import Employee, RosterProblem, ShiftKind, Window
 from tests.test_planning import AGENTS_HEADER, FIXTURES, scenario_copy
 from wfm.assignment import AssignedShift, Assigner, greedy_days, improve_starts
@@ -154,6 +154,28 @@ def test_service_bound_is_below_the_objective_with_few_agents(tmp_path: Path) ->
     solved = _solve(scenario, tmp_path / "out")
     assert solved.check.ok
     assert solved.summary["best_bound"] <= solved.summary["objective"] + 1e-6
+
+
+def test_an_lp_expected_to_overrun_is_not_started_and_no_bound_is_claimed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An LP forecast at far more than its share of the time limit is skipped: the roster is still
+    built and checked, with no bound and no gap, and the stage log says why."""
+    monkeypatch.setattr(linear, "REFERENCE_SECONDS", 1e6)
+    solved = _solve(FIXTURES / "office" / "scenario.toml", tmp_path / "out")
+    assert solved.check.ok and solved.summary["status"] == "feasible"
+    assert solved.summary["best_bound"] is None and solved.summary["gap"] is None
+    assert solved.summary["stages"]["lp_seconds"] == 0.0
+    assert solved.summary["stages"]["lp_expected_seconds"] > 2 * 0.75 * OPTIONS.time_limit_s
+    assert any("LP relaxation not started" in line for line in solved.result.stage_log)
+
+
+def test_expected_lp_seconds_grows_with_the_square_of_the_nonzeros() -> None:
+    model = linear.SparseModel()
+    v = model.add_vars(linear.REFERENCE_NONZEROS, 0, 1)
+    model.add_rows(np.zeros(len(v), dtype=np.int64), v, np.ones(len(v), dtype=np.int64), np.zeros(1), np.ones(1))
+    assert linear.expected_lp_seconds(model) == pytest.approx(linear.REFERENCE_SECONDS)
+    model.add_rows(np.zeros(len(v), dtype=np.int64), v, np.ones(len(v), dtype=np.int64), np.zeros(1), np.ones(1))
+    assert linear.expected_lp_seconds(model) == pytest.approx(4 * linear.REFERENCE_SECONDS)
 
 
 # --- the command line ---------------------------------------------------------------------------------

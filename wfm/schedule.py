@@ -2,7 +2,7 @@
 
 Stages and their share of the time limit (seconds of wall clock):
 1. aggregate (`models.aggregate`): LP relaxation with HiGHS (the lower bound; ≤ 75%, in a
-   background thread), and integer solutions constructed without it and from it
+   background thread; not started when forecast at more than twice that), and integer solutions constructed without it and from it
    (`models.construct`: rounding, repair, lazy greedy fill, break local search). CP-SAT on the
    whole aggregate was measured and dropped: on a 300-agent month it found no solution in 30 s
    unaided and improved the constructed one by under 3% in 30 s.
@@ -34,7 +34,7 @@ import pandas as pd
 
 from models import aggregate
 from models.construct import construct
-from models.linear import LpBound, lp_relaxation
+from models.linear import LpBound, expected_lp_seconds, lp_relaxation
 from wfm import __version__
 from wfm.agents import Agent, Preference, Unavailability, read_agents, read_preferences, read_unavailability
 from wfm.assignment import (
@@ -58,6 +58,7 @@ from wfm.service_value import saturated_value_table
 DETERMINISTIC_SHARE = 0.35  # of the time limit, as CP-SAT deterministic time, for the day assignment
 LP_SHARE = 0.75  # of the time limit, at most, for the LP bound (it runs beside the first roster)
 LP_GRACE_S = 1.0  # seconds the solve waits for the LP past its share
+LP_SKIP_FACTOR = 2.0  # the LP is not started when expected to take more than this × its share
 BUDGET_ATTEMPTS = 3  # aggregates built with more budget held back when stage 2's additions overspend it
 # × the seconds a roster's later stages took, kept free after CP-SAT (1.2 overran a 24x7 month by 0.2 s)
 AFTER_MARGIN = 1.5
@@ -271,14 +272,21 @@ def solve_schedule(
 
     # stage 1: the LP bound in a background thread (HiGHS releases the GIL), while a first roster is
     # built greedily from an aggregate constructed without it; then a roster from the LP's
-    # aggregate, and CP-SAT's day assignment in the time left.
+    # aggregate, and CP-SAT's day assignment in the time left. An LP expected to take far longer than
+    # its share is not started: it would hold a core and the stages after it for nothing.
     model, lay = aggregate.build(p)
     cost = np.concatenate(model.cost)
     lp_box: list[Any] = []
     lp_until = t0 + LP_SHARE * limit  # the LP's share counts from the start, not from its thread's
+    lp_expected_s = expected_lp_seconds(model)
     lp_thread = threading.Thread(
         target=lambda: lp_box.append(lp_relaxation(model, max(1.0, lp_until - time.perf_counter()))), daemon=True)
-    lp_thread.start()
+    lp_started = lp_expected_s <= LP_SKIP_FACTOR * LP_SHARE * limit
+    if lp_started:
+        lp_thread.start()
+    else:
+        emit("bound", message=f"LP relaxation not started: about {lp_expected_s:,.0f}s expected, "
+                              f"{LP_SHARE * limit:,.0f}s available (--time-limit-s raises it)")
 
     def greedy(lp_shifts: np.ndarray | None) -> tuple[Any, float, Result, float]:
         """An aggregate built from `lp_shifts` (or from nothing) and its greedy roster; stage 2 may add
@@ -320,12 +328,15 @@ def solve_schedule(
     # HiGHS may overrun its time limit by seconds (the 300-agent 24x7 month's LP stopped 2.7 s late,
     # and the run ended at 62 s of 60): the main thread waits a second past the LP's share at most,
     # and still takes the bound if the LP finishes later
-    lp_thread.join(max(0.0, lp_until + LP_GRACE_S - time.perf_counter()))
-    lp = lp_box[0] if lp_box else LpBound(None, time.perf_counter() - t0, None)
-    if lp.value is not None:
-        best_bound = lp.value / units
-    emit("bound", message=f"LP relaxation {'not finished' if best_bound is None else f'{best_bound:,.2f}'} "
-                          f"in {lp.seconds:.1f}s")
+    if lp_started:
+        lp_thread.join(max(0.0, lp_until + LP_GRACE_S - time.perf_counter()))
+        lp = lp_box[0] if lp_box else LpBound(None, time.perf_counter() - t0, None)
+        if lp.value is not None:
+            best_bound = lp.value / units
+        emit("bound", message=f"LP relaxation {'not finished' if best_bound is None else f'{best_bound:,.2f}'} "
+                              f"in {lp.seconds:.1f}s")
+    else:
+        lp = LpBound(None, 0.0, None)
     if lp.solution is not None and not _stopped(options):
         built2, agg2, result2, after2 = greedy(lp.solution[lay.x])
         if key(result2) < key(best):
@@ -409,6 +420,7 @@ def solve_schedule(
             "aggregate_options": int(p.n_options),
             "lp_bound": None if lp.value is None else lp.value / units,
             "lp_seconds": round(lp.seconds, 3),
+            "lp_expected_seconds": round(lp_expected_s, 1),
             "aggregate_objective": agg_obj,
             **info,
         },
