@@ -50,6 +50,7 @@ A run that lies wholly in history is the past's business and is never checked.
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -228,7 +229,8 @@ class SolveParams:
     `max_lp` beside feasibility jump and LNS); False keeps CP-SAT's default portfolio, whose bounds
     are much weaker (SCHEDULING_NOTES.md). `run_states` adds the run-state flow (`_add_run_states`):
     True, False, or None = `run_states_pay(problem)`. `hint` is a full roster (employees × days,
-    kind index or -1) handed to CP-SAT as its first solution.
+    kind index or -1) handed to CP-SAT as its first solution. `stop` is asked every
+    `STOP_POLL_S` while CP-SAT runs; once True, the search ends with the best roster so far.
     """
 
     time_limit_s: float = 60.0
@@ -240,6 +242,7 @@ class SolveParams:
     log_callback: Callable[[str], None] | None = None
     progress_callback: Callable[[float, int, int], None] | None = None
     run_states: bool | None = None
+    stop: Callable[[], bool] | None = None
 
     def __post_init__(self) -> None:
         if self.time_limit_s <= 0 or self.workers < 1:
@@ -699,6 +702,7 @@ def build_model(problem: RosterProblem, *, run_states: bool = False) -> RosterMo
 # ---------------------------------------------------------------------------------------------------
 
 ROOT_LP_ITERATIONS = 20_000
+STOP_POLL_S = 0.1  # seconds between two looks at `SolveParams.stop` while CP-SAT runs
 
 LP_HEAVY_SUBSOLVERS = ("max_lp", "objective_lb_search", "core", "default_lp", "quick_restart")
 """Full-problem workers used when `lp_heavy`, in priority order. CP-SAT gives full workers only part
@@ -825,7 +829,21 @@ def solve(problem: RosterProblem, params: SolveParams) -> RosterResult:
     build_s = time.perf_counter() - start
     solver = _solver_parameters(params)
     progress = _Progress(start, params.progress_callback)
-    status = _STATUS[solver.solve(rm.model, progress)]
+    solved = threading.Event()
+    if params.stop is not None:
+        stop = params.stop
+
+        def watch() -> None:
+            while not solved.wait(STOP_POLL_S):
+                if stop():
+                    solver.stop_search()
+                    return
+
+        threading.Thread(target=watch, daemon=True).start()
+    try:
+        status = _STATUS[solver.solve(rm.model, progress)]
+    finally:
+        solved.set()
     wall_s = time.perf_counter() - start
     if status not in ("optimal", "feasible"):
         bound = math.ceil(solver.best_objective_bound - 1e-6) if status == "unknown" else None

@@ -251,12 +251,13 @@ class Assigner:
         params = day_roster.SolveParams(
             time_limit_s=wall_s, workers=self.workers, seed=self.seed,
             deterministic_time=max(0.5, limit_s) if self.deterministic else None,
-            hint=hint,
+            hint=hint, stop=None if self.stop is None else self.stop.is_set,
         )
         result = day_roster.solve(problem, params)
         assignment = result.assignment
         status = result.status
-        if assignment is None:  # find any roster that keeps the rules, cover ignored
+        if assignment is None and not (self.stop is not None and self.stop.is_set()):
+            # find any roster that keeps the rules, cover ignored
             relaxed = dataclasses.replace(problem, under_weight=np.zeros_like(problem.under_weight),
                                           over_weight=np.zeros_like(problem.over_weight))
             retry = day_roster.solve(relaxed, dataclasses.replace(params, time_limit_s=max(1.0, min(limit_s, wall_s))))

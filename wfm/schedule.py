@@ -2,10 +2,10 @@
 
 Stages and their share of the time limit (seconds of wall clock):
 1. aggregate (`models.aggregate`): LP relaxation with HiGHS (the lower bound; ≤ 75%, in a
-   background thread; not started when forecast at more than twice that), and integer solutions constructed without it and from it
-   (`models.construct`: rounding, repair, lazy greedy fill, break local search). CP-SAT on the
-   whole aggregate was measured and dropped: on a 300-agent month it found no solution in 30 s
-   unaided and improved the constructed one by under 3% in 30 s.
+   background thread; not started when forecast at more than twice that), and integer solutions
+   constructed without it and from it (`models.construct`: rounding, repair, lazy greedy fill,
+   break local search). CP-SAT on the whole aggregate was measured and dropped: on a 300-agent
+   month it found no solution in 30 s unaided and improved the constructed one by under 3% in 30 s.
 2. assignment of days and kinds to named agents (`wfm.assignment`): greedily for a first roster
    while the LP runs, by dynamic programming and best responses (`models.day_patterns`) from the
    LP's aggregate, then CP-SAT week by week in the time left;
