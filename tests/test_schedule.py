@@ -317,6 +317,24 @@ def test_greedy_days_ends_the_week_with_a_run_the_next_week_can_follow() -> None
     assert day_roster.evaluate(problem, out)[1] == []
 
 
+@pytest.mark.parametrize(("days", "max_weekends", "expected"),
+                         [(9, 9, [4, None]), (14, 9, [None, None]), (14, 1, [1, None]), (9, 1, [4, None])])
+def test_a_week_ends_on_a_run_the_next_week_can_follow(
+        tmp_path: Path, days: int, max_weekends: int, expected: list[int | None]) -> None:
+    """36 h a week, at most 7.5 paid hours a shift, 6 days in a row. A 2-day week at the end (9 days)
+    needs both days, so the week before may end on a run of 4 at most; a following full week needs 5
+    of its 7 days (no cap), unless its weekend is out of reach because working this week's weekend
+    would use the agent's only one: then Monday to Friday, and this week ends on a run of 1 at most."""
+    scenario = scenario_copy(tmp_path, "nonstop", scenario={
+        "days = 7": f"days = {days}", "min_days_off_week = 2": f"min_days_off_week = 1\nmax_weekends = {max_weekends}"},
+        files={"agents.csv": AGENTS_HEADER + "n1,,main,36,48,6,,,\n",
+               "unavailability.csv": "agent_id,date,start,end\n"})
+    inputs = load_inputs(scenario)
+    plan = build_plan(inputs.scenario, inputs.agents, inputs.unavailability, inputs.requirements)
+    assigner = Assigner(inputs.scenario, plan, inputs.agents, [], workers=1, seed=0, deterministic=True)
+    assert [assigner._max_final_run(0, 0, w) for w in range(len(plan.weeks))] == expected
+
+
 def test_greedy_days_never_lifts_a_minimum_onto_a_day_off() -> None:
     """Below its minimum after day 0, the employee still gets no shift on its day off (time off
     outranks the weekly minimum; the checker reports the shortfall instead)."""

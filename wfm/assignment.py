@@ -284,11 +284,18 @@ class Assigner:
     def _max_final_run(self, a: int, c: int, w: int) -> int | None:
         """The longest run agent `a` may end week `w` with, when the next week needs every day it can
         work to reach its minimum (e.g. a 2-day week at the horizon's end): those first days follow the
-        run, which must stay within the consecutive-days rule. None when the next week needs no day."""
+        run, which must stay within the consecutive-days rule. None when the next week needs no day.
+        The next week's weekend counts as unworkable when working this week's weekend would use the
+        agent's last one (`max_weekends`)."""
         if w + 1 >= len(self.plan.weeks):
             return None
+        tl, max_we = self.plan.timeline, self.cfg.rules.max_weekends
         days = list(self.plan.weeks[w + 1])
         workable = self.class_day_open[c, days] & ~self.plan.unavailable_day[a, days]
+        if max_we is not None:
+            this_weekend = any(tl.date(d).weekday() >= 5 for d in self.plan.weeks[w])
+            if max_we - self._weekends_worked(a, self.plan.weeks[w][0]) - this_weekend <= 0:
+                workable &= np.array([tl.date(d).weekday() < 5 for d in days])
         if self.plan.week_min_shifts[a, w + 1] < workable.sum() or not workable[0]:
             return None
         lead = int(np.argmin(workable)) if not workable.all() else len(days)
