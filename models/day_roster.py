@@ -49,6 +49,7 @@ A run that lies wholly in history is the past's business and is never checked.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import threading
 import time
@@ -229,7 +230,7 @@ class SolveParams:
     `max_lp` beside feasibility jump and LNS); False keeps CP-SAT's default portfolio, whose bounds
     are much weaker (SCHEDULING_NOTES.md). `run_states` adds the run-state flow (`_add_run_states`):
     True, False, or None = `run_states_pay(problem)`. `hint` is a full roster (employees × days,
-    kind index or -1) handed to CP-SAT as its first solution (see `usable_hint`). `stop` is asked every
+    kind index or -1) handed to CP-SAT as its first solution (see `safe_params`). `stop` is asked every
     `STOP_POLL_S` while CP-SAT runs; once True, the search ends with the best roster so far.
     """
 
@@ -717,14 +718,16 @@ def _interleaved(params: SolveParams) -> bool:
     return params.deterministic_time is not None and params.workers > 1
 
 
-def usable_hint(problem: RosterProblem, params: SolveParams) -> np.ndarray | None:
-    """The hint `solve` gives CP-SAT: `params.hint`, except a hint that breaks a rule in an
-    interleaved search (none). OR-Tools 9.15 aborts the whole process there (`Check failed:
-    heuristics.fixed_search != nullptr`): a week of a 1,000-agent 24x7 month whose class could keep
-    no roster did so, reproducibly, and solved as 'infeasible' in 0.7 s unhinted or not interleaved."""
-    if params.hint is None or (_interleaved(params) and evaluate(problem, params.hint)[1]):
-        return None
-    return params.hint
+def safe_params(problem: RosterProblem, params: SolveParams) -> SolveParams:
+    """`params`, or one worker when an interleaved search would get a hint that breaks a rule.
+
+    OR-Tools 9.15 aborts the whole process there (`Check failed: heuristics.fixed_search !=
+    nullptr`): a week of a 1,000-agent 24x7 month whose class could keep no roster did so,
+    reproducibly, and solved as 'infeasible' in 0.7 s unhinted, not interleaved or with one worker.
+    One worker keeps both the hint and a deterministic answer."""
+    if params.hint is not None and _interleaved(params) and evaluate(problem, params.hint)[1]:
+        return dataclasses.replace(params, workers=1)
+    return params
 
 
 def _solver_parameters(params: SolveParams) -> cp_model.CpSolver:
@@ -837,11 +840,11 @@ def run_states_nodes(problem: RosterProblem) -> int:
 def solve(problem: RosterProblem, params: SolveParams) -> RosterResult:
     """Build and solve `problem`; times in seconds of wall clock from the call, building included."""
     start = time.perf_counter()
+    params = safe_params(problem, params)
     run_states = params.run_states if params.run_states is not None else run_states_pay(problem)
     rm = build_model(problem, run_states=run_states)
-    hint = usable_hint(problem, params)
-    if hint is not None:
-        _add_hint(rm, hint)
+    if params.hint is not None:
+        _add_hint(rm, params.hint)
     build_s = time.perf_counter() - start
     solver = _solver_parameters(params)
     progress = _Progress(start, params.progress_callback)

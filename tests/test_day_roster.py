@@ -23,8 +23,8 @@ from models.day_roster import (
     build_model,
     evaluate,
     run_states_pay,
+    safe_params,
     solve,
-    usable_hint,
 )
 
 DAY = ShiftKind("D", 480)
@@ -511,16 +511,17 @@ def test_stop_ends_a_long_search_within_a_second_or_so():
         assert evaluate(problem, result.assignment)[1] == []
 
 
-def test_an_interleaved_search_gets_only_a_legal_hint():
+def test_an_interleaved_search_with_a_rule_breaking_hint_runs_on_one_worker():
     """OR-Tools 9.15 aborts the process on a rule-breaking hint in an interleaved (deterministic,
-    several workers) search: such a hint is dropped there, and kept everywhere else."""
+    several workers) search: such a solve keeps its hint on one worker; nothing else changes."""
     problem = roster_problem(3, [worker(max_consecutive=2)], cover=1)
     legal, illegal = np.array([[0, 0, OFF]]), np.array([[0, 0, 0]])
     assert evaluate(problem, illegal)[1] and not evaluate(problem, legal)[1]
     interleaved = SolveParams(workers=2, deterministic_time=1.0)
-    assert usable_hint(problem, replace(interleaved, hint=illegal)) is None
-    assert usable_hint(problem, replace(interleaved, hint=legal)) is legal
-    for params in (SolveParams(workers=2), SolveParams(workers=1, deterministic_time=1.0)):
-        assert usable_hint(problem, replace(params, hint=illegal)) is illegal
+    got = safe_params(problem, replace(interleaved, hint=illegal))
+    assert got.workers == 1 and got.hint is illegal and got.deterministic_time == 1.0
+    for params in (replace(interleaved, hint=legal), SolveParams(workers=2, hint=illegal),
+                   SolveParams(workers=1, deterministic_time=1.0, hint=illegal)):
+        assert safe_params(problem, params) is params
     result = solved(problem, deterministic_time=1.0, hint=illegal)
     assert result.objective == 100  # two of the three days, whatever the hint
