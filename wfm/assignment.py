@@ -206,7 +206,7 @@ class Assigner:
                 windows=(day_roster.Window(0, D - 1, int(plan.week_min_paid[a, w]), int(plan.week_max_paid[a, w]),
                                            int(plan.week_max_shifts[a, w])),),
                 history=tuple(hist),
-                max_final_run=self._max_final_run(a, c, w),
+                max_final_run=self._max_final_run(a, c, w, weekends_used),
             ))
             # steer: weekend days to those with fewer so far; template preferences; no kind where none is offered
             cost[e, weekend_local, :] += self.fair_cost * int(self.weekend_days[a])
@@ -281,12 +281,12 @@ class Assigner:
             self.on_progress(f"week {w + 1}/{len(self.plan.weeks)} class {c + 1}: {status}")
         return status
 
-    def _max_final_run(self, a: int, c: int, w: int) -> int | None:
+    def _max_final_run(self, a: int, c: int, w: int, weekends_used: int) -> int | None:
         """The longest run agent `a` may end week `w` with, when the next week needs every day it can
         work to reach its minimum (e.g. a 2-day week at the horizon's end): those first days follow the
         run, which must stay within the consecutive-days rule. None when the next week needs no day.
         The next week's weekend counts as unworkable when working this week's weekend would use the
-        agent's last one (`max_weekends`)."""
+        agent's last one (`max_weekends`; `weekends_used` before week `w`)."""
         if w + 1 >= len(self.plan.weeks):
             return None
         tl, max_we = self.plan.timeline, self.cfg.rules.max_weekends
@@ -294,7 +294,7 @@ class Assigner:
         workable = self.class_day_open[c, days] & ~self.plan.unavailable_day[a, days]
         if max_we is not None:
             this_weekend = any(tl.date(d).weekday() >= 5 for d in self.plan.weeks[w])
-            if max_we - self._weekends_worked(a, self.plan.weeks[w][0]) - this_weekend <= 0:
+            if max_we - weekends_used - this_weekend <= 0:
                 workable &= np.array([tl.date(d).weekday() < 5 for d in days])
         if self.plan.week_min_shifts[a, w + 1] < workable.sum() or not workable[0]:
             return None
