@@ -77,6 +77,7 @@ class _Usage:
         top = np.zeros(len(self.cut_rhs))
         np.maximum.at(top, row_of, rows.data)
         self.cut_slack = np.where(mixed, top, 0.0)
+        self._scalar_state()
 
     def allowed(self, cand: np.ndarray) -> np.ndarray:
         """Which options of `cand` one more shift of fits every cap (vectorized)."""
@@ -99,39 +100,72 @@ class _Usage:
         return ok
 
     def allows(self, j: int) -> bool:
-        """Whether one more shift of option `j` fits every cap (the scalar form of `allowed`)."""
-        p, c, w, d = self.p, int(self.p.opt_class[j]), int(self.wk[j]), int(self.p.opt_day[j])
-        if (self.day[c, d] >= p.class_day_cap[c, d] or self.count[c, w] >= p.class_week_max_shifts[c, w]
-                or self.paid[c, w] + p.opt_paid_min[j] > p.class_week_max_paid[c, w]
-                or self.tpl[c, p.opt_template[j]] >= p.class_template_cap[c, p.opt_template[j]]):
+        """Whether one more shift of option `j` fits every cap: the scalar form of `allowed`, on the
+        Python lists of `_scalar_state` (asked hundreds of thousands of times by the lazy greedy)."""
+        cd, cw, ct = self._cd[j], self.week_of[j], self._ct[j]
+        if (self._day[cd] >= self._day_cap[cd] or self.count_now[cw] >= self._max_shifts[cw]
+                or self.paid_now[cw] + self.paid_of[j] > self._max_paid[cw] or self._tpl[ct] >= self._tpl_cap[ct]):
             return False
-        if p.budget_min is not None and self.budget + p.opt_budget_min[j] > p.budget_min:
+        if self._budget_cap is not None and self.budget + self._budget_of[j] > self._budget_cap:
             return False
-        if len(self.cut_rhs):
-            lo, hi = self.cut.indptr[j], self.cut.indptr[j + 1]
-            rows, coef = self.cut.indices[lo:hi], self.cut.data[lo:hi]
-            room = np.maximum(self.cut_rhs[rows] - self.cut_used[rows], 0) + self.cut_slack[rows]
-            if ((coef > 0) & (coef > room)).any():
-                return False
-        k = self.weekend_of[d]
-        if k >= 0 and p.class_weekend_cap is not None and self.day[c, d] >= self.peak[c, k]:
-            return bool(self.peak[c].sum() < p.class_weekend_cap[c])
+        for i in range(self._cut_ptr[j], self._cut_ptr[j + 1]):
+            coef = self._cut_coef[i]
+            if coef > 0:
+                r = self._cut_row[i]
+                if coef > max(self._cut_rhs[r] - self._cut_used[r], 0) + self._cut_slack[r]:
+                    return False
+        k = self._weekend_of[j]
+        if k >= 0 and self._class_weekend_cap is not None and self._day[cd] >= self._peak[cd // self._n_days][k]:
+            c = cd // self._n_days
+            return sum(self._peak[c]) < self._class_weekend_cap[c]
         return True
 
+    def _scalar_state(self) -> None:
+        """Flat Python lists of the counts, caps and per-option indices that `allows` reads."""
+        p = self.p
+        D = p.class_day_cap.shape[1]
+        W, K = p.class_week_min_paid.shape[1], p.class_template_cap.shape[1]
+        self._n_days = D
+        self._cd = (p.opt_class * D + p.opt_day).tolist()
+        self.week_of = (p.opt_class * W + self.wk).tolist()
+        self._ct = (p.opt_class * K + p.opt_template).tolist()
+        self.paid_of, self._budget_of = p.opt_paid_min.tolist(), p.opt_budget_min.tolist()
+        self._day, self.count_now = self.day.ravel().tolist(), self.count.ravel().tolist()
+        self.paid_now, self._tpl = self.paid.ravel().tolist(), self.tpl.ravel().tolist()
+        self._day_cap, self._tpl_cap = p.class_day_cap.ravel().tolist(), p.class_template_cap.ravel().tolist()
+        self._max_paid = p.class_week_max_paid.ravel().tolist()
+        self._max_shifts = p.class_week_max_shifts.ravel().tolist()
+        self._budget_cap = p.budget_min
+        self._cut_ptr, self._cut_row = self.cut.indptr.tolist(), self.cut.indices.tolist()
+        self._cut_coef = self.cut.data.tolist()
+        self._cut_rhs = np.asarray(self.cut_rhs, dtype=float).tolist()
+        self._cut_used, self._cut_slack = self.cut_used.tolist(), self.cut_slack.tolist()
+        self._weekend_of = self.weekend_of[p.opt_day].tolist()
+        self._peak = self.peak.tolist()
+        self._class_weekend_cap = None if p.class_weekend_cap is None else p.class_weekend_cap.tolist()
+
     def add(self, j: int) -> None:
-        """Count one more shift of option `j`."""
+        """Count one more shift of option `j` (in the arrays and in `_scalar_state`'s lists)."""
         p, c, w, d = self.p, self.p.opt_class[j], self.wk[j], self.p.opt_day[j]
         self.day[c, d] += 1
         self.paid[c, w] += p.opt_paid_min[j]
         self.count[c, w] += 1
         self.tpl[c, p.opt_template[j]] += 1
         self.budget += int(p.opt_budget_min[j])
+        cd, cw = self._cd[j], self.week_of[j]
+        self._day[cd] += 1
+        self.paid_now[cw] += self.paid_of[j]
+        self.count_now[cw] += 1
+        self._tpl[self._ct[j]] += 1
         if self.weekend_of[d] >= 0:
             k = self.weekend_of[d]
             self.peak[c, k] = self.day[c, self.weekend_list[k]].max()
+            self._peak[c][k] = int(self.peak[c, k])
         if len(self.cut_rhs):
             lo, hi = self.cut.indptr[j], self.cut.indptr[j + 1]
             self.cut_used[self.cut.indices[lo:hi]] += self.cut.data[lo:hi]
+            for i in range(lo, hi):
+                self._cut_used[self._cut_row[i]] += self._cut_coef[i]
 
     def below_minimum(self) -> np.ndarray:
         """[C, W] whether each class-week is short of its minimum paid minutes or shifts."""
@@ -148,6 +182,47 @@ def _gain_csum(p: AggregateProblem, surplus: np.ndarray, spare: int) -> np.ndarr
     return np.concatenate([np.zeros((gain.shape[0], 1), dtype=np.int64), np.cumsum(gain, axis=1)], axis=1)
 
 
+GAIN_BLOCK = 96  # intervals per block of `_GainBlocks` (any size is exact; a day of 15-minute intervals)
+
+
+class _GainBlocks:
+    """`_gain_csum` cut into blocks, as Python lists, kept current as the surplus changes.
+
+    Block b holds the prefix sums over intervals [b·B, b·B + B + spare), so every option starting
+    in it reads its gain there with two list look-ups; a change of the surplus on [s, e) redoes only
+    the few blocks that overlap it (on a month, about 3 of 30 per queue instead of the whole row)."""
+
+    def __init__(self, p: AggregateProblem, surplus: np.ndarray, spare: int) -> None:
+        self.p, self.surplus, self.spare = p, surplus, spare
+        Q, T = surplus.shape
+        self.n_blocks = -(-T // GAIN_BLOCK)
+        block = p.opt_start // GAIN_BLOCK
+        self.row_of = (p.opt_queue * self.n_blocks + block).tolist()
+        self.lo_of = (p.opt_start - block * GAIN_BLOCK).tolist()
+        self.hi_of = (p.opt_start + p.opt_length - block * GAIN_BLOCK).tolist()
+        self.rows: list[list[int]] = [[] for _ in range(Q * self.n_blocks)]
+        for q in range(Q):
+            self.refresh(q, 0, T)
+
+    def refresh(self, q: int, start: int, end: int) -> None:
+        """Recompute the blocks of queue `q` that overlap intervals [start, end)."""
+        B, T = GAIN_BLOCK, self.surplus.shape[1]
+        first = max(0, (start - self.spare - B) // B + 1)
+        last = min(self.n_blocks - 1, (end - 1) // B)
+        for b in range(first, last + 1):
+            lo, hi = b * B, b * B + B + self.spare
+            gain = np.where(self.surplus[q, lo:min(hi, T)] < 0, self.p.under_weight, -self.p.over_weight)
+            csum = np.zeros(hi - lo + 1, dtype=np.int64)
+            np.cumsum(gain, out=csum[1 : len(gain) + 1])
+            csum[len(gain) + 1 :] = csum[len(gain)]  # intervals past the horizon count nothing
+            self.rows[q * self.n_blocks + b] = csum.tolist()
+
+    def gain(self, j: int) -> int:
+        """Gain of one more agent on the phone over option `j`'s intervals (model units)."""
+        row = self.rows[self.row_of[j]]
+        return row[self.hi_of[j]] - row[self.lo_of[j]]
+
+
 def construct(p: AggregateProblem, lp_shifts: np.ndarray | None, max_fill: int = 100_000) -> Construction:
     """Build a feasible aggregate solution from LP shift counts (or from nothing)."""
     J = p.n_options
@@ -159,46 +234,31 @@ def construct(p: AggregateProblem, lp_shifts: np.ndarray | None, max_fill: int =
     surplus = surplus_of(p, x, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
     per_option_break = p.option_break_intervals
 
-    # cumulative gain of one more agent on the phone, kept current per queue as `surplus` changes,
-    # so that an option's gain is two look-ups (it is asked for hundreds of thousands of times)
-    csum = _gain_csum(p, surplus, spare)
+    # the gain of one more agent on the phone, kept current as `surplus` changes, so that an
+    # option's gain is two list look-ups (it is asked for hundreds of thousands of times)
+    blocks = _GainBlocks(p, surplus, spare)
     opt_end = p.opt_start + p.opt_length
-    fixed = p.opt_cost + per_option_break * p.over_weight
-    # the same as Python lists, for the scalar look-ups of the lazy greedy (a third of numpy's time)
-    csum_rows = csum.tolist()
-    queue_of, start_of, end_of, fixed_of = (a.tolist() for a in (p.opt_queue, p.opt_start, opt_end, fixed))
-
-    def refresh(q: int) -> None:
-        csum[q] = _gain_csum(p, surplus[q : q + 1], spare)[0]
-        csum_rows[q] = csum[q].tolist()
+    fixed_of = (p.opt_cost + per_option_break * p.over_weight).tolist()
 
     def shift_gain(cand: np.ndarray) -> np.ndarray:
-        q = p.opt_queue[cand]
+        csum, q = _gain_csum(p, surplus, spare), p.opt_queue[cand]
         return csum[q, opt_end[cand]] - csum[q, p.opt_start[cand]] - p.opt_cost[cand]
-
-    # each option's class-week, and the class-weeks' paid minutes and shifts so far, as lists too
-    W = p.class_week_min_paid.shape[1]
-    week_of = (p.opt_class * W + use.wk).tolist()
-    paid_of = p.opt_paid_min.tolist()
-    paid_now, count_now = use.paid.ravel().tolist(), use.count.ravel().tolist()
 
     def add(j: int) -> None:
         x[j] += 1
         use.add(j)
-        paid_now[week_of[j]] += paid_of[j]
-        count_now[week_of[j]] += 1
         s, e = p.opt_start[j], min(opt_end[j], T)
         surplus[p.opt_queue[j], s:e] += 1
-        refresh(p.opt_queue[j])
+        blocks.refresh(int(p.opt_queue[j]), int(s), int(e))
 
     def gain_now(j: int) -> int:
-        row = csum_rows[queue_of[j]]
-        return row[end_of[j]] - row[start_of[j]] - fixed_of[j]
+        return blocks.gain(j) - fixed_of[j]
 
     # 2. weekly minimums: lazily, the best coverage gain among the options of the class-weeks still
     #    short that keep their minimum reachable within the class-week's shift cap; then, for what
     #    is left, the longest allowed shifts
     everything = np.arange(J)
+    week_of, paid_of, paid_now, count_now = use.week_of, use.paid_of, use.paid_now, use.count_now
 
     def repair_score(j: int) -> int | None:
         cw = week_of[j]
@@ -241,8 +301,8 @@ def construct(p: AggregateProblem, lp_shifts: np.ndarray | None, max_fill: int =
     # 3. breaks of the shifts so far
     inc = np.repeat(np.arange(len(p.brk_option)), x[p.brk_option])
     starts = _place(p, surplus, inc)
-    csum[:] = _gain_csum(p, surplus, spare)
-    csum_rows[:] = csum.tolist()
+    for q in range(surplus.shape[0]):
+        blocks.refresh(q, 0, T)
 
     # 4. fill while a shift lowers the objective (its breaks placed at their cheapest): lazy greedy,
     #    as a shift's gain only falls while others are added (breaks aside, which a final full
@@ -259,7 +319,8 @@ def construct(p: AggregateProblem, lp_shifts: np.ndarray | None, max_fill: int =
         mine = brk_of[j]
         new_inc.append(mine)
         new_starts.append(_place(p, surplus, mine))
-        refresh(p.opt_queue[j])  # its breaks took some of its intervals back
+        s, e = p.opt_start[j], min(opt_end[j], T)
+        blocks.refresh(int(p.opt_queue[j]), int(s), int(e))  # its breaks took some of its intervals back
 
     while len(new_inc) < max_fill:
         ok = everything[use.allowed(everything)]

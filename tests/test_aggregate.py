@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -16,7 +17,7 @@ import scipy.sparse as sp
 from scipy.optimize import linprog
 
 from models import aggregate
-from models.construct import _Usage, construct
+from models.construct import _gain_csum, _GainBlocks, _Usage, construct
 from models.linear import SparseModel, lp_relaxation
 from tests.test_planning import AGENTS_HEADER, FIXTURES, scenario_copy
 from wfm.checker import check_files
@@ -173,3 +174,27 @@ def test_scalar_and_vector_cap_checks_agree(built: Built) -> None:
         if not ok.any():
             break
         use.add(int(np.flatnonzero(ok)[0]))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_gain_blocks_agree_with_the_whole_row_after_local_refreshes(seed: int) -> None:
+    """`_GainBlocks` (the lazy greedy's gain look-up, redone only near each change) must give every
+    option the gain a prefix sum over the whole horizon gives, after many scattered changes; the
+    options cross block boundaries and run past the horizon, as overnight shifts do."""
+    rng = np.random.default_rng(seed)
+    Q, T = 2, 500
+    length = rng.integers(1, 60, size=3000)
+    p = SimpleNamespace(opt_queue=rng.integers(0, Q, size=3000), opt_start=rng.integers(0, T, size=3000),
+                        opt_length=length, under_weight=10, over_weight=3)
+    surplus = rng.integers(-3, 3, size=(Q, T))
+    spare = int(length.max()) + 1
+    blocks = _GainBlocks(p, surplus, spare)  # type: ignore[arg-type]
+    for _ in range(60):
+        q, s = int(rng.integers(0, Q)), int(rng.integers(0, T))
+        e = min(T, s + int(rng.integers(1, 40)))
+        surplus[q, s:e] += int(rng.integers(-2, 3))
+        blocks.refresh(q, s, e)
+    csum = _gain_csum(p, surplus, spare)  # type: ignore[arg-type]
+    ends = p.opt_start + p.opt_length
+    expected = csum[p.opt_queue, ends] - csum[p.opt_queue, p.opt_start]
+    assert [blocks.gain(j) for j in range(3000)] == expected.tolist()
