@@ -273,8 +273,9 @@ def construct(p: AggregateProblem, lp_shifts: np.ndarray | None, max_fill: int =
     min_paid, min_shifts, max_shifts, longest = (a.ravel().tolist() for a in (
         p.class_week_min_paid, p.class_week_min_shifts, p.class_week_max_shifts, longest_cw))
     # the least flexible classes (fewest queues) first, so the flexible ones cover what is left
-    class_queue = np.unique(np.stack([p.opt_class, p.opt_queue]), axis=1)
-    n_queues = np.bincount(class_queue[0], minlength=p.class_day_cap.shape[0])
+    class_queue = np.zeros((p.class_day_cap.shape[0], p.required.shape[0]), dtype=bool)
+    class_queue[p.opt_class, p.opt_queue] = True
+    n_queues = class_queue.sum(axis=1)
     for k in np.unique(n_queues):
         cand = everything[use.below_minimum()[p.opt_class, use.wk] & (n_queues[p.opt_class] == k)]
         cand = cand[use.allowed(cand)]
