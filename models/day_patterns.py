@@ -50,17 +50,20 @@ def best_week(
     M = max(hi, 0) // max(g, 1) + 1
     S = min(max_shifts, D) + 1
     final_run = D + run0 if max_final_run is None else max_final_run
-    # the run only matters if it can reach a limit
-    R = min(max_run, D + run0) + 1 if min(max_run, final_run) < D + run0 else 1
+    # the run only matters if it can reach a limit: it is at most the history's run plus the shifts
+    # worked (a 5-day week after a day off never breaks a 6-day limit: measured, this dimension was
+    # most of the dynamic program's work)
+    longest = run0 + S - 1
+    R = min(max_run, longest) + 1 if min(max_run, final_run) < longest else 1
     L = K + 1 if forbidden is not None and forbidden.any() else 1
     if run0 > max_run:
         return None
     V = np.full((M, S, R, L), NEG)
     V[0, 0, run0 if R > 1 else 0, (last0 if last0 >= 0 else K) if L > 1 else 0] = 0.0
     r_src, r_dst = (slice(0, R - 1), slice(1, R)) if R > 1 else (slice(0, 1), slice(0, 1))
-    kinds_of_day = [[k for k in np.flatnonzero(allowed[d]).tolist() if step[k] < M and S > 1] for d in range(D)]
+    usable = np.flatnonzero(step < M) if S > 1 else np.zeros(0, dtype=np.int64)
+    kinds_of_day = [usable[allowed[d, usable]].tolist() for d in range(D)]
     history = [V]
-    acts = []  # with L == 1: the action that reached each state (with L > 1 the state's own kind says it)
     for d in range(D):
         if L > 1:  # each kind lands in its own last-kind slot: no two actions compete for a state
             new = np.full_like(V, NEG)
@@ -69,16 +72,14 @@ def best_week(
                 dm = int(step[k])
                 best = np.where(forbidden[:, k], NEG, V).max(axis=3)  # type: ignore[index]
                 new[dm:, 1:, r_dst, k] = best[: M - dm, : S - 1, r_src] + value[d, k]
-        else:
-            reach = np.full((len(kinds_of_day[d]) + 1, M, S, R), NEG)
-            reach[0, :, :, 0] = V[..., 0].max(axis=2)
+        else:  # a day off, then each kind in turn, keeps the better value (the walk back redoes the choice)
+            new = np.full_like(V, NEG)
+            new[:, :, 0, 0] = V[..., 0].max(axis=2)
             best = V[..., 0]
-            for i, k in enumerate(kinds_of_day[d], start=1):
+            for k in kinds_of_day[d]:
                 dm = int(step[k])
-                reach[i, dm:, 1:, r_dst] = best[: M - dm, : S - 1, r_src] + value[d, k]
-            pick = reach.argmax(axis=0)
-            new = np.take_along_axis(reach, pick[None], axis=0)[0][..., None]
-            acts.append(np.array([day_roster.OFF, *kinds_of_day[d]], dtype=np.int64)[pick])
+                cell = new[dm:, 1:, r_dst, 0]
+                np.maximum(cell, best[: M - dm, : S - 1, r_src] + value[d, k], out=cell)
         V = new
         history.append(V)
     totals = np.arange(M) * g
@@ -90,9 +91,10 @@ def best_week(
     row = np.full(D, day_roster.OFF, dtype=np.int64)
     for d in range(D - 1, -1, -1):  # walk back: recompute where each state came from
         m, s, r, lk = (int(v) for v in state)
-        k = int(acts[d][m, s, r]) if L == 1 else (day_roster.OFF if lk == K else lk)
-        row[d] = k
         before = history[d]
+        k = _action(before, float(history[d + 1][m, s, r, 0]), kinds_of_day[d], step, value[d], m, s, r, R > 1) \
+            if L == 1 else (day_roster.OFF if lk == K else lk)
+        row[d] = k
         if k == day_roster.OFF:
             rl = np.unravel_index(int(before[m, s].argmax()), before.shape[2:])
             state = (m, s, *(int(v) for v in rl))
@@ -103,6 +105,23 @@ def best_week(
                 cells = np.where(forbidden[:, k], NEG, cells)  # type: ignore[index]
             state = (pm, ps, pr, int(cells.argmax()))
     return row
+
+
+def _action(
+    before: np.ndarray, target: float, kinds: list[int], step: np.ndarray, value: np.ndarray,
+    m: int, s: int, r: int, runs: bool,
+) -> int:
+    """The action that reached state (m, s, r) with value `target` from the day's states `before`
+    (without last-kind slots): a day off first, then the kinds in order, as the forward pass kept the
+    first of equal values (the same float sums, so equality is exact)."""
+    if (not runs or r == 0) and float(before[m, s, :, 0].max()) == target:
+        return day_roster.OFF
+    for k in kinds:
+        pm = m - int(step[k])
+        if pm >= 0 and s >= 1 and (not runs or r >= 1) and float(before[pm, s - 1, r - 1 if runs else 0, 0]) + \
+                float(value[k]) == target:
+            return k
+    raise AssertionError("no action reaches a reachable state")
 
 
 class _Week:
