@@ -451,11 +451,17 @@ def improve_starts(
     cut = np.searchsorted(p.brk_option[order], np.arange(p.n_options + 1))
     brk_dur = p.group_duration[p.brk_group]
 
+    queue_of, start_of, end_of = p.opt_queue.tolist(), p.opt_start.tolist(), (p.opt_start + p.opt_length).tolist()
+    durations: dict[int, list[int]] = {}  # each option's break durations, in its incidences' order
+
     def apply(s: AssignedShift, sign: int) -> None:
         j = s.option
-        surplus[p.opt_queue[j], p.opt_start[j] : p.opt_start[j] + p.opt_length[j]] += sign
-        for inc, b in zip(order[cut[j] : cut[j + 1]].tolist(), s.break_starts, strict=False):
-            surplus[p.opt_queue[j], b : b + brk_dur[inc]] -= sign
+        if j not in durations:
+            durations[j] = brk_dur[order[cut[j] : cut[j + 1]]].tolist()
+        row = surplus[queue_of[j]]
+        row[start_of[j] : end_of[j]] += sign
+        for d, b in zip(durations[j], s.break_starts, strict=False):
+            row[b : b + d] -= sign
 
     for s in shifts:
         apply(s, +1)
@@ -468,31 +474,43 @@ def improve_starts(
     by_key = np.argsort(keys, kind="stable")
     uniq, first = np.unique(keys[by_key], return_index=True)
     options_of = dict(zip(uniq.tolist(), np.split(by_key, first[1:]), strict=True))
+    extra = brk_min * p.over_weight if change_lengths else np.zeros(p.n_options, dtype=np.int64)
+    cached: dict[int, tuple] = {}
+
+    def candidates(key: int) -> tuple:
+        """The key's options and what the search reads of them, gathered once per key."""
+        if key not in cached:
+            cand = options_of[key]
+            st, en = p.opt_start[cand], p.opt_start[cand] + p.opt_length[cand]
+            cached[key] = (cand, {j: i for i, j in enumerate(cand.tolist())}, st, en, p.opt_queue[cand],
+                           p.opt_cost[cand] + extra[cand], p.opt_paid_min[cand], p.opt_budget_min[cand],
+                           p.opt_template[cand], int(st.min()), int(en.max()))
+        return cached[key]
+
     by_agent_day = {(s.agent, s.day): i for i, s in enumerate(shifts)}
     out = list(shifts)
     for _ in range(passes):
         moved = 0
         for i, s in enumerate(out):
             j = s.option
-            cand = options_of[int(keys[j])]
+            cand, position, st, en, queue, cost, paid_c, budget_c, template, lo, hi = candidates(int(keys[j]))
             if len(cand) < 2:
                 continue
             apply(s, -1)
-            st, en = p.opt_start[cand], p.opt_start[cand] + p.opt_length[cand]
-            lo, hi = int(st.min()), int(en.max())  # the candidates' span of the day only
+            # lo, hi: the candidates' span of the day only
             gain = np.where(surplus[:, lo:hi] < 0, p.under_weight, -p.over_weight)
-            csum = np.concatenate([np.zeros((Q, 1), dtype=np.int64), np.cumsum(gain, axis=1)], axis=1)
-            score = csum[p.opt_queue[cand], en - lo] - csum[p.opt_queue[cand], st - lo] - p.opt_cost[cand]
+            csum = np.zeros((Q, hi - lo + 1), dtype=np.int64)
+            np.cumsum(gain, axis=1, out=csum[:, 1:])
+            score = csum[queue, en - lo] - csum[queue, st - lo] - cost
             ok = np.ones(len(cand), dtype=bool)
-            if change_lengths:
-                score = score - brk_min[cand] * p.over_weight
+            if change_lengths:  # the same kind or class: the agent's class is the candidates' own
                 a, w = s.agent, week_of[s.day]
-                week = paid[a, w] - p.opt_paid_min[j] + p.opt_paid_min[cand]
+                week = paid[a, w] - p.opt_paid_min[j] + paid_c
                 ok &= (week >= plan.week_min_paid[a, w]) & (week <= plan.week_max_paid[a, w])
                 if budget_left is not None:  # never spend more; an overspent roster may still save
-                    ok &= p.opt_budget_min[cand] - p.opt_budget_min[j] <= max(budget_left, 0)
+                    ok &= budget_c - p.opt_budget_min[j] <= max(budget_left, 0)
                 if template_caps:
-                    ok &= p.opt_template[cand] == p.opt_template[j]
+                    ok &= template == p.opt_template[j]
             prev = by_agent_day.get((s.agent, s.day - 1))
             if prev is not None:
                 pj = out[prev].option
@@ -502,12 +520,11 @@ def improve_starts(
                 ok &= p.opt_start[out[nxt].option] - en >= min_rest
             for lo, hi in plan.blocked.get(s.agent, []):
                 ok &= (en <= lo) | (st >= hi)
-            ok &= p.opt_class[cand] == p.opt_class[j]
             best = j
             if ok.any():
                 scores = np.where(ok, score, np.iinfo(np.int64).min)
                 k = int(np.argmax(scores))
-                here = int(score[np.flatnonzero(cand == j)[0]])
+                here = int(score[position[j]])
                 if scores[k] > here:
                     best = int(cand[k])
             if best != j:
