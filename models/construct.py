@@ -205,8 +205,12 @@ class _GainBlocks:
         self.lo_of = (p.opt_start - block * GAIN_BLOCK).tolist()
         self.hi_of = (p.opt_start + p.opt_length - block * GAIN_BLOCK).tolist()
         self.rows: list[list[int]] = [[] for _ in range(Q * self.n_blocks)]
-        for q in range(Q):
-            self.refresh(q, 0, T)
+        self.refresh_all()
+
+    def refresh_all(self) -> None:
+        """Recompute every block (after many changes at once)."""
+        for q in range(self.surplus.shape[0]):
+            self.refresh(q, 0, self.surplus.shape[1])
 
     def refresh(self, q: int, start: int, end: int) -> None:
         """Recompute the blocks of queue `q` that overlap intervals [start, end)."""
@@ -306,8 +310,7 @@ def construct(p: AggregateProblem, lp_shifts: np.ndarray | None, max_fill: int =
     # 3. breaks of the shifts so far
     inc = np.repeat(np.arange(len(p.brk_option)), x[p.brk_option])
     starts = _place(p, surplus, inc)
-    for q in range(surplus.shape[0]):
-        blocks.refresh(q, 0, T)
+    blocks.refresh_all()
 
     # 4. fill while a shift lowers the objective (its breaks placed at their cheapest): lazy greedy,
     #    as a shift's gain only falls while others are added (breaks aside, which a final full
