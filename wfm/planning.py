@@ -159,7 +159,7 @@ def _shift_options(
                                         & (s_min[:, None] + L * step <= win_to[None, :])))
             ok &= day_free[:, d_of].T > 0
             row, c = np.nonzero(ok)
-            for cc in c[np.sort(np.unique(c, return_index=True)[1])].tolist():  # kinds in order of first use
+            for cc in dict.fromkeys(c.tolist()):  # kinds in order of first use
                 if kind_id.setdefault((cc, k, L), len(kinds)) == len(kinds):
                     kinds.append(ShiftKind(cc, k, L, paid_min))
             kid = np.array([kind_id.get((cc, k, L), -1) for cc in range(C)], dtype=np.int64)
