@@ -8,6 +8,7 @@
 4. Fill: while some allowed shift lowers the objective (its interval gains minus its cost and the
    cheapest place for its breaks), add the best one and place its breaks (lazily: a shift's gain
    only falls as others are added, so only the top of a heap of stale gains is re-evaluated).
+   Without an LP, steps 2 and 4 may charge a price per budget minute (see `construct`).
 5. Re-place breaks by local search.
 The result satisfies every constraint of the aggregate model by construction.
 """
@@ -231,8 +232,15 @@ class _GainBlocks:
         return row[self.hi_of[j]] - row[self.lo_of[j]]
 
 
-def construct(p: AggregateProblem, lp_shifts: np.ndarray | None, max_fill: int = 100_000) -> Construction:
-    """Build a feasible aggregate solution from LP shift counts (or from nothing)."""
+def construct(
+    p: AggregateProblem, lp_shifts: np.ndarray | None, max_fill: int = 100_000, budget_price: float = 0.0
+) -> Construction:
+    """Build a feasible aggregate solution from LP shift counts (or from nothing).
+
+    `budget_price` (objective units per minute counted against the budget) is charged on every
+    shift the greedy steps weigh, so that under a binding budget a shift that over-staffs much of
+    its span loses to one that spends the same minutes where agents are short; a last fill without
+    it spends what budget is left while a shift still gains."""
     J = p.n_options
     T = p.required.shape[1]
     x = np.zeros(J, dtype=np.int64) if lp_shifts is None else np.floor(lp_shifts + 1e-6).astype(np.int64)
@@ -246,11 +254,18 @@ def construct(p: AggregateProblem, lp_shifts: np.ndarray | None, max_fill: int =
     # option's gain is two list look-ups (it is asked for hundreds of thousands of times)
     blocks = _GainBlocks(p, surplus, spare)
     opt_end = p.opt_start + p.opt_length
-    fixed_of = (p.opt_cost + per_option_break * p.over_weight).tolist()
+    price = np.zeros(J, dtype=np.int64)
+    fixed_of: list[int] = []
+
+    def set_price(per_minute: float) -> None:
+        price[:] = np.round(per_minute * p.opt_budget_min) if p.budget_min is not None else 0
+        fixed_of[:] = (p.opt_cost + per_option_break * p.over_weight + price).tolist()
+
+    set_price(budget_price)
 
     def shift_gain(cand: np.ndarray) -> np.ndarray:
         csum, q = _gain_csum(p, surplus, spare), p.opt_queue[cand]
-        return csum[q, opt_end[cand]] - csum[q, p.opt_start[cand]] - p.opt_cost[cand]
+        return csum[q, opt_end[cand]] - csum[q, p.opt_start[cand]] - p.opt_cost[cand] - price[cand]
 
     def add(j: int) -> None:
         x[j] += 1
@@ -330,13 +345,18 @@ def construct(p: AggregateProblem, lp_shifts: np.ndarray | None, max_fill: int =
         s, e = p.opt_start[j], min(opt_end[j], T)
         blocks.refresh(int(p.opt_queue[j]), int(s), int(e))  # its breaks took some of its intervals back
 
-    while len(new_inc) < max_fill:
-        ok = everything[use.allowed(everything)]
-        g = shift_gain(ok) - per_option_break[ok] * p.over_weight
-        ok, g = ok[g > 0], g[g > 0]
-        if len(ok) == 0 or not _lazy_greedy(ok, g.tolist(), fill_score, take, max_fill - len(new_inc),
-                                             valid=use.allows):
-            break
+    for last in (False, True):
+        if last:
+            if not price.any():
+                break
+            set_price(0.0)
+        while len(new_inc) < max_fill:
+            ok = everything[use.allowed(everything)]
+            g = shift_gain(ok) - per_option_break[ok] * p.over_weight
+            ok, g = ok[g > 0], g[g > 0]
+            if len(ok) == 0 or not _lazy_greedy(ok, g.tolist(), fill_score, take, max_fill - len(new_inc),
+                                                 valid=use.allows):
+                break
     if new_inc:
         inc = np.concatenate([inc, *new_inc])
         starts = np.concatenate([starts, *new_starts])

@@ -62,10 +62,15 @@ LP_SKIP_FACTOR = 2.0  # the LP is not started when expected to take more than th
 BUDGET_ATTEMPTS = 3  # aggregates built with more budget held back when stage 2's additions overspend it
 # × the seconds a roster's later stages took, kept free after CP-SAT (1.2 overran a 24x7 month by 0.2 s)
 AFTER_MARGIN = 1.5
-# of the time left after the roster from the LP's aggregate: CP-SAT's day assignment; the rest goes to
+# of the time left after the roster from the LP's aggregate, when CP-SAT's day assignment runs before
 # the search on the best roster (`wfm.roster_search`)
 CPSAT_SHARE = 0.5
 SEARCH_SECONDS_EACH = 1.0  # per day of the roster search
+# The aggregate built without the LP charges each budget minute this share of what a minute of
+# under-staffing costs, when the budget binds. Measured on the 300-agent months' greedy aggregates
+# (12x6 / 24x7): 0 → 38,069 / 31,750; 0.4 → 34,509 / 27,864; 0.5 → 33,332 / 26,611;
+# 0.6 → 33,856 / 27,212; 0.8 → 40,559 / 30,739.
+GREEDY_BUDGET_PRICE = 0.5
 
 
 @dataclass(frozen=True)
@@ -239,6 +244,7 @@ def solve_schedule(
                          f"{len(plan.kinds)} shift kinds")
 
     hp = _coverage_weights(p) if kind == "service" else p  # the construction heuristics steer by coverage
+    greedy_price = _greedy_budget_price(hp, plan.timeline.interval_min)
 
     # stages 2 and 3, first greedily (a roster within seconds), then with CP-SAT
     def roster(
@@ -296,7 +302,7 @@ def solve_schedule(
         for _ in range(BUDGET_ATTEMPTS):
             t_attempt = time.perf_counter()
             hb = hp if hp.budget_min is None else dataclasses.replace(hp, budget_min=hp.budget_min - reserve)
-            built = construct(hb, lp_shifts)
+            built = construct(hb, lp_shifts, budget_price=0.0 if lp_shifts is not None else greedy_price)
             agg = float(cost @ aggregate.full_vector(p, model, lay, built)) / units
             how = "greedily" if lp_shifts is None else "from the LP"
             emit("construct", agg, f"aggregate solution constructed {how}")
@@ -346,13 +352,21 @@ def solve_schedule(
                                           f"{len(result2[1].violations)} violations")
     deadline = t0 + limit - AFTER_MARGIN * after_s  # what the stages after the day assignment need
     wall_left = deadline - time.perf_counter()
+    # CP-SAT's day assignment takes half the time left before the search on the roster, unless that
+    # half would not hold one pass of the search, which gains more per second when time is short
+    # (300-agent month, 60 s: 17,086 against 17,205–17,789 with the day assignment first; the
+    # bundled example, with 45 s left: 13,020 with it, 13,279 without). Without the LP's solution
+    # there is no search and the day assignment has the time left; it also runs whenever the greedy
+    # rosters break a rule (minimum runs of days on or off, which only CP-SAT enforces in full).
     searching = lp.solution is not None
+    search_pass_s = SEARCH_SECONDS_EACH * plan.timeline.days / max(1, workers)
+    day_assignment = not searching or bool(best[1].violations) or CPSAT_SHARE * wall_left >= search_pass_s
     # deterministic runs keep the whole deadline as CP-SAT's backstop (reached, a run no longer repeats)
     cpsat_deadline = (time.perf_counter() + CPSAT_SHARE * wall_left if searching and not options.deterministic
                       else deadline)
     # deterministic: a budget that depends on no clock reading, so results repeat exactly
     budget = DETERMINISTIC_SHARE * limit if options.deterministic else cpsat_deadline - time.perf_counter()
-    if min(budget, wall_left) > 1.0 and not _stopped(options):
+    if day_assignment and min(budget, wall_left) > 1.0 and not _stopped(options):
         result2 = roster(built, True, budget, cpsat_deadline)
         better = key(result2) < key(best)
         if better:
@@ -445,6 +459,19 @@ def _violation_counts(report: CheckReport) -> str:
 
 def _stopped(options: ScheduleOptions) -> bool:
     return options.stop is not None and options.stop.is_set()
+
+
+def _greedy_budget_price(p: aggregate.AggregateProblem, interval_min: int) -> float:
+    """The price per budget minute (model units) for the aggregate built without the LP: a share of
+    the under-staffing weight when the budget binds — when covering every required agent-interval,
+    at the shift options' average budget minutes per minute on the phone, would take more than it —
+    and 0 otherwise."""
+    if p.budget_min is None:
+        return 0.0
+    on_phone_min = int(((p.opt_length - p.option_break_intervals) * interval_min).sum())
+    budget_per_phone_min = float(p.opt_budget_min.sum()) / max(on_phone_min, 1)
+    needed_min = float(p.required.sum()) * interval_min * budget_per_phone_min
+    return GREEDY_BUDGET_PRICE * p.under_weight / interval_min if p.budget_min < needed_min else 0.0
 
 
 def _coverage_weights(p: aggregate.AggregateProblem) -> aggregate.AggregateProblem:
