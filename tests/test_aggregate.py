@@ -7,6 +7,7 @@ optimum must be below it, and below the objective of any roster that keeps every
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -22,7 +23,14 @@ from models.linear import SparseModel, lp_relaxation
 from tests.test_planning import AGENTS_HEADER, FIXTURES, scenario_copy
 from wfm.checker import check_files
 from wfm.planning import Plan, build_plan
-from wfm.schedule import ScheduleOptions, load_inputs, solve_schedule, write_schedule
+from wfm.schedule import (
+    GREEDY_BUDGET_PRICE,
+    ScheduleOptions,
+    _greedy_budget_price,
+    load_inputs,
+    solve_schedule,
+    write_schedule,
+)
 
 KINDS = ["office", "nonstop"]
 
@@ -57,9 +65,10 @@ def _violated_rows(model: SparseModel, v: np.ndarray) -> np.ndarray:
 
 
 @pytest.mark.parametrize("from_lp", [True, False], ids=["from-lp", "from-nothing"])
-def test_construction_satisfies_every_row_and_bound(built: Built, from_lp: bool) -> None:
+@pytest.mark.parametrize("price", [0.0, 1e4], ids=["no-price", "budget-price"])
+def test_construction_satisfies_every_row_and_bound(built: Built, from_lp: bool, price: float) -> None:
     p = built.plan.problem
-    c = construct(p, built.lp_x if from_lp else None)
+    c = construct(p, built.lp_x if from_lp else None, budget_price=price)
     v = aggregate.full_vector(p, built.model, built.layout, c)
     _, _, _, lb, ub, _ = built.model.matrix()
     # every variable is set (agents on shift, weekend and pattern counts too): the vector is feasible
@@ -198,3 +207,12 @@ def test_gain_blocks_agree_with_the_whole_row_after_local_refreshes(seed: int) -
     ends = p.opt_start + p.opt_length
     expected = csum[p.opt_queue, ends] - csum[p.opt_queue, p.opt_start]
     assert [blocks.gain(j) for j in range(3000)] == expected.tolist()
+
+
+def test_greedy_budget_price_is_charged_only_when_the_budget_binds(built: Built) -> None:
+    p = built.plan.problem
+    interval_min = built.plan.timeline.interval_min
+    assert _greedy_budget_price(dataclasses.replace(p, budget_min=None), interval_min) == 0.0
+    assert _greedy_budget_price(dataclasses.replace(p, budget_min=10**12), interval_min) == 0.0
+    price = _greedy_budget_price(dataclasses.replace(p, budget_min=1), interval_min)
+    assert price == pytest.approx(GREEDY_BUDGET_PRICE * p.under_weight / interval_min)
