@@ -1,7 +1,11 @@
 """Construct a good integer solution of the aggregate model fast, from its LP relaxation.
 
-1. Round the LP's shift counts down: every upper limit (class-day caps, weekly maxima, template
-   caps, budget) still holds.
+1. Round the LP's shift counts down, by groups of options of one shape (class, day, template, length
+   and queue) in order of start: each option gets the whole shifts the group's running sum
+   completes there, so a group keeps the floor of its total, not the sum of its options' floors
+   (a shift spread over neighbouring starts is kept, at the start where it completes). Every upper
+   limit (class-day caps, weekly maxima, template caps, budget, cuts by paid length) still holds,
+   as options of a group weigh alike in all of them.
 2. Repair: for each class-week below its minimum paid minutes or shifts, add the shift that covers
    the most under-staffed intervals among those every cap still allows.
 3. Place every break greedily where the queue is most over-staffed (`models.breaks`).
@@ -243,7 +247,7 @@ def construct(
     it spends what budget is left while a shift still gains."""
     J = p.n_options
     T = p.required.shape[1]
-    x = np.zeros(J, dtype=np.int64) if lp_shifts is None else np.floor(lp_shifts + 1e-6).astype(np.int64)
+    x = np.zeros(J, dtype=np.int64) if lp_shifts is None else _round_down_by_shape(p, lp_shifts)
     x = np.minimum(x, p.class_day_cap[p.opt_class, p.opt_day])
     use = _Usage(p, x)
     spare = int(p.opt_length.max(initial=0)) + 1
@@ -367,6 +371,21 @@ def construct(
         improve_breaks(surplus, starts, p.group_queue[g], p.brk_window_start[inc], p.group_width[g],
                        p.group_duration[g], p.under_weight, p.over_weight)
     return Construction(x, inc, starts, surplus)
+
+
+def _round_down_by_shape(p: AggregateProblem, lp_shifts: np.ndarray) -> np.ndarray:
+    """[J] integer shifts from LP counts: within each group of one (class, day, template, length,
+    queue), in order of start, the floor of the group's running sum, differenced."""
+    order = np.lexsort((p.opt_start, p.opt_queue, p.opt_length, p.opt_template, p.opt_day, p.opt_class))
+    shape = np.stack([p.opt_class, p.opt_day, p.opt_template, p.opt_length, p.opt_queue])[:, order]
+    first = np.concatenate([[True], (np.diff(shape, axis=1) != 0).any(axis=0)])
+    running = np.cumsum(np.maximum(lp_shifts[order], 0.0))
+    before = np.concatenate([[0.0], running])[np.flatnonzero(first)][np.cumsum(first) - 1]
+    whole = np.floor(running - before + 1e-6).astype(np.int64)
+    out = np.empty(len(order), dtype=np.int64)
+    out[order] = np.diff(np.concatenate([[0], whole]))
+    out[order[first]] = whole[first]
+    return out
 
 
 def _lazy_greedy(

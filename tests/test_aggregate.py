@@ -15,10 +15,12 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.optimize import linprog
 
 from models import aggregate
-from models.construct import _gain_csum, _GainBlocks, _Usage, construct
+from models.construct import _gain_csum, _GainBlocks, _round_down_by_shape, _Usage, construct
 from models.linear import SparseModel, lp_relaxation
 from tests.test_planning import AGENTS_HEADER, FIXTURES, scenario_copy
 from wfm.checker import check_files
@@ -216,3 +218,23 @@ def test_greedy_budget_price_is_charged_only_when_the_budget_binds(built: Built)
     assert _greedy_budget_price(dataclasses.replace(p, budget_min=10**12), interval_min) == 0.0
     price = _greedy_budget_price(dataclasses.replace(p, budget_min=1), interval_min)
     assert price == pytest.approx(GREEDY_BUDGET_PRICE * p.under_weight / interval_min)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 60))
+def test_rounding_by_shape_keeps_each_shapes_whole_shifts(seed: int, n: int) -> None:
+    rng = np.random.default_rng(seed)
+    p = SimpleNamespace(**{f"opt_{name}": rng.integers(0, 3, n) for name in
+                           ("class", "day", "template", "length", "queue")}, opt_start=rng.permutation(n))
+    lp = rng.random(n) * rng.integers(0, 3, n)
+    x = _round_down_by_shape(p, lp)  # type: ignore[arg-type]
+    assert (x >= 0).all() and x.dtype == np.int64
+    shape = np.stack([p.opt_class, p.opt_day, p.opt_template, p.opt_length, p.opt_queue], axis=1)
+    _, group = np.unique(shape, axis=0, return_inverse=True)
+    group = group.ravel()
+    # each shape keeps the floor of its LP total: never more (every cap holds), at least the floors' sum
+    np.testing.assert_array_equal(np.bincount(group, weights=x), np.floor(np.bincount(group, weights=lp) + 1e-6))
+    assert x.sum() >= np.floor(lp + 1e-6).sum()
+    # integer LP counts come back unchanged
+    whole = np.floor(lp)
+    np.testing.assert_array_equal(_round_down_by_shape(p, whole), whole)  # type: ignore[arg-type]
