@@ -361,9 +361,10 @@ def solve_schedule(
     searching = lp.solution is not None
     search_pass_s = SEARCH_SECONDS_EACH * plan.timeline.days / max(1, workers)
     day_assignment = not searching or bool(best[1].violations) or CPSAT_SHARE * wall_left >= search_pass_s
-    # deterministic runs keep the whole deadline as CP-SAT's backstop (reached, a run no longer repeats)
-    cpsat_deadline = (time.perf_counter() + CPSAT_SHARE * wall_left if searching and not options.deterministic
-                      else deadline)
+    # CP-SAT's backstop (reached, a deterministic run no longer repeats): its half of the time left when
+    # the search follows — a 500-agent month's deterministic budget once ran to the deadline and left
+    # the search nothing (29,071 against 26,986 with it) — else the whole deadline
+    cpsat_deadline = time.perf_counter() + CPSAT_SHARE * wall_left if searching else deadline
     # deterministic: a budget that depends on no clock reading, so results repeat exactly
     budget = DETERMINISTIC_SHARE * limit if options.deterministic else cpsat_deadline - time.perf_counter()
     if day_assignment and min(budget, wall_left) > 1.0 and not _stopped(options):
