@@ -376,8 +376,9 @@ def construct(
 def _round_down_by_shape(p: AggregateProblem, lp_shifts: np.ndarray) -> np.ndarray:
     """[J] integer shifts from LP counts: within each group of one (class, day, template, length,
     queue), in order of start, the floor of the group's running sum, differenced."""
-    order = np.lexsort((p.opt_start, p.opt_queue, p.opt_length, p.opt_template, p.opt_day, p.opt_class))
-    shape = np.stack([p.opt_class, p.opt_day, p.opt_template, p.opt_length, p.opt_queue])[:, order]
+    fields = (p.opt_class, p.opt_day, p.opt_template, p.opt_length, p.opt_queue)
+    order = np.lexsort((p.opt_start, *fields[::-1]))  # by shape, then start
+    shape = np.stack(fields)[:, order]
     first = np.concatenate([[True], (np.diff(shape, axis=1) != 0).any(axis=0)])
     running = np.cumsum(np.maximum(lp_shifts[order], 0.0))
     before = np.concatenate([[0.0], running])[np.flatnonzero(first)][np.cumsum(first) - 1]
