@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,11 +21,11 @@ from cli import app
 from models import day_roster, linear
 from models.day_roster import Employee, RosterProblem, ShiftKind, Window
 from tests.test_planning import AGENTS_HEADER, FIXTURES, scenario_copy
-from wfm.assignment import AssignedShift, Assigner, greedy_days, improve_starts
-from wfm.checker import CheckReport, check_files
+from wfm.assignment import AssignedShift, Assigner, greedy_days, improve_starts, place_roster_breaks
+from wfm.checker import CheckReport, check_files, check_roster
 from wfm.errors import EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_OK
 from wfm.planning import build_plan
-from wfm.schedule import ScheduleOptions, ScheduleResult, load_inputs, solve_schedule, write_schedule
+from wfm.schedule import ScheduleOptions, ScheduleResult, load_inputs, solve_schedule, to_roster, write_schedule
 
 OPTIONS = ScheduleOptions(time_limit_s=3)
 SUMMARY_KEYS = {
@@ -380,21 +381,25 @@ def test_start_times_leave_a_rested_start_for_tomorrows_blocked_day(tmp_path: Pa
     assert dropped == 0 and starts[0] == 20 and starts[1] <= 5, starts
 
 
+def _ana_needed(folder: Path, days: Iterable[int], max_hours: int, scenario: dict[str, str]) -> Path:
+    """The office scenario with one agent, Ana (0–`max_hours` paid hours a week), needed 08:00–16:00
+    on `days` (0 = the first Monday), no cost weight, and these texts of scenario.toml replaced."""
+    requirements = "interval_start,queue,contacts,aht_seconds,required_agents\n" + "".join(
+        f"2026-03-0{2 + d}T{h:02d}:{m:02d},es,3,300,1\n" for d in days for h in range(8, 16) for m in (0, 30))
+    agents = AGENTS_HEADER + f"a1,Ana,es,0,{max_hours},5,10,,\n"
+    return scenario_copy(folder, "office", scenario={"cost_weight = 0.1": "cost_weight = 0", **scenario},
+                         files={"requirements.csv": requirements, "agents.csv": agents,
+                                "unavailability.csv": "agent_id,date,start,end\n", "preferences.csv":
+                                "agent_id,date,shift_template_or_start,kind,weight\n"})
+
+
 @pytest.mark.parametrize(("max_hours", "budget_hours", "monday_hours"), [(40, 100, 8), (33, 100, 4), (40, 10, 4)])
 def test_start_search_lengthens_a_shift_only_within_the_weekly_maximum_and_budget(
         tmp_path: Path, max_hours: int, budget_hours: int, monday_hours: int) -> None:
     """One agent is needed 08:00–16:00 Monday to Friday. Ana works a 4-hour Monday and 8-hour
     (7 paid) Tuesday to Friday: 32 paid hours. The 8-hour Monday (35 h) covers more, and is taken
     when her maximum is 40 h; at 33 h it is not, nor with a budget of 10 h (already overspent)."""
-    requirements = "interval_start,queue,contacts,aht_seconds,required_agents\n" + "".join(
-        f"2026-03-0{2 + d}T{h:02d}:{m:02d},es,3,300,1\n" for d in range(5) for h in range(8, 16) for m in (0, 30))
-    agents = AGENTS_HEADER + f"a1,Ana,es,0,{max_hours},5,10,,\n"
-    scenario = scenario_copy(tmp_path, "office", scenario={"cost_weight = 0.1": "cost_weight = 0",
-                                                           "hours = 100": f"hours = {budget_hours}"},
-                             files={"requirements.csv": requirements, "agents.csv": agents,
-                                    "unavailability.csv": "agent_id,date,start,end\n", "preferences.csv":
-                                    "agent_id,date,shift_template_or_start,kind,weight\n"})
-    inputs = load_inputs(scenario)
+    inputs = load_inputs(_ana_needed(tmp_path, range(5), max_hours, {"hours = 100": f"hours = {budget_hours}"}))
     plan = build_plan(inputs.scenario, inputs.agents, inputs.unavailability, inputs.requirements)
     p, tl = plan.problem, plan.timeline
     day = [t.name for t in inputs.scenario.config.shift_templates].index("day")
@@ -410,3 +415,36 @@ def test_start_search_lengthens_a_shift_only_within_the_weekly_maximum_and_budge
     assert p.opt_length[monday.option] * tl.interval_min == monday_hours * 60
     week = sum(int(p.opt_paid_min[s.option]) for s in out)
     assert plan.week_min_paid[0, 0] <= week <= plan.week_max_paid[0, 0]
+
+
+@pytest.mark.parametrize(("needed", "rules", "expected_days"), [
+    ((1, 2), {}, (1, 2)),  # Monday's shift moves to Wednesday: a run of two days, as the rules ask
+    ((1, 3), {}, (0, 1)),  # Tuesday and Thursday alone would be one-day runs (minimum 2)
+    ((1, 3), {"min_consecutive_days = 2": "min_consecutive_days = 1",
+              "min_consecutive_days_off = 2": "min_consecutive_days_off = 1"}, (1, 3)),
+    ((1, 5), {"min_consecutive_days = 2": "min_consecutive_days = 1",
+              "min_consecutive_days_off = 2": "min_consecutive_days_off = 1"}, (1, 5)),
+    ((1, 5), {"min_consecutive_days = 2": "min_consecutive_days = 1",
+              "min_consecutive_days_off = 2": "min_consecutive_days_off = 1",
+              "max_weekends = 1": "max_weekends = 0"}, (0, 1)),
+])
+def test_start_search_moves_a_shift_to_another_day_of_its_week_only_within_the_day_rules(
+        tmp_path: Path, needed: tuple[int, int], rules: dict[str, str], expected_days: tuple[int, int]) -> None:
+    """One agent is needed 08:00–16:00 on two days of the first week; Ana works 8-hour shifts on
+    Monday and Tuesday. Monday's shift moves to the other needed day when the rules on her days
+    allow it (runs of at least 2 days on and off in the office scenario, at most 1 weekend), and the
+    checker finds the moved roster valid."""
+    inputs = load_inputs(_ana_needed(tmp_path, needed, 40, rules))
+    sc = inputs.scenario
+    plan = build_plan(sc, inputs.agents, inputs.unavailability, inputs.requirements)
+    p, tl = plan.problem, plan.timeline
+    day = [t.name for t in sc.config.shift_templates].index("day")
+    option = {int(p.opt_day[j]): j for j in range(p.n_options) if p.opt_template[j] == day
+              and p.opt_start[j] % tl.per_day == 16 and p.opt_length[j] * tl.interval_min == 480}
+    shifts = place_roster_breaks(plan, [AssignedShift(0, d, option[d], ()) for d in (0, 1)])
+    out = improve_starts(plan, shifts, min_rest=0, passes=2, day_rules=sc.config.rules)
+    assert tuple(sorted(s.day for s in out)) == expected_days
+    assert sorted(int(p.opt_length[s.option]) for s in out) == [16, 16]  # the kind is kept
+    roster = to_roster(sc, plan, inputs.agents, out)
+    report = check_roster(sc, roster, inputs.requirements, inputs.agents, inputs.unavailability, [])
+    assert not report.violations, report.violations

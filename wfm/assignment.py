@@ -32,7 +32,7 @@ from models.construct import Construction
 from models.day_patterns import construct_days, improve_days
 from wfm.agents import Agent, Preference
 from wfm.planning import Plan
-from wfm.scenario import Scenario, parse_hhmm
+from wfm.scenario import RulesConfig, Scenario, parse_hhmm
 
 FORBIDDEN = 10**9
 NO_REST_TOMORROW = 10**8  # worse than a slot beyond the aggregate's count (10**6), better than none
@@ -427,22 +427,28 @@ class Assigner:
 
 def improve_starts(
     plan: Plan, shifts: list[AssignedShift], min_rest: int, passes: int = 2, change_lengths: bool = False,
-    template_caps: bool = False,
+    template_caps: bool = False, day_rules: RulesConfig | None = None,
 ) -> list[AssignedShift]:
     """Local search on start times and queues: move a shift to another option of the same kind and day.
 
     Same kind means same template and length, so every day- and week-level rule still holds; a
     move must keep the rest to the agent's neighbouring shifts and avoid its blocked time. Each
     shift goes where one more agent on the phone gains most (under_weight where short, −over_weight
-    where over-staffed, breaks at their cheapest), if that beats where it is.
+    where over-staffed), its breaks are placed at their cheapest, and the move is made if the shift
+    with its breaks then gains more than where it was.
 
     With `change_lengths`, any option of the agent's class that day may be taken (another length or
     template) as long as the agent's week stays within its paid minutes and the budget holds; a
-    longer shift's extra breaks are counted at over_weight. Days worked do not change, so runs,
-    days off and weekends hold. `template_caps` (some template is capped per agent) keeps templates.
+    longer shift's extra breaks are counted at over_weight while options are compared.
+    `template_caps` (some template is capped per agent) keeps templates. With `day_rules`, the
+    shift may also move to a day of its week the agent does not work, if the agent's days still keep
+    those rules (runs of days on and off, weekends; the week's count of days does not change): the
+    move that takes hours from an over-staffed day to an under-staffed one, which no search within a
+    day makes.
     """
     p = plan.problem
     Q, T = p.required.shape
+    D = plan.timeline.days
     pad = int(p.opt_length.max(initial=0)) + 1
     surplus = np.zeros((Q, T + pad), dtype=np.int64)
     surplus[:, :T] -= p.required
@@ -450,101 +456,193 @@ def improve_starts(
     order = np.argsort(p.brk_option, kind="stable")
     cut = np.searchsorted(p.brk_option[order], np.arange(p.n_options + 1))
     brk_dur = p.group_duration[p.brk_group]
+    ends = p.opt_start + p.opt_length
+    # each day's span of options, and the running gain of one more agent there, kept until it changes
+    day_lo, day_hi = np.full(D, T, dtype=np.int64), np.zeros(D, dtype=np.int64)
+    np.minimum.at(day_lo, p.opt_day, p.opt_start)
+    np.maximum.at(day_hi, p.opt_day, ends)
+    day_gain: dict[int, np.ndarray] = {}
 
-    queue_of, start_of, end_of = p.opt_queue.tolist(), p.opt_start.tolist(), (p.opt_start + p.opt_length).tolist()
+    def gain_of(day: int) -> np.ndarray:
+        if day not in day_gain:
+            gain = np.where(surplus[:, day_lo[day] : day_hi[day]] < 0, p.under_weight, -p.over_weight)
+            csum = np.zeros((Q, gain.shape[1] + 1), dtype=np.int64)
+            np.cumsum(gain, axis=1, out=csum[:, 1:])
+            day_gain[day] = csum
+        return day_gain[day]
+
+    queue_of, start_of, end_of, day_of = p.opt_queue.tolist(), p.opt_start.tolist(), ends.tolist(), p.opt_day.tolist()
     durations: dict[int, list[int]] = {}  # each option's break durations, in its incidences' order
+
+    def breaks_of(j: int) -> list[int]:
+        if j not in durations:
+            durations[j] = brk_dur[order[cut[j] : cut[j + 1]]].tolist()
+        return durations[j]
 
     def apply(s: AssignedShift, sign: int) -> None:
         j = s.option
-        if j not in durations:
-            durations[j] = brk_dur[order[cut[j] : cut[j + 1]]].tolist()
         row = surplus[queue_of[j]]
         row[start_of[j] : end_of[j]] += sign
-        for d, b in zip(durations[j], s.break_starts, strict=False):
+        for d, b in zip(breaks_of(j), s.break_starts, strict=False):
             row[b : b + d] -= sign
+        for day in range(day_of[j] - 1, day_of[j] + 2):  # a shift may run past midnight
+            if day in day_gain and day_lo[day] < end_of[j] and start_of[j] < day_hi[day]:
+                del day_gain[day]
+
+    def gain_with_breaks(j: int, break_starts: tuple[int, ...]) -> int:
+        """What one more agent on shift option j with these breaks gains, less the option's cost."""
+        row = surplus[queue_of[j]]
+        on = np.ones(end_of[j] - start_of[j], dtype=bool)
+        for d, b in zip(breaks_of(j), break_starts, strict=False):
+            on[b - start_of[j] : b - start_of[j] + d] = False
+        here = row[start_of[j] : end_of[j]][on]
+        return int(np.where(here < 0, p.under_weight, -p.over_weight).sum()) - int(p.opt_cost[j])
 
     for s in shifts:
         apply(s, +1)
     # candidates: the options of the same (day, kind), or with `change_lengths` of the same (day, class)
-    keys = (p.opt_day * (int(p.opt_class.max(initial=0)) + 1) + p.opt_class if change_lengths
-            else p.opt_day * len(plan.kinds) + plan.opt_kind)
-    brk_min = p.option_break_intervals
+    group = p.opt_class if change_lengths else plan.opt_kind
+    per_day = int(group.max(initial=0)) + 1
+    keys = p.opt_day * per_day + group
     week_of, paid = _week_paid(plan, shifts)
     budget_left = None if p.budget_min is None else p.budget_min - sum(int(p.opt_budget_min[s.option]) for s in shifts)
     by_key = np.argsort(keys, kind="stable")
     uniq, first = np.unique(keys[by_key], return_index=True)
     options_of = dict(zip(uniq.tolist(), np.split(by_key, first[1:]), strict=True))
-    extra = brk_min * p.over_weight if change_lengths else np.zeros(p.n_options, dtype=np.int64)
+    extra = p.option_break_intervals * p.over_weight if change_lengths else np.zeros(p.n_options, dtype=np.int64)
     cached: dict[int, tuple] = {}
 
     def candidates(key: int) -> tuple:
         """The key's options and what the search reads of them, gathered once per key."""
         if key not in cached:
-            cand = options_of[key]
-            st, en = p.opt_start[cand], p.opt_start[cand] + p.opt_length[cand]
-            cached[key] = (cand, {j: i for i, j in enumerate(cand.tolist())}, st, en, p.opt_queue[cand],
-                           p.opt_cost[cand] + extra[cand], p.opt_paid_min[cand], p.opt_budget_min[cand],
-                           p.opt_template[cand], int(st.min()), int(en.max()))
+            cand = options_of.get(key, np.zeros(0, dtype=np.int64))
+            lo = day_lo[key // per_day]
+            cached[key] = (cand, p.opt_start[cand], ends[cand], p.opt_start[cand] - lo, ends[cand] - lo,
+                           p.opt_queue[cand], p.opt_cost[cand] + extra[cand], p.opt_paid_min[cand],
+                           p.opt_budget_min[cand], p.opt_template[cand])
         return cached[key]
 
     by_agent_day = {(s.agent, s.day): i for i, s in enumerate(shifts)}
     out = list(shifts)
+    worked = np.zeros(plan.unavailable_day.shape, dtype=bool)
+    for s in shifts:
+        worked[s.agent, s.day] = True
+    day_check = None if day_rules is None else _DayRules(day_rules, D, p.weekend_days)
+
+    def days_for(s: AssignedShift) -> list[int]:
+        """The shift's day, then the days of its week it may move to by the rules on the agent's days."""
+        if day_check is None:
+            return [s.day]
+        a = s.agent
+        free = [e for e in plan.weeks[week_of[s.day]] if not worked[a, e] and not plan.unavailable_day[a, e]]
+        days = worked[a].tolist()
+        days[s.day] = False
+        return [s.day] + [e for e in free if day_check.allows(days, e)]
+
+    def best_on(s: AssignedShift, day: int) -> tuple[int, int]:
+        """The best option shift `s` may take on `day` and its score (−1 and no score if none)."""
+        j = s.option
+        cand, st, en, st_in, en_in, queue, cost, paid_c, budget_c, template = candidates(
+            int(keys[j]) + (day - s.day) * per_day)
+        if len(cand) == 0:
+            return -1, 0
+        csum = gain_of(day)
+        score = csum[queue, en_in] - csum[queue, st_in] - cost
+        ok = np.ones(len(cand), dtype=bool)
+        if change_lengths:  # the same kind or class: the agent's class is the candidates' own
+            a, w = s.agent, week_of[s.day]
+            week = paid[a, w] - p.opt_paid_min[j] + paid_c
+            ok &= (week >= plan.week_min_paid[a, w]) & (week <= plan.week_max_paid[a, w])
+            if budget_left is not None:  # never spend more; an overspent roster may still save
+                ok &= budget_c - p.opt_budget_min[j] <= max(budget_left, 0)
+            if template_caps:
+                ok &= template == p.opt_template[j]
+        prev = by_agent_day.get((s.agent, day - 1))
+        if prev is not None and day - 1 != s.day:
+            ok &= st - end_of[out[prev].option] >= min_rest
+        nxt = by_agent_day.get((s.agent, day + 1))
+        if nxt is not None and day + 1 != s.day:
+            ok &= start_of[out[nxt].option] - en >= min_rest
+        for lo_b, hi_b in plan.blocked.get(s.agent, []):
+            ok &= (en <= lo_b) | (st >= hi_b)
+        if not ok.any():
+            return -1, 0
+        k = int(np.argmax(np.where(ok, score, np.iinfo(np.int64).min)))
+        return int(cand[k]), int(score[k])
+
     for _ in range(passes):
         moved = 0
         for i, s in enumerate(out):
             j = s.option
-            cand, position, st, en, queue, cost, paid_c, budget_c, template, lo, hi = candidates(int(keys[j]))
-            if len(cand) < 2:
-                continue
             apply(s, -1)
-            # lo, hi: the candidates' span of the day only
-            gain = np.where(surplus[:, lo:hi] < 0, p.under_weight, -p.over_weight)
-            csum = np.zeros((Q, hi - lo + 1), dtype=np.int64)
-            np.cumsum(gain, axis=1, out=csum[:, 1:])
-            score = csum[queue, en - lo] - csum[queue, st - lo] - cost
-            ok = np.ones(len(cand), dtype=bool)
-            if change_lengths:  # the same kind or class: the agent's class is the candidates' own
-                a, w = s.agent, week_of[s.day]
-                week = paid[a, w] - p.opt_paid_min[j] + paid_c
-                ok &= (week >= plan.week_min_paid[a, w]) & (week <= plan.week_max_paid[a, w])
-                if budget_left is not None:  # never spend more; an overspent roster may still save
-                    ok &= budget_c - p.opt_budget_min[j] <= max(budget_left, 0)
-                if template_caps:
-                    ok &= template == p.opt_template[j]
-            prev = by_agent_day.get((s.agent, s.day - 1))
-            if prev is not None:
-                pj = out[prev].option
-                ok &= st - (p.opt_start[pj] + p.opt_length[pj]) >= min_rest
-            nxt = by_agent_day.get((s.agent, s.day + 1))
-            if nxt is not None:
-                ok &= p.opt_start[out[nxt].option] - en >= min_rest
-            for lo, hi in plan.blocked.get(s.agent, []):
-                ok &= (en <= lo) | (st >= hi)
-            best = j
-            if ok.any():
-                scores = np.where(ok, score, np.iinfo(np.int64).min)
-                k = int(np.argmax(scores))
-                here = int(score[position[j]])
-                if scores[k] > here:
-                    best = int(cand[k])
-            if best != j:
+            best, best_score = -1, np.iinfo(np.int64).min
+            for day in days_for(s):
+                option, score = best_on(s, day)
+                if option >= 0 and score > best_score:
+                    best, best_score = option, score
+            if best >= 0 and best != j:
                 incs = order[cut[best] : cut[best + 1]]
                 g = p.brk_group[incs]
-                surplus[p.opt_queue[best], p.opt_start[best] : p.opt_start[best] + p.opt_length[best]] += 1
+                row = surplus[queue_of[best]]
+                row[start_of[best] : end_of[best]] += 1
                 starts = place_breaks(surplus, p.group_queue[g], p.brk_window_start[incs], p.group_width[g],
                                       p.group_duration[g], p.under_weight, p.over_weight)
-                surplus[p.opt_queue[best], p.opt_start[best] : p.opt_start[best] + p.opt_length[best]] -= 1
+                row[start_of[best] : end_of[best]] -= 1
                 for inc_b, b in zip(incs.tolist(), starts.tolist(), strict=True):  # undo: apply() adds them
-                    surplus[p.opt_queue[best], b : b + brk_dur[inc_b]] += 1
-                out[i] = AssignedShift(s.agent, s.day, best, tuple(starts.tolist()))
-                paid[s.agent, week_of[s.day]] += p.opt_paid_min[best] - p.opt_paid_min[j]
-                if budget_left is not None:
-                    budget_left -= int(p.opt_budget_min[best] - p.opt_budget_min[j])
-                moved += 1
+                    row[b : b + brk_dur[inc_b]] += 1
+                moved_to = AssignedShift(s.agent, day_of[best], best, tuple(starts.tolist()))
+                if gain_with_breaks(best, moved_to.break_starts) > gain_with_breaks(j, s.break_starts):
+                    out[i] = moved_to
+                    paid[s.agent, week_of[s.day]] += p.opt_paid_min[best] - p.opt_paid_min[j]
+                    if budget_left is not None:
+                        budget_left -= int(p.opt_budget_min[best] - p.opt_budget_min[j])
+                    if moved_to.day != s.day:
+                        del by_agent_day[(s.agent, s.day)]
+                        by_agent_day[(s.agent, moved_to.day)] = i
+                        worked[s.agent, s.day], worked[s.agent, moved_to.day] = False, True
+                    moved += 1
             apply(out[i], +1)
         if not moved:
             break
     return out
+
+
+class _DayRules:
+    """The rules on an agent's worked days that a move to another day of the same week may break:
+    runs of days worked and off (runs touching the horizon's first or last day are exempt from the
+    minimums) and weekends worked."""
+
+    def __init__(self, rules: RulesConfig, days: int, weekend_days: tuple[tuple[int, ...], ...]) -> None:
+        self.rules = rules
+        self.days_of_weekend = weekend_days
+        self.weekend_of = [-1] * days
+        for w, wd in enumerate(weekend_days):
+            for d in wd:
+                self.weekend_of[d] = w
+
+    def allows(self, worked: list[bool], day: int) -> bool:
+        """Whether the agent may also work `day`, given its days `worked` (`day` not among them)."""
+        r = self.rules
+        flags = list(worked)
+        flags[day] = True
+        weekend = self.weekend_of[day]
+        new_weekend = weekend >= 0 and not any(flags[d] for d in self.days_of_weekend[weekend] if d != day)
+        if (r.max_weekends is not None and new_weekend
+                and sum(any(flags[d] for d in days) for days in self.days_of_weekend) > r.max_weekends):
+            return False
+        n, first = len(flags), 0
+        while first < n:  # each run of equal days
+            end = first
+            while end < n and flags[end] == flags[first]:
+                end += 1
+            length, inner = end - first, first > 0 and end < n
+            if flags[first]:
+                if length > r.max_consecutive_days or (inner and length < r.min_consecutive_days):
+                    return False
+            elif inner and length < r.min_consecutive_days_off:
+                return False
+            first = end
+        return True
 
 
 def _week_paid(plan: Plan, shifts: list[AssignedShift]) -> tuple[np.ndarray, np.ndarray]:

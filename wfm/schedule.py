@@ -257,7 +257,8 @@ def solve_schedule(
         statuses = assigner.assign_days(built.shifts, time_s)
         assigned, unmatched, extra, dropped = assigner.assign_starts(slots_from_construction(plan, built))
         assigned = improve_starts(plan, assigned, assigner.rest, passes=1 if quick else 2, change_lengths=not quick,
-                                  template_caps=bool(cfg.rules.max_shifts_per_template))
+                                  template_caps=bool(cfg.rules.max_shifts_per_template),
+                                  day_rules=None if quick else cfg.rules)
         trimmed = 0
         if cfg.rules.min_consecutive_days == 1 and cfg.rules.min_consecutive_days_off == 1:
             assigned, trimmed = trim_to_budget(plan, assigned)
