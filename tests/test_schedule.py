@@ -444,6 +444,8 @@ def test_start_search_moves_a_shift_to_another_day_of_its_week_only_within_the_d
     shifts = place_roster_breaks(plan, [AssignedShift(0, d, option[d], ()) for d in (0, 1)])
     out = improve_starts(plan, shifts, min_rest=0, passes=2, day_rules=sc.config.rules)
     assert tuple(sorted(s.day for s in out)) == expected_days
+    # no pass starts past its deadline
+    assert improve_starts(plan, shifts, min_rest=0, passes=2, day_rules=sc.config.rules, deadline=0.0) == shifts
     assert sorted(int(p.opt_length[s.option]) for s in out) == [16, 16]  # the kind is kept
     roster = to_roster(sc, plan, inputs.agents, out)
     report = check_roster(sc, roster, inputs.requirements, inputs.agents, inputs.unavailability, [])

@@ -427,7 +427,7 @@ class Assigner:
 
 def improve_starts(
     plan: Plan, shifts: list[AssignedShift], min_rest: int, passes: int = 2, change_lengths: bool = False,
-    template_caps: bool = False, day_rules: RulesConfig | None = None,
+    template_caps: bool = False, day_rules: RulesConfig | None = None, deadline: float | None = None,
 ) -> list[AssignedShift]:
     """Local search on start times and queues: move a shift to another option of the same kind and day.
 
@@ -445,6 +445,9 @@ def improve_starts(
     those rules (runs of days on and off, weekends; the week's count of days does not change): the
     move that takes hours from an over-staffed day to an under-staffed one, which no search within a
     day makes.
+
+    Passes repeat until one moves nothing, at most `passes`, and none starts that would end, at
+    the pace of the one before it, past `deadline` (a `time.perf_counter()` reading).
     """
     p = plan.problem
     Q, T = p.required.shape
@@ -570,7 +573,11 @@ def improve_starts(
         k = int(np.argmax(np.where(ok, score, np.iinfo(np.int64).min)))
         return int(cand[k]), int(score[k])
 
+    pass_s = 0.0
     for _ in range(passes):
+        started = time.perf_counter()
+        if deadline is not None and started + pass_s > deadline:
+            break
         moved = 0
         for i, s in enumerate(out):
             j = s.option
@@ -602,6 +609,7 @@ def improve_starts(
                         worked[s.agent, s.day], worked[s.agent, moved_to.day] = False, True
                     moved += 1
             apply(out[i], +1)
+        pass_s = time.perf_counter() - started
         if not moved:
             break
     return out
