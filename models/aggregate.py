@@ -37,7 +37,7 @@ problem: its LP optimum (HiGHS) and CP-SAT's bound are true lower bounds of the 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -416,13 +416,15 @@ def decode(problem: AggregateProblem, lay: _Layout, vector: np.ndarray) -> Const
 
 
 def day_neighbourhoods(
-    problem: AggregateProblem, lay: _Layout, cost: np.ndarray, guide: np.ndarray
+    problem: AggregateProblem, lay: _Layout, cost: np.ndarray, guide: np.ndarray,
+    day_columns: Sequence[np.ndarray] = (),
 ) -> Callable[[np.ndarray], list[np.ndarray]]:
     """For `models.lns`: one neighbourhood per day, ordered by how far the current vector's cost on
     it is above the guide's (the LP optimum): that day's shifts among the options the guide or the
     current vector uses (a relaxation-induced neighbourhood: the LP's support is small, the models
     quick), with the day's break variables, the agents on shift and the under- and over-staffing of
-    the intervals its shifts can touch, its weekend and its pattern-count variables."""
+    the intervals its shifts can touch, its weekend and its pattern-count variables, and the
+    columns `day_columns[day]` a caller added to the model for that day."""
     p = problem
     Q, T = p.required.shape
     span = np.where(lay.group_last >= 0, lay.group_last - lay.group_first + 1, 0)
@@ -449,6 +451,8 @@ def day_neighbourhoods(
                     parts.append(lay.weekend.reshape(-1, Wk)[:, w])
         if len(lay.count):
             parts.append(np.unique(lay.count[lay.count_of_option[opts]]))
+        if d < len(day_columns):
+            parts.append(day_columns[d])
         fixed[d] = np.concatenate(parts)
         options[d] = opts
 

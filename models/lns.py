@@ -28,9 +28,12 @@ import scipy.sparse as sp
 from ortools.sat.python import cp_model
 
 CP_MAX = 10**12  # bounds beyond this are open for CP-SAT
-# CP-SAT deterministic seconds per wall second of a neighbourhood solve: measured about 0.1 on the
-# bundled example's day neighbourhoods (2-core EPYC); 0.05 left no time past presolve
-DETERMINISTIC_PER_SECOND = 0.1
+# CP-SAT deterministic seconds per second of a neighbourhood's budget. About 0.1 per wall second
+# was measured on the bundled example's day neighbourhoods (2-core EPYC; 0.05 left no time past
+# presolve); the roster search's days with lengths free (one 0/1 column per shift and kind) need
+# more: at 0.1 the 300-agent month's solves stopped after about 0.6 s and the search reached 16,277
+# in 30 s, at 0.2 (solves of 1–2.6 s) 15,518. A solve may so take longer than its `seconds_each`.
+DETERMINISTIC_PER_SECOND = 0.2
 
 
 @dataclass(frozen=True)

@@ -507,7 +507,7 @@ def improve_starts(
     group = p.opt_class if change_lengths else plan.opt_kind
     per_day = int(group.max(initial=0)) + 1
     keys = p.opt_day * per_day + group
-    week_of, paid = _week_paid(plan, shifts)
+    week_of, paid = week_paid(plan, shifts)
     budget_left = None if p.budget_min is None else p.budget_min - sum(int(p.opt_budget_min[s.option]) for s in shifts)
     by_key = np.argsort(keys, kind="stable")
     uniq, first = np.unique(keys[by_key], return_index=True)
@@ -653,7 +653,7 @@ class _DayRules:
         return True
 
 
-def _week_paid(plan: Plan, shifts: list[AssignedShift]) -> tuple[np.ndarray, np.ndarray]:
+def week_paid(plan: Plan, shifts: list[AssignedShift]) -> tuple[np.ndarray, np.ndarray]:
     """The week of each day, and each agent's paid minutes per week [A, W] in `shifts`."""
     p = plan.problem
     week_of_day = np.zeros(plan.timeline.days, dtype=np.int64)
@@ -682,7 +682,7 @@ def trim_to_budget(plan: Plan, shifts: list[AssignedShift]) -> tuple[list[Assign
     if used <= p.budget_min:
         return shifts, 0
     Q, T = p.required.shape
-    week_of_day, paid = _week_paid(plan, shifts)
+    week_of_day, paid = week_paid(plan, shifts)
     agent = np.array([s.agent for s in shifts], dtype=np.int64)
     week = week_of_day[np.array([s.day for s in shifts], dtype=np.int64)]
     cover = np.zeros((Q, T + 1), dtype=np.int64)

@@ -1,18 +1,23 @@
-"""Search on a finished roster: re-time every day's shifts at once, agents' kinds held.
+"""Search on a finished roster: re-time every day's shifts at once, and re-length them a little.
 
 A roster is an aggregate solution too: so many shifts of each option, so many breaks in each
-window. With the number of shifts of each (day, kind) held at the roster's, any new choice of
-options can be handed back to the same agents, since a kind fixes the class, template and length,
-and with them every day- and week-level rule. So the aggregate model (`models.aggregate`), with one
-more row per (day, kind), is searched by `models.lns` one day at a time around the LP's support;
-its start times, queues and breaks are then given back to the agents who worked those kinds.
+window. Each day of the aggregate model (`models.aggregate`) is searched by `models.lns` around the
+LP's support, with one more 0/1 column per (shift, kind it may take that day) and rows that keep
+every agent's rules: each shift takes one kind; each (day, kind) has as many shifts as agents
+taking it; each agent's week stays within its paid limits. A kind it may take is of the same class
+and template, at most `LENGTH_CHANGE_MIN` longer or shorter, so the days worked, their runs, the
+weekends and the template limits all hold. The new start times, queues and breaks are then given
+back to the agents of each (day, kind).
 
 An agent whose rest to its neighbouring shifts or whose blocked time would rule out some option of
-its kind that day keeps its shift: its unit stays as a lower bound on that option.
+a kind does not take that kind; if that is its own kind, it keeps its shift: its unit stays as a
+lower bound on that option.
 
 This re-optimizes what `improve_starts` searches one shift at a time. Measured on the 300-agent
-month's roster from the LP's aggregate (17,995): 17,154 after one pass over the days (14.7 s, two
-days side by side), 16,778 after three.
+month's roster from the LP's aggregate (16,622), deterministic, two days side by side: with kinds
+held, 15,511 after 30 s and no better than 15,506 after three passes (51 s); with lengths changing
+by up to an hour, 15,518 after 30 s and 15,368 after 100 s (5 passes). Any length: 15,953 after
+30 s (the models grow too large for a second each).
 """
 
 from __future__ import annotations
@@ -23,8 +28,10 @@ import numpy as np
 
 from models import aggregate, lns
 from models.construct import Construction, surplus_of
-from wfm.assignment import AssignedShift, slots_from_construction
+from wfm.assignment import AssignedShift, slots_from_construction, week_paid
 from wfm.planning import Plan
+
+LENGTH_CHANGE_MIN = 60  # a shift may become at most this much longer or shorter (minutes)
 
 
 def construction_of(plan: Plan, shifts: list[AssignedShift]) -> Construction:
@@ -49,25 +56,42 @@ def _day_kind(plan: Plan) -> np.ndarray:
     return plan.problem.opt_day * len(plan.kinds) + plan.opt_kind
 
 
-def _movable(plan: Plan, shifts: list[AssignedShift], min_rest: int) -> np.ndarray:
-    """Whether each shift may take any option of its (day, kind): rest and blocked time allow all."""
+def _kind_choices(plan: Plan, shifts: list[AssignedShift], min_rest: int, length_change: int) -> list[np.ndarray]:
+    """The kinds each shift may take on its day, its own first: those of its class and template
+    offered that day whose length is within `length_change` intervals of its own, with every option
+    rested to the agent's neighbouring shifts and clear of its blocked time. None (the shift is
+    held) when its own kind is not: some option of it would break rest or blocked time."""
     p = plan.problem
+    K = len(plan.kinds)
     key = _day_kind(plan)
+    size = int(key.max(initial=0)) + 1
     st, en = p.opt_start, p.opt_start + p.opt_length
-    lo_start = np.full(key.max(initial=0) + 1, np.iinfo(np.int64).max)
-    hi_end = np.zeros(key.max(initial=0) + 1, dtype=np.int64)
+    lo_start = np.full(size, np.iinfo(np.int64).max)
+    hi_end = np.zeros(size, dtype=np.int64)
     np.minimum.at(lo_start, key, st)
     np.maximum.at(hi_end, key, en)
+    offered = np.zeros(size, dtype=bool)
+    offered[key] = True
     by_agent_day = {(s.agent, s.day): s for s in shifts}
-    out = np.ones(len(shifts), dtype=bool)
-    for i, s in enumerate(shifts):
-        k = key[s.option]
-        first, last = lo_start[k], hi_end[k]
+    out = []
+    for s in shifts:
+        own = plan.kinds[plan.opt_kind[s.option]]
+        kinds = [int(plan.opt_kind[s.option])] + [
+            k for k, sk in enumerate(plan.kinds)
+            if sk.klass == own.klass and sk.template == own.template and sk != own
+            and abs(sk.length - own.length) <= length_change and s.day * K + k < size and offered[s.day * K + k]]
         prev = by_agent_day.get((s.agent, s.day - 1))
         nxt = by_agent_day.get((s.agent, s.day + 1))
-        out[i] = ((prev is None or first - en[prev.option] >= min_rest)
-                  and (nxt is None or st[nxt.option] - last >= min_rest)
-                  and not any(lo < last and hi > first for lo, hi in plan.blocked.get(s.agent, [])))
+        fits: list[int] = []
+        for k in kinds:
+            first, last = lo_start[s.day * K + k], hi_end[s.day * K + k]
+            if ((prev is None or first - en[prev.option] >= min_rest)
+                    and (nxt is None or st[nxt.option] - last >= min_rest)
+                    and not any(lo < last and hi > first for lo, hi in plan.blocked.get(s.agent, []))):
+                fits.append(k)
+            elif not fits:  # its own kind does not fit: held
+                break
+        out.append(np.array(fits, dtype=np.int64))
     return out
 
 
@@ -82,51 +106,87 @@ def improve_roster(
     seed: int,
     deterministic: bool,
     seconds_each: float = 1.0,
+    length_change_min: int = LENGTH_CHANGE_MIN,
     on_pass: Callable[[int, float], None] | None = None,
     stop: Callable[[], bool] | None = None,
 ) -> list[AssignedShift]:
-    """The roster with each day's start times, queues and breaks re-optimized (kinds held); `on_pass`
-    gets the pass number and the aggregate objective (model units)."""
+    """The roster with each day's start times, queues, breaks and shift lengths (by up to
+    `length_change_min` minutes, templates kept) re-optimized; `on_pass` gets the pass number and the
+    aggregate objective (model units)."""
     p = plan.problem
+    K = len(plan.kinds)
     model, lay = aggregate.build(p)
     built = construction_of(plan, shifts)
-    movable = _movable(plan, shifts, min_rest)
+    start = aggregate.full_vector(p, model, lay, built)
+    choices = _kind_choices(plan, shifts, min_rest, length_change_min // plan.timeline.interval_min)
     keys, group = np.unique(_day_kind(plan), return_inverse=True)
-    count = np.bincount(group, weights=built.shifts, minlength=len(keys))
-    model.add_rows(group, lay.x, np.ones(len(group), dtype=np.int64), count, count)  # kinds held per day
+    # one 0/1 column per (shift, kind it may take): each shift takes one; each (day, kind) has as many
+    # shifts as agents taking it, held shifts included; each agent's week stays within its paid limits
+    shift_of = np.repeat(np.arange(len(shifts)), [len(c) for c in choices])
+    kind_of = np.concatenate([np.zeros(0, dtype=np.int64), *choices])
+    day_of = np.array([s.day for s in shifts], dtype=np.int64)
+    agent_of = np.array([s.agent for s in shifts], dtype=np.int64)
+    y = model.add_vars(len(shift_of), 0, 1)
+    y_start = np.zeros(len(shift_of), dtype=np.int64)
+    y_start[np.cumsum([0] + [len(c) for c in choices])[:-1][[len(c) > 0 for c in choices]]] = 1
+    movable = np.array([len(c) > 0 for c in choices], dtype=bool)
+    option_of = np.array([s.option for s in shifts], dtype=np.int64)
+    held = np.bincount(option_of[~movable], minlength=p.n_options).astype(np.int64)
+    held_count = np.bincount(group, weights=held, minlength=len(keys)).astype(np.int64)
+    y_group = np.searchsorted(keys, day_of[shift_of] * K + kind_of)
+    model.add_rows(np.concatenate([group, y_group]), np.concatenate([lay.x, y]),
+                   np.concatenate([np.ones(len(group), dtype=np.int64), -np.ones(len(y), dtype=np.int64)]),
+                   held_count, held_count)
+    moving = np.flatnonzero(movable)
+    model.add_rows(np.searchsorted(moving, shift_of), y, np.ones(len(y), dtype=np.int64),
+                   np.ones(len(moving)), np.ones(len(moving)))
+    week_of, paid = week_paid(plan, shifts)
+    aw = agent_of[shift_of] * len(plan.weeks) + week_of[day_of[shift_of]]
+    weeks, y_week = np.unique(aw, return_inverse=True)
+    held_paid = np.zeros(paid.shape, dtype=np.int64)
+    np.add.at(held_paid, (agent_of[~movable], week_of[day_of[~movable]]), p.opt_paid_min[option_of[~movable]])
+    wa, ww = np.divmod(weeks, len(plan.weeks))
+    kind_paid = np.array([k.paid_min for k in plan.kinds], dtype=np.int64)
+    model.add_rows(y_week, y, kind_paid[kind_of], plan.week_min_paid[wa, ww] - held_paid[wa, ww],
+                   plan.week_max_paid[wa, ww] - held_paid[wa, ww])
     a, lo, hi, lb, ub, cost = model.matrix()
-    held = np.bincount([s.option for s, m in zip(shifts, movable, strict=True) if not m],
-                       minlength=p.n_options).astype(np.int64)
     lb = lb.copy()
     lb[lay.x] = np.maximum(lb[lay.x], held)
-    start = aggregate.full_vector(p, model, lay, built)
-    result = lns.improve(a, lo, hi, lb, ub, cost, start, aggregate.day_neighbourhoods(p, lay, cost, lp_solution),
-                         deadline=deadline, seconds_each=seconds_each, workers=workers, seed=seed,
-                         deterministic=deterministic, on_pass=on_pass, stop=stop)
+    start = np.concatenate([start, y_start])
+    by_day = [y[day_of[shift_of] == d] for d in range(plan.timeline.days)]
+    guide = np.zeros(a.shape[1])  # the LP knows no kind columns
+    guide[: len(lp_solution)] = lp_solution
+    order = aggregate.day_neighbourhoods(p, lay, cost, guide, by_day)
+    result = lns.improve(a, lo, hi, lb, ub, cost, start, order, deadline=deadline, seconds_each=seconds_each,
+                         workers=workers, seed=seed, deterministic=deterministic, on_pass=on_pass, stop=stop)
     if result.improved == 0:
         return shifts
-    return _hand_back(plan, shifts, movable, aggregate.decode(p, lay, result.vector))
+    taken = result.vector[y] > 0
+    new_kind = np.array([int(plan.opt_kind[s.option]) for s in shifts], dtype=np.int64)
+    new_kind[shift_of[taken]] = kind_of[taken]
+    return _hand_back(plan, shifts, movable, new_kind, aggregate.decode(p, lay, result.vector))
 
 
 def _hand_back(
-    plan: Plan, shifts: list[AssignedShift], movable: np.ndarray, built: Construction
+    plan: Plan, shifts: list[AssignedShift], movable: np.ndarray, new_kind: np.ndarray, built: Construction
 ) -> list[AssignedShift]:
-    """Give the new options back to the agents who work each (day, kind): held shifts first, then
-    agents whose option is still there, then the rest in roster order."""
+    """Give the new options back to the agents of each (day, kind): held shifts first, then agents
+    whose option is still there, then the rest in roster order."""
     slots = slots_from_construction(plan, built)
     out: list[AssignedShift | None] = [None] * len(shifts)
     for i, s in enumerate(shifts):  # held shifts keep their option (and take one of its units' breaks)
         if not movable[i]:
             out[i] = AssignedShift(s.agent, s.day, s.option, slots[s.option].pop())
     for i, s in enumerate(shifts):
-        if out[i] is None and slots.get(s.option):
+        if out[i] is None and plan.opt_kind[s.option] == new_kind[i] and slots.get(s.option):
             out[i] = AssignedShift(s.agent, s.day, s.option, slots[s.option].pop())
     key = _day_kind(plan)
     free: dict[int, list[int]] = {}
     for j, units in slots.items():
         free.setdefault(int(key[j]), []).extend([j] * len(units))
+    K = len(plan.kinds)
     for i, s in enumerate(shifts):
         if out[i] is None:
-            j = free[int(key[s.option])].pop()
+            j = free[s.day * K + int(new_kind[i])].pop()
             out[i] = AssignedShift(s.agent, s.day, j, slots[j].pop())
     return [s for s in out if s is not None]
