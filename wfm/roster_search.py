@@ -74,14 +74,13 @@ def _kind_choices(plan: Plan, shifts: list[AssignedShift], min_rest: int, length
     np.maximum.at(hi_end, key, en)
     offered = np.zeros(size, dtype=bool)
     offered[key] = True
+    siblings = [[k for k, sk in enumerate(plan.kinds) if sk.klass == own.klass and sk.template == own.template
+                 and sk != own and abs(sk.length - own.length) <= length_change] for own in plan.kinds]
     by_agent_day = {(s.agent, s.day): s for s in shifts}
     out = []
     for s in shifts:
-        own = plan.kinds[plan.opt_kind[s.option]]
-        kinds = [int(plan.opt_kind[s.option])] + [
-            k for k, sk in enumerate(plan.kinds)
-            if sk.klass == own.klass and sk.template == own.template and sk != own
-            and abs(sk.length - own.length) <= length_change and s.day * K + k < size and offered[s.day * K + k]]
+        own = int(plan.opt_kind[s.option])
+        kinds = [own] + [k for k in siblings[own] if s.day * K + k < size and offered[s.day * K + k]]
         prev = by_agent_day.get((s.agent, s.day - 1))
         nxt = by_agent_day.get((s.agent, s.day + 1))
         fits: list[int] = []
