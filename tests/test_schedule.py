@@ -160,14 +160,16 @@ def test_service_bound_is_below_the_objective_with_few_agents(tmp_path: Path) ->
 def test_an_lp_expected_to_overrun_is_not_started_and_no_bound_is_claimed(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """An LP forecast at far more than its share of the time limit is skipped: the roster is still
-    built and checked, with no bound and no gap, and the stage log says why."""
+    built, searched around its own options and checked, with no bound and no gap, and the stage log
+    says why."""
     monkeypatch.setattr(linear, "REFERENCE_SECONDS", 1e6)
-    solved = _solve(FIXTURES / "office" / "scenario.toml", tmp_path / "out")
+    solved = _solve(FIXTURES / "office" / "scenario.toml", tmp_path / "out", ScheduleOptions(time_limit_s=8))
     assert solved.check.ok and solved.summary["status"] == "feasible"
     assert solved.summary["best_bound"] is None and solved.summary["gap"] is None
     assert solved.summary["stages"]["lp_seconds"] == 0.0
-    assert solved.summary["stages"]["lp_expected_seconds"] > 2 * 0.75 * OPTIONS.time_limit_s
+    assert solved.summary["stages"]["lp_expected_seconds"] > 2 * 0.75 * 8
     assert any("LP relaxation not started" in line for line in solved.result.stage_log)
+    assert any("roster search pass" in line for line in solved.result.stage_log)
 
 
 def test_expected_lp_seconds_grows_with_the_square_of_the_nonzeros() -> None:
