@@ -100,7 +100,7 @@ def improve_roster(
     plan: Plan,
     shifts: list[AssignedShift],
     min_rest: int,
-    lp_solution: np.ndarray,
+    lp_solution: np.ndarray | None,
     *,
     deadline: float,
     workers: int,
@@ -112,8 +112,9 @@ def improve_roster(
     stop: Callable[[], bool] | None = None,
 ) -> list[AssignedShift]:
     """The roster with each day's start times, queues, breaks and shift lengths (by up to
-    `length_change_min` minutes, templates kept) re-optimized; `on_pass` gets the pass number and the
-    aggregate objective (model units)."""
+    `length_change_min` minutes, templates kept) re-optimized around the options `lp_solution` uses
+    (without it, around the roster's own); `on_pass` gets the pass number and the aggregate
+    objective (model units)."""
     p = plan.problem
     K = len(plan.kinds)
     model, lay = aggregate.build(p)
@@ -155,8 +156,10 @@ def improve_roster(
     lb[lay.x] = np.maximum(lb[lay.x], held)
     start = np.concatenate([start, y_start])
     by_day = [y[day_of[shift_of] == d] for d in range(plan.timeline.days)]
-    guide = np.zeros(a.shape[1])  # the LP knows no kind columns
-    guide[: len(lp_solution)] = lp_solution
+    guide = start.astype(np.float64)  # the LP knows no kind columns
+    if lp_solution is not None:
+        guide[: len(lp_solution)] = lp_solution
+        guide[len(lp_solution) :] = 0.0
     # kinds held first (the day models are smaller and gain faster), then, once a pass gains little,
     # lengths free too; passes are numbered on across both
     vector, improved, passes = start, 0, 0

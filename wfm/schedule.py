@@ -51,7 +51,7 @@ from wfm.errors import InputError
 from wfm.planning import WEIGHT_DECIMALS, Plan, build_plan, scale
 from wfm.requirements import read_requirements
 from wfm.roster import Break, RosterShift, applicable_breaks, paid_hours, scenario_max_breaks, write_roster
-from wfm.roster_search import construction_of, improve_roster
+from wfm.roster_search import improve_roster
 from wfm.scenario import Scenario, load_scenario
 from wfm.service_value import saturated_value_table
 
@@ -67,9 +67,10 @@ AFTER_MARGIN = 1.5
 CPSAT_SHARE = 0.5
 SEARCH_SECONDS_EACH = 1.0  # per day of the roster search
 SEARCH_PASSES = 3  # passes of the roster search kept free after CP-SAT's day assignment, at most
-# passes of the start search (`improve_starts`) on a roster the roster search will improve, and on a
-# final roster (no LP, so no roster search: the 300-agent 24x7 month, 2 passes 21,848 in 41 s,
-# 6 passes 21,326 in 55 s); on the 300-agent month passes 3 and 4 gained 0.4% in 1.4 s
+# passes of the start search (`improve_starts`) on a roster the LP-guided search will improve, and on
+# one it will not (no LP: the search around the roster's own options only gets the time the day
+# assignment leaves; the 300-agent 24x7 month, 2 passes 21,848 in 41 s, 6 passes 21,326 in 55 s);
+# on the 300-agent month passes 3 and 4 gained 0.4% in 1.4 s
 START_PASSES = 2
 FINAL_START_PASSES = 6
 # The aggregate built without the LP charges each budget minute this share of what a minute of
@@ -399,13 +400,11 @@ def solve_schedule(
     # as checking them: 2.4 s after the search on the 1,000-agent month), a second (a neighbourhood's
     # model building may run past its solve's limit) and 1% of the limit for writing the outputs.
     # Without the LP (24x7 months) it searches around the roster's own options, in the time the day
-    # assignment left: the 300-agent 24x7 month's roster 21,195 → 20,785 in a 25 s pass.
+    # assignment left: the 300-agent 24x7 month's roster 21,326 → 20,920 in a 24 s pass.
     search_until = t0 + limit - 2 * AFTER_MARGIN * check_s - SEARCH_SECONDS_EACH - 0.01 * limit
     if not _stopped(options) and search_until - time.perf_counter() >= 2 * SEARCH_SECONDS_EACH:
-        guide = lp.solution if searching else aggregate.full_vector(
-            p, model, lay, construction_of(plan, best[3])).astype(np.float64)
         searched = improve_roster(
-            plan, best[3], round(cfg.rules.min_rest_h * 60) // plan.timeline.interval_min, guide,
+            plan, best[3], round(cfg.rules.min_rest_h * 60) // plan.timeline.interval_min, lp.solution,
             deadline=search_until, workers=workers, seed=seed, deterministic=options.deterministic,
             seconds_each=SEARCH_SECONDS_EACH, stop=lambda: _stopped(options),
             on_pass=lambda k, obj: emit("search", obj / units, f"roster search pass {k}"))
