@@ -69,15 +69,17 @@ def improve(
     seed: int = 0,
     deterministic: bool = False,
     min_gain: float = 1e-3,
+    max_passes: int | None = None,
     on_pass: Callable[[int, float], None] | None = None,
     stop: Callable[[], bool] | None = None,
 ) -> LnsResult:
     """Improve the integer vector `start` of min cost·v, lo ≤ a·v ≤ hi, lb ≤ v ≤ ub.
 
     `order(v)` gives the neighbourhoods (arrays of free columns) for a pass, best first. Passes
-    repeat until one lowers the objective by less than `min_gain` (relative) or `deadline` (a
-    `time.perf_counter()` reading) comes. `deterministic`: each solve stops on CP-SAT's work count
-    (about `seconds_each` seconds' worth), so a run that ends before the deadline repeats exactly.
+    repeat until one lowers the objective by less than `min_gain` (relative), `max_passes` are done
+    or `deadline` (a `time.perf_counter()` reading) comes. `deterministic`: each solve stops on
+    CP-SAT's work count (about `seconds_each` seconds' worth), so a run that ends before the
+    deadline repeats exactly.
     """
     v = np.asarray(start, dtype=np.int64).copy()
     csc = a.tocsc()
@@ -111,7 +113,7 @@ def improve(
             after = float(cost @ v)
             if on_pass is not None:
                 on_pass(passes, after)
-            if before - after <= min_gain * abs(before):
+            if before - after <= min_gain * abs(before) or passes == max_passes:
                 break
     return LnsResult(v, solved, improved, passes)
 

@@ -90,6 +90,21 @@ def test_a_row_the_start_breaks_is_not_made_worse() -> None:
     assert out.vector.sum() == 3 and out.vector[0] >= 1
 
 
+def test_max_passes_ends_the_search_though_passes_still_gain() -> None:
+    # a chain x0 ≥ x1 ≥ … ≥ x4, one column per neighbourhood, first to last: a pass lowers only the
+    # last column still above 0 (the ones before it wait on it), so every pass gains
+    n = 5
+    a = sp.csr_matrix(np.array([[1 if j == i else -1 if j == i + 1 else 0 for j in range(n)] for i in range(n - 1)]))
+    lo, hi = np.zeros(n - 1), np.full(n - 1, np.inf)
+    start = np.full(n, 3, dtype=np.int64)
+    passes = []
+    out = lns.improve(a, lo, hi, np.zeros(n), np.full(n, 3), np.ones(n, dtype=np.int64), start,
+                      lambda v: [np.array([j]) for j in range(n)], deadline=time.perf_counter() + 30,
+                      max_passes=2, min_gain=0.0, on_pass=lambda k, obj: passes.append(obj))
+    assert out.passes == 2 and len(passes) == 2
+    assert passes[0] > passes[1] > 0  # both passes gained, neither reached the optimum (0)
+
+
 @pytest.fixture(scope="module", params=["office", "nonstop"])
 def fixture_aggregate(request: pytest.FixtureRequest) -> tuple:
     inputs = load_inputs(FIXTURES / request.param / "scenario.toml")

@@ -24,6 +24,7 @@ hold the kinds until one gains under 0.1%, then free the lengths: 54,537 → 49,
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import numpy as np
@@ -34,6 +35,8 @@ from wfm.assignment import AssignedShift, slots_from_construction, week_paid
 from wfm.planning import Plan
 
 LENGTH_CHANGE_MIN = 60  # a shift may become at most this much longer or shorter (minutes)
+HELD_PASSES = 1  # passes with every shift's kind held, before lengths may change
+MAX_BUDGET = 8  # the most a day's solve gets, in multiples of `seconds_each`, once passes stop gaining
 
 
 def construction_of(plan: Plan, shifts: list[AssignedShift]) -> Construction:
@@ -160,19 +163,29 @@ def improve_roster(
     if lp_solution is not None:
         guide[: len(lp_solution)] = lp_solution
         guide[len(lp_solution) :] = 0.0
-    # kinds held first (the day models are smaller and gain faster), then, once a pass gains little,
-    # lengths free too; passes are numbered on across both
+    # one pass with the kinds held (smaller day models, quick gains), then lengths free too until a
+    # pass gains under 0.1%; then again with twice the budget per day, while that still gains and
+    # time is left. Passes are numbered on across the phases.
     vector, improved, passes = start, 0, 0
 
     def numbered(k: int, obj: float) -> None:
         if on_pass is not None:
             on_pass(passes + k, obj)
 
-    for day_columns in ((), by_day):
+    day_columns: list[np.ndarray] = []
+    max_passes: int | None = HELD_PASSES
+    budget = seconds_each
+    while time.perf_counter() < deadline and not (stop is not None and stop()) and budget <= MAX_BUDGET * seconds_each:
         order = aggregate.day_neighbourhoods(p, lay, cost, guide, day_columns)
-        result = lns.improve(a, lo, hi, lb, ub, cost, vector, order, deadline=deadline, seconds_each=seconds_each,
-                             workers=workers, seed=seed, deterministic=deterministic, on_pass=numbered, stop=stop)
+        result = lns.improve(a, lo, hi, lb, ub, cost, vector, order, deadline=deadline, seconds_each=budget,
+                             workers=workers, seed=seed, deterministic=deterministic, max_passes=max_passes,
+                             on_pass=numbered, stop=stop)
         vector, improved, passes = result.vector, improved + result.improved, passes + result.passes
+        if day_columns:
+            if result.improved == 0:
+                break
+            budget *= 2
+        day_columns, max_passes = by_day, None
     if improved == 0:
         return shifts
     taken = vector[y] > 0
