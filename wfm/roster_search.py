@@ -36,7 +36,8 @@ from wfm.planning import Plan
 
 LENGTH_CHANGE_MIN = 60  # a shift may become at most this much longer or shorter (minutes)
 HELD_PASSES = 1  # passes with every shift's kind held, before lengths may change
-MAX_BUDGET = 8  # the most a day's solve gets, in multiples of `seconds_each`, once passes stop gaining
+ESCALATE_GAIN = 0.01  # a pass gaining less than this share doubles the budget of the passes after it
+MAX_BUDGET = 8  # the most a day's solve gets, in multiples of `seconds_each`
 
 
 def construction_of(plan: Plan, shifts: list[AssignedShift]) -> Construction:
@@ -163,9 +164,10 @@ def improve_roster(
     if lp_solution is not None:
         guide[: len(lp_solution)] = lp_solution
         guide[len(lp_solution) :] = 0.0
-    # one pass with the kinds held (smaller day models, quick gains), then lengths free too until a
-    # pass gains under 0.1%; then again with twice the budget per day, while that still gains and
-    # time is left. Passes are numbered on across the phases.
+    # one pass with the kinds held (smaller day models, quick gains), then lengths free too: passes
+    # until one gains under ESCALATE_GAIN, then again with twice the budget per day, up to
+    # MAX_BUDGET times `seconds_each`, where passes go on until one gains under 0.1%. Passes are
+    # numbered on across the phases.
     vector, improved, passes = start, 0, 0
 
     def numbered(k: int, obj: float) -> None:
@@ -173,19 +175,20 @@ def improve_roster(
             on_pass(passes + k, obj)
 
     day_columns: list[np.ndarray] = []
-    max_passes: int | None = HELD_PASSES
     budget = seconds_each
-    while time.perf_counter() < deadline and not (stop is not None and stop()) and budget <= MAX_BUDGET * seconds_each:
+    while time.perf_counter() < deadline and not (stop is not None and stop()):
+        last = budget >= MAX_BUDGET * seconds_each
         order = aggregate.day_neighbourhoods(p, lay, cost, guide, day_columns)
         result = lns.improve(a, lo, hi, lb, ub, cost, vector, order, deadline=deadline, seconds_each=budget,
-                             workers=workers, seed=seed, deterministic=deterministic, max_passes=max_passes,
-                             on_pass=numbered, stop=stop)
+                             workers=workers, seed=seed, deterministic=deterministic,
+                             max_passes=None if day_columns else HELD_PASSES,
+                             min_gain=1e-3 if last else ESCALATE_GAIN, on_pass=numbered, stop=stop)
         vector, improved, passes = result.vector, improved + result.improved, passes + result.passes
         if day_columns:
-            if result.improved == 0:
+            if last:
                 break
             budget *= 2
-        day_columns, max_passes = by_day, None
+        day_columns = by_day
     if improved == 0:
         return shifts
     taken = vector[y] > 0
