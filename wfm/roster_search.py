@@ -18,8 +18,13 @@ month's roster from the LP's aggregate (16,622), deterministic, two days side by
 held, 15,511 after 30 s and no better than 15,506 after three passes (51 s); with lengths changing
 by up to an hour, 15,518 after 30 s and 15,368 after 100 s (5 passes). Any length: 15,953 after
 30 s (the models grow too large for a second each). On the 1,000-agent month lengths changing from
-the first pass gained almost nothing in a pass (its day models are three times larger), so passes
-hold the kinds until one gains under 0.1%, then free the lengths: 54,537 → 49,467 in 90 s.
+the first pass gained almost nothing in a pass (its day models are three times larger). So one
+pass holds the kinds (it gains most: 16,622 → 15,561), then the lengths are free (15,269 after the
+next pass, 15,158 at 75 s; with kinds held until a pass gained under 0.1%, 15,272 only at 65 s).
+Passes that gain under 1% double each day's budget, up to 8 times: the 1,000-agent month's day
+models needed it (a pass at 1 s per day gained 0.1%, the next at 2 s 1.7%; 49,806 → 49,114 in
+300 s). Pairing two days of a week in one neighbourhood, so an agent's hours could move between
+its days within its weekly limits, gained 11 in a pass of 21 s (15,174 → 15,163): dropped.
 """
 
 from __future__ import annotations

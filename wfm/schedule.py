@@ -373,8 +373,8 @@ def solve_schedule(
     search_pass_s = SEARCH_SECONDS_EACH * plan.timeline.days / max(1, workers)
     day_assignment = not searching or bool(best[1].violations) or CPSAT_SHARE * wall_left >= search_pass_s
     # CP-SAT's backstop (reached, a deterministic run no longer repeats): when the search follows, the
-    # time it needs is kept from it — its share of the time left, at most SEARCH_PASSES passes (the
-    # search stops when a pass gains under 0.1%: after 2–3 on the benchmark months) — else the whole
+    # time it needs is kept from it — its share of the time left, at most SEARCH_PASSES passes (its
+    # first passes gain the most; later ones, at larger budgets, take what is left) — else the whole
     # deadline. A 500-agent month's deterministic budget had run to the deadline and left the search
     # nothing (29,071 against 26,986 with it); held to half the time left, a 1,000-agent month's
     # search ended at 192 s of 300 (55,903 against 54,503 when CP-SAT had run longer).
