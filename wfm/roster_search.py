@@ -42,6 +42,7 @@ from wfm.planning import Plan
 LENGTH_CHANGE_MIN = 60  # a shift may become at most this much longer or shorter (minutes)
 HELD_PASSES = 1  # passes with every shift's kind held, before lengths may change
 ESCALATE_GAIN = 0.01  # a pass gaining less than this share doubles the budget of the passes after it
+MIN_GAIN = 0.001  # the search ends when a budget's passes gain less than this share in all
 MAX_BUDGET = 8  # the most a day's solve gets, in multiples of `seconds_each`
 
 
@@ -171,8 +172,8 @@ def improve_roster(
         guide[len(lp_solution) :] = 0.0
     # one pass with the kinds held (smaller day models, quick gains), then lengths free too: passes
     # until one gains under ESCALATE_GAIN, then again with twice the budget per day, up to
-    # MAX_BUDGET times `seconds_each`, where passes go on until one gains under 0.1%. Passes are
-    # numbered on across the phases.
+    # MAX_BUDGET times `seconds_each`, where passes go on until one gains under MIN_GAIN; a budget
+    # whose passes gain under MIN_GAIN in all ends the search. Passes are numbered on across phases.
     vector, improved, passes = start, 0, 0
 
     def numbered(k: int, obj: float) -> None:
@@ -184,13 +185,14 @@ def improve_roster(
     while time.perf_counter() < deadline and not (stop is not None and stop()):
         last = budget >= MAX_BUDGET * seconds_each
         order = aggregate.day_neighbourhoods(p, lay, cost, guide, day_columns)
+        before = float(cost @ vector)
         result = lns.improve(a, lo, hi, lb, ub, cost, vector, order, deadline=deadline, seconds_each=budget,
                              workers=workers, seed=seed, deterministic=deterministic,
                              max_passes=None if day_columns else HELD_PASSES,
-                             min_gain=1e-3 if last else ESCALATE_GAIN, on_pass=numbered, stop=stop)
+                             min_gain=MIN_GAIN if last else ESCALATE_GAIN, on_pass=numbered, stop=stop)
         vector, improved, passes = result.vector, improved + result.improved, passes + result.passes
         if day_columns:
-            if last:
+            if last or before - float(cost @ vector) <= MIN_GAIN * abs(before):
                 break
             budget *= 2
         day_columns = by_day
