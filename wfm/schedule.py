@@ -67,6 +67,7 @@ AFTER_MARGIN = 1.5
 CPSAT_SHARE = 0.5
 SEARCH_SECONDS_EACH = 1.0  # per day of the roster search
 SEARCH_PASSES = 3  # passes of the roster search kept free after CP-SAT's day assignment, at most
+SEARCH_MIN_PASSES = 2  # passes of the roster search the time left must hold after the day assignment
 # passes of the start search (`improve_starts`) on a roster the LP-guided search will improve, and on
 # one it will not (no LP: the search around the roster's own options only gets the time the day
 # assignment leaves; the 300-agent 24x7 month, 2 passes 21,848 in 41 s, 6 passes 21,326 in 55 s);
@@ -362,16 +363,20 @@ def solve_schedule(
                                           f"{len(result2[1].violations)} violations")
     deadline = t0 + limit - AFTER_MARGIN * after_s  # what the stages after the day assignment need
     wall_left = deadline - time.perf_counter()
-    # CP-SAT's day assignment runs before the search on the roster unless half the time left would
-    # not hold one pass of the search, which gains more per second when time is short
-    # (300-agent month, 60 s: 17,086 against 17,205–17,789 with the day assignment first; the
-    # bundled example, with 45 s left: 13,020 with it, 13,279 without). Without the LP's solution
-    # the day assignment has the time left (the search, around the roster's own options, gets what
-    # it leaves); it also runs whenever the greedy rosters break a rule (minimum runs of days on or
-    # off, which only CP-SAT enforces in full). `searching`: a search guided by the LP follows.
+    # CP-SAT's day assignment runs before the search on the roster when the time left holds its
+    # deterministic budget (as seconds) and SEARCH_MIN_PASSES passes of the search after it: its first
+    # passes gain the most (the 300-agent month, 60 s: day assignment when its LP ended at 20 s,
+    # 15,681; without, 15,397; the bundled example, 52 s left, 12,901 with it, 13,217 without; the
+    # 1,000-agent month 49,181 with it, 49,527 without). Until 1a4c954 it ran when half the time
+    # left held one pass, so the 300-agent month's result hung on how fast its LP had been. Without
+    # the LP's solution the day assignment has the time left (the search, around the roster's own
+    # options, gets what it leaves); it also runs whenever the greedy rosters break a rule (minimum
+    # runs of days on or off, which only CP-SAT enforces in full). `searching`: a search guided by
+    # the LP follows.
     searching = lp.solution is not None
     search_pass_s = SEARCH_SECONDS_EACH * plan.timeline.days / max(1, workers)
-    day_assignment = not searching or bool(best[1].violations) or CPSAT_SHARE * wall_left >= search_pass_s
+    day_assignment = (not searching or bool(best[1].violations)
+                      or wall_left - DETERMINISTIC_SHARE * limit >= SEARCH_MIN_PASSES * search_pass_s)
     # CP-SAT's backstop (reached, a deterministic run no longer repeats): when the search follows, the
     # time it needs is kept from it — its share of the time left, at most SEARCH_PASSES passes (its
     # first passes gain the most; later ones, at larger budgets, take what is left) — else the whole
