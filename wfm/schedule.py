@@ -366,7 +366,7 @@ def solve_schedule(
     # CP-SAT's day assignment runs before the search on the roster when the time left holds its
     # deterministic budget (as seconds) and SEARCH_MIN_PASSES passes of the search after it: its first
     # passes gain the most (the 300-agent month, 60 s: day assignment when its LP ended at 20 s,
-    # 15,681; without, 15,397; the bundled example, 52 s left, 12,901 with it, 13,217 without; the
+    # 15,681; without, 15,373; the bundled example, 52 s left, 12,901 with it, 13,217 without; the
     # 1,000-agent month 49,181 with it, 49,527 without). Until 1a4c954 it ran when half the time
     # left held one pass, so the 300-agent month's result hung on how fast its LP had been. Without
     # the LP's solution the day assignment has the time left (the search, around the roster's own
