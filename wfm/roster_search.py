@@ -134,14 +134,15 @@ def improve_roster(
     keys, group = np.unique(_day_kind(plan), return_inverse=True)
     # one 0/1 column per (shift, kind it may take): each shift takes one; each (day, kind) has as many
     # shifts as agents taking it, held shifts included; each agent's week stays within its paid limits
-    shift_of = np.repeat(np.arange(len(shifts)), [len(c) for c in choices])
+    sizes = np.array([len(c) for c in choices], dtype=np.int64)
+    movable = sizes > 0
+    shift_of = np.repeat(np.arange(len(shifts)), sizes)
     kind_of = np.concatenate([np.zeros(0, dtype=np.int64), *choices])
     day_of = np.array([s.day for s in shifts], dtype=np.int64)
     agent_of = np.array([s.agent for s in shifts], dtype=np.int64)
     y = model.add_vars(len(shift_of), 0, 1)
     y_start = np.zeros(len(shift_of), dtype=np.int64)
-    y_start[np.cumsum([0] + [len(c) for c in choices])[:-1][[len(c) > 0 for c in choices]]] = 1
-    movable = np.array([len(c) > 0 for c in choices], dtype=bool)
+    y_start[(np.cumsum(sizes) - sizes)[movable]] = 1  # each movable shift starts in its own kind
     option_of = np.array([s.option for s in shifts], dtype=np.int64)
     held = np.bincount(option_of[~movable], minlength=p.n_options).astype(np.int64)
     held_count = np.bincount(group, weights=held, minlength=len(keys)).astype(np.int64)
