@@ -363,20 +363,21 @@ def solve_schedule(
                                           f"{len(result2[1].violations)} violations")
     deadline = t0 + limit - AFTER_MARGIN * after_s  # what the stages after the day assignment need
     wall_left = deadline - time.perf_counter()
-    # CP-SAT's day assignment runs before the search on the roster when the time left holds its
-    # deterministic budget (as seconds) and SEARCH_MIN_PASSES passes of the search after it: its first
-    # passes gain the most (the 300-agent month, 60 s: day assignment when its LP ended at 20 s,
-    # 15,681; without, 15,373; the bundled example, 52 s left, 12,901 with it, 13,217 without; the
-    # 1,000-agent month 49,181 with it, 49,527 without). Until 1a4c954 it ran when half the time
-    # left held one pass, so the 300-agent month's result hung on how fast its LP had been. Without
-    # the LP's solution the day assignment has the time left (the search, around the roster's own
-    # options, gets what it leaves); it also runs whenever the greedy rosters break a rule (minimum
-    # runs of days on or off, which only CP-SAT enforces in full). `searching`: a search guided by
-    # the LP follows.
+    # CP-SAT's day assignment runs before the search on the roster when the time limit, less the
+    # LP's forecast seconds, holds its deterministic budget (as seconds) and SEARCH_MIN_PASSES passes
+    # of the search after it: the search's first passes gain the most (the 300-agent month, 60 s:
+    # with the day assignment 15,681; without, 15,373; the bundled example 12,901 with it, 13,217
+    # without; the 1,000-agent month 49,181 with it, 49,527 without). The plan counts on the
+    # forecast, not the clock, so a result does not hang on how busy the machine was: measured on
+    # the time left, the bundled example (its LP 4.9 s one day and 6.2 s the next) ran it one day
+    # and not the next. Without the LP's solution the day assignment has the time left (the search,
+    # around the roster's own options, gets what it leaves); it also runs whenever the greedy
+    # rosters break a rule (minimum runs of days on or off, which only CP-SAT enforces in full).
+    # `searching`: a search guided by the LP follows.
     searching = lp.solution is not None
     search_pass_s = SEARCH_SECONDS_EACH * plan.timeline.days / max(1, workers)
     day_assignment = (not searching or bool(best[1].violations)
-                      or wall_left - DETERMINISTIC_SHARE * limit >= SEARCH_MIN_PASSES * search_pass_s)
+                      or limit - lp_expected_s - DETERMINISTIC_SHARE * limit >= SEARCH_MIN_PASSES * search_pass_s)
     # CP-SAT's backstop (reached, a deterministic run no longer repeats): when the search follows, the
     # time it needs is kept from it — its share of the time left, at most SEARCH_PASSES passes (its
     # first passes gain the most; later ones, at larger budgets, take what is left) — else the whole
