@@ -2,7 +2,7 @@
 each day's shifts re-timed and re-lengthed a little.
 
 The searched roster must break no rule the roster before did not (the independent checker says so), give each agent the
-same template on the same days, with lengths changed by at most `LENGTH_CHANGE_MIN`, keep a shift
+same template on the same days, with lengths changed by at most the search's limits, keep a shift
 whose rest or blocked time rules out other options of its kind, and not score worse than the roster
 it started from.
 """
@@ -25,7 +25,7 @@ from tests.test_planning import FIXTURES
 from wfm.assignment import AssignedShift, Assigner, place_roster_breaks, slots_from_construction
 from wfm.checker import CheckReport, check_roster
 from wfm.planning import Plan, build_plan
-from wfm.roster_search import LENGTH_CHANGE_MIN, _kind_choices, construction_of, improve_roster
+from wfm.roster_search import _kind_choices, construction_of, improve_roster
 from wfm.schedule import ScheduleInputs, load_inputs, to_roster
 
 
@@ -74,10 +74,14 @@ def test_a_roster_read_as_an_aggregate_has_the_checkers_staffing(case: Case) -> 
                                                             minlength=case.plan.problem.n_options))
 
 
-def test_searched_roster_keeps_every_rule_and_every_agents_kinds(case: Case) -> None:
+@pytest.mark.parametrize("length_changes_min", [(60,), (60, None)])
+def test_searched_roster_keeps_every_rule_and_every_agents_kinds(
+    case: Case, length_changes_min: tuple[int | None, ...]
+) -> None:
     before = _check(case, case.shifts)
     searched = improve_roster(case.plan, case.shifts, case.rest, case.lp_solution,
-                              deadline=time.perf_counter() + 20, workers=2, seed=0, deterministic=True)
+                              deadline=time.perf_counter() + 20, workers=2, seed=0, deterministic=True,
+                              length_changes_min=length_changes_min)
     after = _check(case, searched)
 
     def broken(r: CheckReport) -> set:
@@ -93,8 +97,10 @@ def test_searched_roster_keeps_every_rule_and_every_agents_kinds(case: Case) -> 
 
     assert worked(searched) == worked(case.shifts)
     length = {(s.agent, s.day): int(p.opt_length[s.option]) for s in case.shifts}
-    step = LENGTH_CHANGE_MIN // case.plan.timeline.interval_min
-    assert all(abs(p.opt_length[s.option] - length[(s.agent, s.day)]) <= step for s in searched)
+    change = [abs(p.opt_length[s.option] - length[(s.agent, s.day)]) * case.plan.timeline.interval_min
+              for s in searched]
+    if None not in length_changes_min:
+        assert max(change) <= max(length_changes_min)  # type: ignore[type-var]
     # the search's own objective never rises; the checker's may differ only by preference and
     # fairness terms the aggregate prices at class averages
     p = case.plan.problem
@@ -133,3 +139,19 @@ def test_deterministic_search_repeats_exactly_with_two_workers(case: Case) -> No
                               deadline=time.perf_counter() + 60, workers=2, seed=3, deterministic=True)
 
     assert run() == run()
+
+
+def test_the_last_phase_offers_every_length_of_the_shifts_template(case: Case) -> None:
+    plan = case.plan
+    tl = plan.timeline
+    near = _kind_choices(plan, case.shifts, case.rest, 60 // tl.interval_min)
+    wide = _kind_choices(plan, case.shifts, case.rest, None)
+    for s, n, w in zip(case.shifts, near, wide, strict=True):
+        own = plan.kinds[int(plan.opt_kind[s.option])]
+        assert set(n) <= set(w)
+        assert all(plan.kinds[k].template == own.template and plan.kinds[k].klass == own.klass for k in w)
+        assert all(abs(plan.kinds[k].length - own.length) * tl.interval_min <= 60 for k in n)
+    # the office's day template has 4 h and 8 h shifts: only the last phase lets one become the other
+    if not any(max(t.lengths_h) - min(t.lengths_h) > 1 for t in case.inputs.scenario.config.shift_templates):
+        pytest.skip("no template of this fixture has lengths more than an hour apart")
+    assert any(len(w) > len(n) for n, w in zip(near, wide, strict=True))

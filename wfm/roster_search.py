@@ -39,7 +39,9 @@ from models.construct import Construction, surplus_of
 from wfm.assignment import AssignedShift, slots_from_construction, week_paid
 from wfm.planning import Plan
 
-LENGTH_CHANGE_MIN = 60  # a shift may become at most this much longer or shorter (minutes)
+# how much longer or shorter a shift may become, phase after phase (minutes; None: any length of its
+# template): the next phase starts when a pass gains under ESCALATE_GAIN
+LENGTH_CHANGES_MIN: tuple[int | None, ...] = (60, None)
 HELD_PASSES = 1  # passes with every shift's kind held, before lengths may change
 ESCALATE_GAIN = 0.01  # a pass gaining less than this share doubles the budget of the passes after it
 MIN_GAIN = 0.001  # the search ends when a budget's passes gain less than this share in all
@@ -68,11 +70,13 @@ def _day_kind(plan: Plan) -> np.ndarray:
     return plan.problem.opt_day * len(plan.kinds) + plan.opt_kind
 
 
-def _kind_choices(plan: Plan, shifts: list[AssignedShift], min_rest: int, length_change: int) -> list[np.ndarray]:
+def _kind_choices(
+    plan: Plan, shifts: list[AssignedShift], min_rest: int, length_change: int | None
+) -> list[np.ndarray]:
     """The kinds each shift may take on its day, its own first: those of its class and template
-    offered that day whose length is within `length_change` intervals of its own, with every option
-    rested to the agent's neighbouring shifts and clear of its blocked time. None (the shift is
-    held) when its own kind is not: some option of it would break rest or blocked time."""
+    offered that day whose length is within `length_change` intervals of its own (None: any), with
+    every option rested to the agent's neighbouring shifts and clear of its blocked time. None (the
+    shift is held) when its own kind is not: some option of it would break rest or blocked time."""
     p = plan.problem
     K = len(plan.kinds)
     key = _day_kind(plan)
@@ -85,7 +89,8 @@ def _kind_choices(plan: Plan, shifts: list[AssignedShift], min_rest: int, length
     offered = np.zeros(size, dtype=bool)
     offered[key] = True
     siblings = [[k for k, sk in enumerate(plan.kinds) if sk.klass == own.klass and sk.template == own.template
-                 and sk != own and abs(sk.length - own.length) <= length_change] for own in plan.kinds]
+                 and sk != own and (length_change is None or abs(sk.length - own.length) <= length_change)]
+                for own in plan.kinds]
     by_agent_day = {(s.agent, s.day): s for s in shifts}
     out = []
     for s in shifts:
@@ -117,12 +122,12 @@ def improve_roster(
     seed: int,
     deterministic: bool,
     seconds_each: float = 1.0,
-    length_change_min: int = LENGTH_CHANGE_MIN,
+    length_changes_min: tuple[int | None, ...] = LENGTH_CHANGES_MIN,
     on_pass: Callable[[int, float], None] | None = None,
     stop: Callable[[], bool] | None = None,
 ) -> list[AssignedShift]:
-    """The roster with each day's start times, queues, breaks and shift lengths (by up to
-    `length_change_min` minutes, templates kept) re-optimized around the options `lp_solution` uses
+    """The roster with each day's start times, queues, breaks and shift lengths (templates kept; by up
+    to each of `length_changes_min` in turn) re-optimized around the options `lp_solution` uses
     (without it, around the roster's own); `on_pass` gets the pass number and the aggregate
     objective (model units)."""
     p = plan.problem
@@ -130,7 +135,8 @@ def improve_roster(
     model, lay = aggregate.build(p)
     built = construction_of(plan, shifts)
     start = aggregate.full_vector(p, model, lay, built)
-    choices = _kind_choices(plan, shifts, min_rest, length_change_min // plan.timeline.interval_min)
+    limits = [None if m is None else m // plan.timeline.interval_min for m in length_changes_min]
+    choices = _kind_choices(plan, shifts, min_rest, None if None in limits else max(limits))
     keys, group = np.unique(_day_kind(plan), return_inverse=True)
     # one 0/1 column per (shift, kind it may take): each shift takes one; each (day, kind) has as many
     # shifts as agents taking it, held shifts included; each agent's week stays within its paid limits
@@ -171,10 +177,20 @@ def improve_roster(
     if lp_solution is not None:
         guide[: len(lp_solution)] = lp_solution
         guide[len(lp_solution) :] = 0.0
-    # one pass with the kinds held (smaller day models, quick gains), then lengths free too: passes
-    # until one gains under ESCALATE_GAIN, then again with twice the budget per day, up to
-    # MAX_BUDGET times `seconds_each`, where passes go on until one gains under MIN_GAIN; a budget
-    # whose passes gain under MIN_GAIN in all ends the search. Passes are numbered on across phases.
+    # the kind columns each phase may take: lengths within its limit (the others' upper bound is 0)
+    kind_length = np.array([k.length for k in plan.kinds], dtype=np.int64)
+    change = np.abs(kind_length[kind_of] - kind_length[plan.opt_kind[option_of[shift_of]]])
+    bounds = []
+    for limit in limits:
+        ub_phase = ub.copy()
+        if limit is not None:
+            ub_phase[y[change > limit]] = 0
+        bounds.append(ub_phase)
+    # one pass with the kinds held (smaller day models, quick gains), then lengths free too, within
+    # each limit in turn: passes until one gains under ESCALATE_GAIN; at the last limit, again with
+    # twice the budget per day, up to MAX_BUDGET times `seconds_each`, where passes go on until one
+    # gains under MIN_GAIN; a budget whose passes gain under MIN_GAIN in all ends the search. Passes
+    # are numbered on across phases.
     vector, improved, passes = start, 0, 0
 
     def numbered(k: int, obj: float) -> None:
@@ -182,20 +198,25 @@ def improve_roster(
             on_pass(passes + k, obj)
 
     day_columns: list[np.ndarray] = []
-    budget = seconds_each
+    budget, phase = seconds_each, 0
     while time.perf_counter() < deadline and not (stop is not None and stop()):
-        last = budget >= MAX_BUDGET * seconds_each
+        widest = phase == len(bounds) - 1
+        last = widest and budget >= MAX_BUDGET * seconds_each
         order = aggregate.day_neighbourhoods(p, lay, cost, guide, day_columns)
         before = float(cost @ vector)
-        result = lns.improve(a, lo, hi, lb, ub, cost, vector, order, deadline=deadline, seconds_each=budget,
+        result = lns.improve(a, lo, hi, lb, bounds[phase], cost, vector, order, deadline=deadline,
+                             seconds_each=budget,
                              workers=workers, seed=seed, deterministic=deterministic,
                              max_passes=None if day_columns else HELD_PASSES,
                              min_gain=MIN_GAIN if last else ESCALATE_GAIN, on_pass=numbered, stop=stop)
         vector, improved, passes = result.vector, improved + result.improved, passes + result.passes
         if day_columns:
-            if last or before - float(cost @ vector) <= MIN_GAIN * abs(before):
+            if not widest:
+                phase += 1
+            elif last or before - float(cost @ vector) <= MIN_GAIN * abs(before):
                 break
-            budget *= 2
+            else:
+                budget *= 2
         day_columns = by_day
     if improved == 0:
         return shifts
