@@ -5,9 +5,9 @@ window. Each day of the aggregate model (`models.aggregate`) is searched by `mod
 LP's support, with one more 0/1 column per (shift, kind it may take that day) and rows that keep
 every agent's rules: each shift takes one kind; each (day, kind) has as many shifts as agents
 taking it; each agent's week stays within its paid limits. A kind it may take is of the same class
-and template, at most `LENGTH_CHANGE_MIN` longer or shorter, so the days worked, their runs, the
-weekends and the template limits all hold. The new start times, queues and breaks are then given
-back to the agents of each (day, kind).
+and template, at most an hour longer or shorter and, in the last phase, of any length
+(`LENGTH_CHANGES_MIN`), so the days worked, their runs, the weekends and the template limits all
+hold. The new start times, queues and breaks are then given back to the agents of each (day, kind).
 
 An agent whose rest to its neighbouring shifts or whose blocked time would rule out some option of
 a kind does not take that kind; if that is its own kind, it keeps its shift: its unit stays as a
@@ -23,8 +23,16 @@ pass holds the kinds (it gains most: 16,622 → 15,561), then the lengths are fr
 next pass, 15,158 at 75 s; with kinds held until a pass gained under 0.1%, 15,272 only at 65 s).
 Passes that gain under 1% double each day's budget, up to 8 times: the 1,000-agent month's day
 models needed it (a pass at 1 s per day gained 0.1%, the next at 2 s 1.7%; 49,806 → 49,114 in
-300 s). Pairing two days of a week in one neighbourhood, so an agent's hours could move between
-its days within its weekly limits, gained 11 in a pass of 21 s (15,174 → 15,163): dropped.
+300 s). With the first doubling, a last phase lets a shift take any length of its template (from
+the 300-agent month's roster after 50 s of search, 15,200, 25 s more: ±1 h at twice the budget
+15,156, any length 15,123, any length at twice the budget 15,107; from the start, 75 s: 15,158 →
+15,086; the 1,000-agent month in 300 s 49,117 → 48,914). Any length at the first budget gained
+under 0.1% on the 1,000-agent month, which ended its search at 190 s (50,014): so the stop rule
+holds only in the last phase. Any length from the second pass did worse in a 60 s run (15,302
+against 15,269 at 33 s of search), and templates changing too did worse in the last phase (15,144
+against 15,123).
+Pairing two days of a week in one neighbourhood, so an agent's hours could move between its days
+within its weekly limits, gained 11 in a pass of 21 s (15,174 → 15,163): dropped.
 """
 
 from __future__ import annotations
@@ -186,11 +194,11 @@ def improve_roster(
         if limit is not None:
             ub_phase[y[change > limit]] = 0
         bounds.append(ub_phase)
-    # one pass with the kinds held (smaller day models, quick gains), then lengths free too, within
-    # each limit in turn: passes until one gains under ESCALATE_GAIN; at the last limit, again with
+    # one pass with the kinds held (smaller day models, quick gains), then lengths free too: passes
+    # until one gains under ESCALATE_GAIN, then again with the next limit (the last one kept) and
     # twice the budget per day, up to MAX_BUDGET times `seconds_each`, where passes go on until one
-    # gains under MIN_GAIN; a budget whose passes gain under MIN_GAIN in all ends the search. Passes
-    # are numbered on across phases.
+    # gains under MIN_GAIN; at the last limit, a budget whose passes gain under MIN_GAIN in all ends
+    # the search. Passes are numbered on across phases.
     vector, improved, passes = start, 0, 0
 
     def numbered(k: int, obj: float) -> None:
@@ -211,12 +219,10 @@ def improve_roster(
                              min_gain=MIN_GAIN if last else ESCALATE_GAIN, on_pass=numbered, stop=stop)
         vector, improved, passes = result.vector, improved + result.improved, passes + result.passes
         if day_columns:
-            if not widest:
-                phase += 1
-            elif last or before - float(cost @ vector) <= MIN_GAIN * abs(before):
+            if widest and (last or before - float(cost @ vector) <= MIN_GAIN * abs(before)):
                 break
-            else:
-                budget *= 2
+            phase = min(phase + 1, len(bounds) - 1)
+            budget *= 2
         day_columns = by_day
     if improved == 0:
         return shifts
