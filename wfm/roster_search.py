@@ -30,9 +30,8 @@ the 300-agent month's roster after 50 s of search, 15,200, 25 s more: ±1 h at t
 under 0.1% on the 1,000-agent month, which ended its search at 190 s (50,014): so the stop rule
 holds only in the last phase. Any length from the second pass did worse in a 60 s run (15,302
 against 15,269 at 33 s of search), and templates changing too did worse in the last phase (15,144
-against 15,123).
-Pairing two days of a week in one neighbourhood, so an agent's hours could move between its days
-within its weekly limits, gained 11 in a pass of 21 s (15,174 → 15,163): dropped.
+against 15,123). Pairing two days of a week in one neighbourhood, so an agent's hours could move
+between its days within its weekly limits, gained 11 in a pass of 21 s (15,174 → 15,163): dropped.
 """
 
 from __future__ import annotations
@@ -51,8 +50,8 @@ from wfm.planning import Plan
 # template): the next phase starts when a pass gains under ESCALATE_GAIN
 LENGTH_CHANGES_MIN: tuple[int | None, ...] = (60, None)
 HELD_PASSES = 1  # passes with every shift's kind held, before lengths may change
-ESCALATE_GAIN = 0.01  # a pass gaining less than this share doubles the budget of the passes after it
-MIN_GAIN = 0.001  # the search ends when a budget's passes gain less than this share in all
+ESCALATE_GAIN = 0.01  # a pass gaining less than this share doubles the budget (and widens the lengths)
+MIN_GAIN = 0.001  # at the last length limit, the search ends when a budget's passes gain less in all
 MAX_BUDGET = 8  # the most a day's solve gets, in multiples of `seconds_each`
 
 
@@ -218,8 +217,7 @@ def improve_roster(
         order = aggregate.day_neighbourhoods(p, lay, cost, guide, day_columns)
         before = float(cost @ vector)
         result = lns.improve(a, lo, hi, lb, bounds[phase], cost, vector, order, deadline=deadline,
-                             seconds_each=budget,
-                             workers=workers, seed=seed, deterministic=deterministic,
+                             seconds_each=budget, workers=workers, seed=seed, deterministic=deterministic,
                              max_passes=None if day_columns else HELD_PASSES,
                              min_gain=MIN_GAIN if last else ESCALATE_GAIN, on_pass=numbered, stop=stop)
         vector, improved, passes = result.vector, improved + result.improved, passes + result.passes
