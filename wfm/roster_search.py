@@ -135,19 +135,14 @@ def improve_roster(
 ) -> list[AssignedShift]:
     """The roster with each day's start times, queues, breaks and shift lengths (templates kept; by up
     to each of `length_changes_min` in turn) re-optimized around the options `lp_solution` uses
-    (without it, around the roster's own, within the first limit only); `on_pass` gets the pass
-    number and the aggregate objective (model units)."""
+    (without it, around the roster's own); `on_pass` gets the pass number and the aggregate
+    objective (model units)."""
     p = plan.problem
     K = len(plan.kinds)
     model, lay = aggregate.build(p)
     built = construction_of(plan, shifts)
     start = aggregate.full_vector(p, model, lay, built)
     limits = [None if m is None else m // plan.timeline.interval_min for m in length_changes_min]
-    if lp_solution is None:
-        # around the roster's own options a shift can take only the lengths others work that day:
-        # the 1,000-agent 24x7 month searched to its deadline (295 s) with the later limits, for
-        # 39,208 against 39,188 at 145 s with the first one alone
-        limits = limits[:1]
     choices = _kind_choices(plan, shifts, min_rest, None if None in limits else max(limits))
     keys, group = np.unique(_day_kind(plan), return_inverse=True)
     # one 0/1 column per (shift, kind it may take): each shift takes one; each (day, kind) has as many
