@@ -31,7 +31,10 @@ under 0.1% on the 1,000-agent month, which ended its search at 190 s (50,014): s
 holds only in the last phase. Any length from the second pass did worse in a 60 s run (15,302
 against 15,269 at 33 s of search), and templates changing too did worse in the last phase (15,144
 against 15,123). Pairing two days of a week in one neighbourhood, so an agent's hours could move
-between its days within its weekly limits, gained 11 in a pass of 21 s (15,174 → 15,163): dropped.
+between its days within its weekly limits, gained 11 in a pass of 21 s (15,174 → 15,163): dropped;
+so did letting a shift also move to the other day of the pair (40 in 60 s at 8 s per pair, where a
+plain day pass gains 31 in 13 s) and a priced pass that moves budget between days (docs/schedule.md,
+"What the gap is made of").
 """
 
 from __future__ import annotations
