@@ -124,8 +124,12 @@ class _Layout:
     lost_cell: np.ndarray  # index into `cells` of each `lost`
 
 
-def build(problem: AggregateProblem) -> tuple[SparseModel, _Layout]:
-    """Build the sparse integer program of the aggregate model."""
+def build(problem: AggregateProblem, service_segments: bool = False) -> tuple[SparseModel, _Layout]:
+    """Build the sparse integer program of the aggregate model.
+
+    `service_segments` (for the LP): the lost contacts of each cell as its value curve's segments
+    (`_service_segment_rows`) instead of the tangent cuts; the columns up to the last of the cut form
+    keep their places, so a solution's prefix reads in either layout."""
     p = problem
     m = SparseModel()
     Q, T = p.required.shape
@@ -212,12 +216,18 @@ def build(problem: AggregateProblem) -> tuple[SparseModel, _Layout]:
 
     none = np.zeros(0, dtype=np.int64)
     lost, lost_cell = none, none
-    if p.cut_const is not None and len(p.cut_const):
+    service = p.cut_const is not None and len(p.cut_const) > 0
+    if service and not service_segments:
         lost, lost_cell = _service_rows(m, p, pos, under, over, T)
+    elif service:  # placeholders at the cut form's places; the segments go last
+        lost_cell = np.unique(pos[p.cut_queue * T + p.cut_interval])
+        lost = m.add_vars(len(lost_cell), 0, 0)
 
     weekend, count, count_of_option = _agent_rows(m, p, x)
     if p.budget_min is not None:
         m.add_rows(np.zeros(J, dtype=np.int64), x, p.opt_budget_min, [-np.inf], [p.budget_min])
+    if service and service_segments:
+        _service_segment_rows(m, p, cells[lost_cell], under[lost_cell], over[lost_cell])
     return m, _Layout(x, first, last, y_base, s_base, under, over, cells, on, weekend, count, count_of_option,
                       lost, lost_cell)
 
@@ -350,6 +360,78 @@ def _service_rows(
         (p.cut_const - p.cut_slope * req).astype(float), np.full(M, np.inf),
     )
     return lost, uniq
+
+
+def lost_contacts(problem: AggregateProblem, cells: np.ndarray, on_phone: np.ndarray) -> np.ndarray:
+    """Lost contacts (model units) of `cells` (flat queue · T + interval indices, ascending) with
+    `on_phone` agents each: the largest of the cell's cuts, and at least 0."""
+    p = problem
+    T = p.required.shape[1]
+    full = p.cut_queue * T + p.cut_interval
+    mine = np.isin(full, cells)
+    at = np.searchsorted(cells, full[mine])
+    need = p.cut_const[mine] - p.cut_slope[mine] * np.asarray(on_phone)[at]
+    lost = np.zeros(len(cells), dtype=np.result_type(need, np.int64))
+    np.maximum.at(lost, at, need)
+    return lost
+
+
+def cut_form_vector(problem: AggregateProblem, lay: _Layout, n_vars: int, solution: np.ndarray) -> np.ndarray:
+    """A solution of the segment form (`build(..., service_segments=True)`) in the cut form's layout
+    of `n_vars` columns: the shared prefix as it is, each cell's lost contacts from its cuts."""
+    v = np.asarray(solution, dtype=np.float64)[:n_vars].copy()
+    if len(lay.lost):
+        on_phone = problem.required.reshape(-1)[lay.cells] + v[lay.over] - v[lay.under]
+        v[lay.lost] = np.maximum(lost_contacts(problem, lay.cells[lay.lost_cell], on_phone[lay.lost_cell]), 0.0)
+    return v
+
+
+def _service_segment_rows(
+    m: SparseModel, p: AggregateProblem, cells: np.ndarray, under: np.ndarray, over: np.ndarray
+) -> None:
+    """Lost contacts as segments: the cut form's lower envelope E(n) = max(0, max_k const_k −
+    slope_k·n), taken at whole agents n = 0, 1, …, N (N: agents who could be on the cell's queue that
+    day or the one before), is convex, so lost = E(0) − Σ_k s_k·y_k with 0 ≤ y_k ≤ 1 for the step from
+    k to k + 1 (s_k = E(k) − E(k + 1), merged where equal) and Σ y ≤ on the phone, which the LP fills
+    in order. The same value at every whole n as the cut form, and its LP is at least as tight; the
+    matrix has only ±1, where the cuts' rows span three orders of magnitude once scaled, and HiGHS's
+    interior point method made no progress on them (a 100-agent service month: unfinished after
+    300 s; as segments, 11 s)."""
+    Q, T = p.required.shape
+    D = p.class_day_cap.shape[1]
+    per_day = T // D
+    serves = np.zeros((p.class_day_cap.shape[0], Q), dtype=bool)
+    serves[p.opt_class, p.opt_queue] = True
+    day_cap = serves.T.astype(np.int64) @ p.class_day_cap  # [Q, D] agents who could serve q on day d
+    q_of, t_of = np.divmod(cells, T)
+    d_of = t_of // per_day
+    most = day_cap[q_of, d_of] + np.where(d_of > 0, day_cap[q_of, np.maximum(d_of - 1, 0)], 0)
+    n = np.arange(int(most.max(initial=0)) + 2)
+    envelope = np.zeros((len(cells), len(n)), dtype=np.int64)
+    full = p.cut_queue * T + p.cut_interval
+    at = np.searchsorted(cells, full)
+    order = np.argsort(at, kind="stable")
+    rank = np.empty(len(at), dtype=np.int64)
+    rank[order] = np.arange(len(at)) - np.searchsorted(at[order], at[order])
+    for j in range(int(rank.max(initial=-1)) + 1):  # the j-th line of every cell at once
+        k = np.flatnonzero(rank == j)
+        lines = p.cut_const[k, None] - p.cut_slope[k, None] * n[None, :]
+        envelope[at[k]] = np.maximum(envelope[at[k]], lines)
+    step = envelope[:, :-1] - envelope[:, 1:]  # [cells, N + 1] non-increasing in n
+    step[np.arange(len(n) - 1)[None, :] >= most[:, None]] = 0  # no more agents than can serve
+    row, start = np.nonzero(step > 0)
+    # merge equal steps of a cell into one segment of that width
+    new = np.ones(len(row), dtype=bool)
+    new[1:] = (row[1:] != row[:-1]) | (step[row[1:], start[1:]] != step[row[:-1], start[:-1]])
+    first = np.flatnonzero(new)
+    width = np.diff(np.append(first, len(row)))
+    seg_row, seg_slope = row[first], step[row[first], start[first]]
+    y = m.add_vars(len(first), 0, width, -seg_slope)
+    m.add_vars(1, 1, 1, int(envelope[:, 0].sum()))  # the constant Σ E(0)
+    r = np.arange(len(cells))
+    m.add_rows(np.concatenate([seg_row, r, r]), np.concatenate([y, over, under]),
+               np.concatenate([np.ones(len(y)), -np.ones(len(r)), np.ones(len(r))]).astype(np.int64),
+               np.full(len(r), -np.inf), p.required.reshape(-1)[cells].astype(float))
 
 
 def full_vector(problem: AggregateProblem, model: SparseModel, lay: _Layout, built: Construction) -> np.ndarray:

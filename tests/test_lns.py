@@ -17,12 +17,13 @@ import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.optimize import linprog
 
 from models import aggregate, lns
 from models.construct import construct
 from models.linear import lp_relaxation
 from tests.test_planning import FIXTURES, scenario_copy
-from wfm.planning import build_plan
+from wfm.planning import Plan, build_plan
 from wfm.schedule import _service_cuts, load_inputs
 
 
@@ -148,12 +149,60 @@ def test_day_search_keeps_the_aggregate_feasible_and_between_its_start_and_the_l
         cost @ out.vector)
 
 
-def test_full_vector_is_feasible_under_the_service_objective(tmp_path: Path) -> None:
-    scenario = scenario_copy(tmp_path, "office", scenario={'kind = "coverage"': 'kind = "service"'})
+def _service_plan(folder: Path, kind: str = "office") -> Plan:
+    scenario = scenario_copy(folder, kind, scenario={'kind = "coverage"': 'kind = "service"'})
     inputs = load_inputs(scenario)
     plan0 = build_plan(inputs.scenario, inputs.agents, inputs.unavailability, inputs.requirements)
-    plan = build_plan(inputs.scenario, inputs.agents, inputs.unavailability, inputs.requirements,
+    return build_plan(inputs.scenario, inputs.agents, inputs.unavailability, inputs.requirements,
                       service_cuts=_service_cuts(inputs, plan0))
+
+
+@pytest.mark.parametrize("kind", ["office", "nonstop"])
+def test_service_segments_cost_what_the_cuts_cost_at_whole_agents(tmp_path: Path, kind: str) -> None:
+    """With every shift, break and staffing column held at an integer solution, the segment form's
+    LP fills each cell's segments to exactly the cut form's lost contacts."""
+    p = _service_plan(tmp_path, kind).problem
+    cuts, lay = aggregate.build(p)
+    segments, seg_lay = aggregate.build(p, service_segments=True)
+    np.testing.assert_array_equal(seg_lay.lost, lay.lost)
+    np.testing.assert_array_equal(seg_lay.lost_cell, lay.lost_cell)
+    for start in (None, lp_relaxation(cuts).solution[lay.x]):
+        v = aggregate.full_vector(p, cuts, lay, construct(p, start))
+        a, lo, hi, lb, ub, c = segments.matrix()
+        held = np.zeros(segments.n_vars, dtype=bool)  # the segments and the constant column are free
+        held[: cuts.n_vars] = True
+        held[lay.lost] = False  # placeholders, fixed at 0 in the segment form
+        lb, ub = lb.astype(float), np.minimum(ub, 10**12).astype(float)
+        lb[held] = ub[held] = v[held[: cuts.n_vars]]
+        eq = lo == hi
+        res = linprog(c, A_ub=sp.vstack([a[~eq & np.isfinite(hi)], -a[~eq & np.isfinite(lo)]]),
+                      b_ub=np.concatenate([hi[~eq & np.isfinite(hi)], -lo[~eq & np.isfinite(lo)]]),
+                      A_eq=a[eq], b_eq=lo[eq], bounds=np.column_stack([lb, ub]), method="highs")
+        assert res.status == 0
+        assert res.fun == pytest.approx(float(cuts.matrix()[5] @ v), abs=1e-6)
+
+
+@pytest.mark.parametrize("kind", ["office", "nonstop"])
+def test_service_segment_lp_is_a_tighter_bound_that_reads_back_in_the_cut_form(tmp_path: Path, kind: str) -> None:
+    p = _service_plan(tmp_path, kind).problem
+    cuts, lay = aggregate.build(p)
+    by_cuts = lp_relaxation(cuts)
+    by_segments = lp_relaxation(aggregate.build(p, service_segments=True)[0])
+    assert by_cuts.value is not None and by_segments.value is not None and by_segments.solution is not None
+    cost_of = cuts.matrix()[5]
+    constructed = aggregate.full_vector(p, cuts, lay, construct(p, by_cuts.solution[lay.x]))
+    assert by_cuts.value - 1e-6 <= by_segments.value <= float(cost_of @ constructed) + 1e-6
+    v = aggregate.cut_form_vector(p, lay, cuts.n_vars, by_segments.solution)
+    a, lo, hi, lb, ub, _ = cuts.matrix()
+    act = a @ v
+    assert ((act >= lo - 1e-6) & (act <= hi + 1e-6)).all()
+    assert ((v >= lb - 1e-6) & (v <= ub + 1e-6)).all()
+    # in the cut form each lost is at its least (the cuts' envelope), which the segments' interpolation bounds
+    assert by_cuts.value - 1e-6 <= float(cost_of @ v) <= by_segments.value + 1e-6
+
+
+def test_full_vector_is_feasible_under_the_service_objective(tmp_path: Path) -> None:
+    plan = _service_plan(tmp_path)
     model, lay = aggregate.build(plan.problem)
     assert len(lay.lost)
     a, lo, hi, _, _, _ = model.matrix()
