@@ -102,6 +102,8 @@ SUITES: dict[str, Suite] = {
             SuiteInstance(InstanceSpec("scale-m300-12x6", days=MONTH, agents=300, seed=21), 60.0, TARGET_300),
             SuiteInstance(InstanceSpec("scale-m300-24x7", days=MONTH, agents=300, operation="24x7", seed=22),
                           60.0, TARGET_300),
+            SuiteInstance(InstanceSpec("scale-m300-12x6-service", days=MONTH, agents=300, objective="service",
+                                       seed=26), 60.0, TARGET_300),
             SuiteInstance(InstanceSpec("scale-m500-12x6", days=MONTH, agents=500, seed=23), 120.0),
             SuiteInstance(InstanceSpec("scale-m1000-12x6", days=MONTH, agents=1000, seed=24), 300.0, TARGET_1000),
             SuiteInstance(InstanceSpec("scale-m1000-24x7", days=MONTH, agents=1000, operation="24x7",
