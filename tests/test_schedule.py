@@ -25,7 +25,16 @@ from wfm.assignment import AssignedShift, Assigner, greedy_days, improve_starts,
 from wfm.checker import CheckReport, check_files, check_roster
 from wfm.errors import EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_OK
 from wfm.planning import build_plan
-from wfm.schedule import ScheduleOptions, ScheduleResult, load_inputs, solve_schedule, to_roster, write_schedule
+from wfm.schedule import (
+    ScheduleOptions,
+    ScheduleResult,
+    _service_cuts,
+    _steering_plan,
+    load_inputs,
+    solve_schedule,
+    to_roster,
+    write_schedule,
+)
 
 OPTIONS = ScheduleOptions(time_limit_s=3)
 SUMMARY_KEYS = {
@@ -452,3 +461,22 @@ def test_start_search_moves_a_shift_to_another_day_of_its_week_only_within_the_d
     roster = to_roster(sc, plan, inputs.agents, out)
     report = check_roster(sc, roster, inputs.requirements, inputs.agents, inputs.unavailability, [])
     assert not report.violations, report.violations
+
+
+def test_under_the_service_objective_the_roster_heuristics_steer_by_shortfall(tmp_path: Path) -> None:
+    """The service plan's own weights are 0 (its cuts carry the objective): the day assignment, start
+    search and break placement would see no gain anywhere. They get the same options and caps with
+    the coverage default for a shortfall and nothing for excess (more agents answer more in time)."""
+    inputs = load_inputs(_service(tmp_path, "office"))
+    plan0 = build_plan(inputs.scenario, inputs.agents, inputs.unavailability, inputs.requirements)
+    plan = build_plan(inputs.scenario, inputs.agents, inputs.unavailability, inputs.requirements,
+                      service_cuts=_service_cuts(inputs, plan0))
+    steer = _steering_plan(plan)
+    coverage = build_plan(load_inputs(FIXTURES / "office" / "scenario.toml").scenario, inputs.agents,
+                          inputs.unavailability, inputs.requirements).problem
+    assert steer.problem.under_weight == coverage.under_weight > 0
+    assert steer.problem.over_weight == 0
+    assert steer.problem.cut_const is None
+    for name in ("opt_start", "opt_length", "opt_queue", "opt_class", "opt_cost", "class_day_cap", "required"):
+        np.testing.assert_array_equal(getattr(steer.problem, name), getattr(plan.problem, name))
+    assert steer.problem.budget_min == plan.problem.budget_min
