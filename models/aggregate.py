@@ -363,8 +363,8 @@ def _service_rows(
 
 
 def lost_contacts(problem: AggregateProblem, cells: np.ndarray, on_phone: np.ndarray) -> np.ndarray:
-    """Lost contacts (model units) of `cells` (flat queue · T + interval indices, ascending) with
-    `on_phone` agents each: the largest of the cell's cuts, and at least 0."""
+    """Lost contacts (model units) of `cells` (flat queue · T + interval indices, ascending, each with
+    cuts) with `on_phone` agents each: the largest of the cell's cuts, and at least 0."""
     p = problem
     T = p.required.shape[1]
     full = p.cut_queue * T + p.cut_interval
@@ -382,7 +382,7 @@ def cut_form_vector(problem: AggregateProblem, lay: _Layout, n_vars: int, soluti
     v = np.asarray(solution, dtype=np.float64)[:n_vars].copy()
     if len(lay.lost):
         on_phone = problem.required.reshape(-1)[lay.cells] + v[lay.over] - v[lay.under]
-        v[lay.lost] = np.maximum(lost_contacts(problem, lay.cells[lay.lost_cell], on_phone[lay.lost_cell]), 0.0)
+        v[lay.lost] = lost_contacts(problem, lay.cells[lay.lost_cell], on_phone[lay.lost_cell])
     return v
 
 
@@ -396,7 +396,7 @@ def _service_segment_rows(
     in order. The same value at every whole n as the cut form, and its LP is at least as tight; the
     matrix has only ±1, where the cuts' rows span three orders of magnitude once scaled, and HiGHS's
     interior point method made no progress on them (a 100-agent service month: unfinished after
-    300 s; as segments, 11 s)."""
+    300 s; as segments, 13–15 s)."""
     Q, T = p.required.shape
     D = p.class_day_cap.shape[1]
     per_day = T // D
@@ -437,7 +437,6 @@ def _service_segment_rows(
 def full_vector(problem: AggregateProblem, model: SparseModel, lay: _Layout, built: Construction) -> np.ndarray:
     """The model's whole variable vector of a constructed solution (a complete CP-SAT hint)."""
     p = problem
-    Q, T = p.required.shape
     v = np.zeros(model.n_vars, dtype=np.int64)
     x = built.shifts
     v[lay.x] = x
@@ -467,15 +466,8 @@ def full_vector(problem: AggregateProblem, model: SparseModel, lay: _Layout, bui
     if len(lay.count):
         v[lay.count] = np.bincount(lay.count_of_option, weights=x, minlength=len(lay.count)).astype(np.int64)
     if len(lay.lost):
-        # lost ≥ const − slope · (agents on the phone), and ≥ 0
-        full = p.cut_queue * T + p.cut_interval
-        on_phone = (p.required.reshape(-1) + built.surplus.reshape(-1))[full]
-        need = p.cut_const - p.cut_slope * on_phone
-        pos = np.full(Q * T, -1, dtype=np.int64)
-        pos[lay.cells[lay.lost_cell]] = np.arange(len(lay.lost))
-        lost = np.zeros(len(lay.lost), dtype=np.int64)
-        np.maximum.at(lost, pos[full], need)
-        v[lay.lost] = lost
+        cells = lay.cells[lay.lost_cell]
+        v[lay.lost] = lost_contacts(p, cells, (p.required.reshape(-1) + built.surplus.reshape(-1))[cells])
     return v
 
 

@@ -298,7 +298,8 @@ def solve_schedule(
     lp_until = t0 + LP_SHARE * limit  # the LP's share counts from the start, not from its thread's
     # Under the service objective the LP takes each interval's value curve as segments (a matrix of
     # ±1), read back in the cut form: on the cuts, HiGHS's interior point method made no progress
-    # (a 100-agent month at 30 minutes: unfinished after 300 s; as segments 15 s, its bound as tight)
+    # (a 100-agent month at 30 minutes: unfinished after 300 s; as segments 13–15 s, a bound at least
+    # as tight)
     service = p.cut_const is not None and len(p.cut_const) > 0
     lp_model = aggregate.build(p, service_segments=True)[0] if service else model
     lp_expected_s = expected_lp_seconds(lp_model)
