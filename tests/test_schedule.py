@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from cli import app
 from models import day_roster, linear
 from models.day_roster import Employee, RosterProblem, ShiftKind, Window
+from tests.test_lns import _service_plan
 from tests.test_planning import AGENTS_HEADER, FIXTURES, scenario_copy
 from wfm.assignment import AssignedShift, Assigner, greedy_days, improve_starts, place_roster_breaks
 from wfm.checker import CheckReport, check_files, check_roster
@@ -28,7 +29,6 @@ from wfm.planning import build_plan
 from wfm.schedule import (
     ScheduleOptions,
     ScheduleResult,
-    _service_cuts,
     _steering_plan,
     load_inputs,
     solve_schedule,
@@ -467,13 +467,10 @@ def test_under_the_service_objective_the_roster_heuristics_steer_by_shortfall(tm
     """The service plan's own weights are 0 (its cuts carry the objective): the day assignment, start
     search and break placement would see no gain anywhere. They get the same options and caps with
     the coverage default for a shortfall and nothing for excess (more agents answer more in time)."""
-    inputs = load_inputs(_service(tmp_path, "office"))
-    plan0 = build_plan(inputs.scenario, inputs.agents, inputs.unavailability, inputs.requirements)
-    plan = build_plan(inputs.scenario, inputs.agents, inputs.unavailability, inputs.requirements,
-                      service_cuts=_service_cuts(inputs, plan0))
+    plan = _service_plan(tmp_path, "office")
     steer = _steering_plan(plan)
-    coverage = build_plan(load_inputs(FIXTURES / "office" / "scenario.toml").scenario, inputs.agents,
-                          inputs.unavailability, inputs.requirements).problem
+    inputs = load_inputs(FIXTURES / "office" / "scenario.toml")
+    coverage = build_plan(inputs.scenario, inputs.agents, inputs.unavailability, inputs.requirements).problem
     assert steer.problem.under_weight == coverage.under_weight > 0
     assert steer.problem.over_weight == 0
     assert steer.problem.cut_const is None
