@@ -164,7 +164,8 @@ def suite_section(name: str, df: pd.DataFrame, charts_dir: Path, md_dir: Path) -
     runs = run_key(df)
     out = [f"## Suite `{name}`", "", f"{described}. {len(df)} rows from {runs.nunique()} run(s); "
            f"reproduce with `python -m benchmarks run --suite {name}`.", "",
-           "### Latest result per instance", "", table(latest(df, ["instance"]), SUITE_COLUMNS), ""]
+           "### Latest result per instance and time limit", "",
+           table(latest(df, ["instance", "time_limit_s"]), SUITE_COLUMNS), ""]
     trend = trend_table(df)
     if trend:
         out += ["### Trend across runs", "", "Objective (gap to the lower bound, %) per instance; "

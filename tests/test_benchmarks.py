@@ -290,6 +290,17 @@ def test_report_renders_latest_rows_trend_environment_and_charts(fake_results, t
     assert report.render(fake_results, out, charts) == text  # same rows, same document
 
 
+def test_report_keeps_the_latest_row_per_instance_and_time_limit(fake_results, tmp_path):
+    longer = [{**row, "time_limit_s": 300, "objective": 80.0} for row in
+              _suite_rows("cccccccccccc", "2026-01-03T12:00:00", 0.0, True)[:1]]
+    runner.append_rows(fake_results / "smoke.csv", longer)
+    text = report.render(fake_results, tmp_path / "RESULTS.md", tmp_path / "charts")
+    latest = text.split("### Latest result per instance and time limit")[1].split("###")[0]
+    rows = [line for line in latest.splitlines() if line.startswith("| i-")]
+    assert [r.split(" | ")[0] for r in rows] == ["| i-one", "| i-two", "| i-one"]  # 300 s beside the default
+    assert "| 90 |" in rows[0] and "| 80 |" in rows[2] and "| 300 |" in rows[2]
+
+
 def test_report_without_results_says_how_to_get_them(tmp_path):
     text = report.render(tmp_path / "none", tmp_path / "R.md", tmp_path / "c")
     assert "No results yet: run `python -m benchmarks run --suite smoke`." in text
