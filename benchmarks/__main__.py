@@ -118,9 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     curtois.set_defaults(func=cmd_curtois)
 
-    from benchmarks import generate, peer, report, runner  # each registers its own subcommand
+    from benchmarks import bounds, generate, peer, report, runner  # each registers its own subcommand
 
-    for module in (runner, report, generate, peer):
+    for module in (runner, report, generate, peer, bounds):
         module.add_command(commands)
     return parser
 
