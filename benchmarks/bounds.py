@@ -218,7 +218,7 @@ def cmd_bounds(args: argparse.Namespace) -> int:
             print(f"{item.spec.name}: skipped (the agent-week bound is computed for one-week instances)")
             continue
         generated = generate(item.spec, args.work_dir / args.suite / item.spec.name / "input")
-        row = {"suite": args.suite, "instance": item.spec.name, "agents": item.spec.agents,
+        row = {"instance": item.spec.name, "agents": item.spec.agents,
                **bounds_of(generated.scenario_path, args.time_limit_s), "time_limit_s": args.time_limit_s, **env}
         rows.append(row)
         print(f"{item.spec.name}: LP {row['lp_bound']:.2f}, agent weeks {row['agent_week_bound']:.2f} "

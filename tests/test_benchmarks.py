@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from benchmarks import bounds, peer, report, runner
 from benchmarks import generate as gen
-from benchmarks import peer, report, runner
 from benchmarks.__main__ import main as benchmarks_main
 from benchmarks.suites import SUITES, SuiteInstance, Targets, find_instance
 from wfm.agents import read_agents, read_unavailability
@@ -177,6 +177,39 @@ def test_runner_solves_checks_and_records_a_tiny_instance(tmp_path):
     runner.append_rows(results, [row])
     back = pd.read_csv(results)
     assert list(back.columns) == list(runner.COLUMNS) and len(back) == 2
+
+
+def test_stronger_bounds_lie_between_the_lp_and_a_checked_roster(tmp_path):
+    from models import aggregate
+    from models.linear import lp_relaxation
+    from wfm.planning import build_plan
+    from wfm.schedule import ScheduleOptions, solve_schedule
+
+    spec = gen.InstanceSpec("t-tiny", days=7, agents=12, interval_min=30, queues=("voice_es",), seed=7)
+    inputs = load_inputs(gen.generate(spec, tmp_path / "tiny").scenario_path)
+    rules = inputs.scenario.config.rules
+    plan = build_plan(inputs.scenario, inputs.agents, inputs.unavailability, inputs.requirements)
+    model, lay = aggregate.build(plan.problem)
+    lp = lp_relaxation(model).value / plan.objective_scale
+    weeks = bounds.pattern_bound(plan, model, lay.x, rules.max_consecutive_days, rules.max_weekends, 120.0)
+    dual, _ = bounds.mip_bound(model, lay.x, 2.0)
+    roster = solve_schedule(inputs, ScheduleOptions(time_limit_s=3.0)).report
+    assert not roster.violations
+    assert weeks.converged and weeks.columns > len(inputs.agents)  # weeks were generated, then none priced out
+    assert weeks.lagrangian == pytest.approx(weeks.master, rel=1e-6)
+    assert lp - 1e-6 <= weeks.master <= roster.objective + 1e-6
+    assert lp - 1e-6 <= dual / plan.objective_scale <= roster.objective + 1e-6
+
+
+def test_the_agent_week_bound_refuses_a_horizon_of_two_weeks(night):
+    from models import aggregate
+    from wfm.planning import build_plan
+
+    inputs = load_inputs(night.scenario_path)
+    plan = build_plan(inputs.scenario, inputs.agents, inputs.unavailability, inputs.requirements)
+    model, lay = aggregate.build(plan.problem)
+    with pytest.raises(ValueError, match="one-week horizons only"):
+        bounds.pattern_bound(plan, model, lay.x, 6, None, 10.0)
 
 
 @pytest.mark.parametrize(("change", "reason"), [
