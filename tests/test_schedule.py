@@ -477,3 +477,26 @@ def test_under_the_service_objective_the_roster_heuristics_steer_by_shortfall(tm
     for name in ("opt_start", "opt_length", "opt_queue", "opt_class", "opt_cost", "class_day_cap", "required"):
         np.testing.assert_array_equal(getattr(steer.problem, name), getattr(plan.problem, name))
     assert steer.problem.budget_min == plan.problem.budget_min
+
+
+def test_a_search_that_ends_early_names_the_searched_aggregate_and_keeps_the_better_roster(tmp_path: Path) -> None:
+    from benchmarks import generate as gen
+
+    spec = gen.InstanceSpec("t-small", days=7, agents=20, interval_min=30, queues=("voice_es",), seed=3)
+    inputs = load_inputs(gen.generate(spec, tmp_path / "small").scenario_path)
+    runs: list[list] = [[], []]
+    results = [solve_schedule(inputs, ScheduleOptions(time_limit_s=12.0),
+                              progress=lambda p, seen=seen: seen.append(p) if p.stage == "roster" else None)
+               for seen in runs]
+    events = runs[0]
+    messages = [e.message for e in events]
+    searched = messages.index("searched roster")
+    named = next(i for i, m in enumerate(messages) if m.startswith("roster from the searched aggregate"))
+    assert searched < named  # tried only after the search on the LP's roster ended by its own rule
+    first, again = results
+    # every roster built was checked; the best is kept, and the whole run repeats exactly
+    assert first.summary["objective"] == min(e.objective for e in events)
+    assert first.summary["objective"] < events[searched].objective
+    assert not first.report.violations
+    assert [(s.agent_id, s.start, s.queue) for s in first.shifts] == \
+        [(s.agent_id, s.start, s.queue) for s in again.shifts]

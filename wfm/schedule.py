@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from models import aggregate
+from models import aggregate, lns
 from models.construct import construct
 from models.linear import LpBound, expected_lp_seconds, lp_relaxation
 from wfm import __version__
@@ -68,6 +68,10 @@ CPSAT_SHARE = 0.5
 SEARCH_SECONDS_EACH = 1.0  # per day of the roster search
 SEARCH_PASSES = 3  # passes of the roster search kept free after CP-SAT's day assignment, at most
 SEARCH_MIN_PASSES = 2  # passes of the roster search the time left must hold after the day assignment
+# when the roster search ends by its own rule with time left: the share of what is left for searching
+# the aggregate before naming agents again, and the gain under which its passes stop
+AGGREGATE_SEARCH_SHARE = 0.5
+MIN_AGGREGATE_GAIN = 0.001
 # passes of the start search (`improve_starts`) on a roster the LP-guided search will improve, and on
 # one it will not (no LP: the search around the roster's own options only gets the time the day
 # assignment leaves; the 300-agent 24x7 month, 2 passes 21,848 in 41 s, 6 passes 21,326 in 55 s);
@@ -367,8 +371,10 @@ def solve_schedule(
                               f"in {lp.seconds:.1f}s")
     else:
         lp = LpBound(None, 0.0, None)
+    lp_built = None
     if lp.solution is not None and not _stopped(options):
         built2, agg2, result2, after2 = greedy(lp.solution[lay.x])
+        lp_built = built2
         if key(result2) < key(best):
             built, agg_obj, best, after_s = built2, agg2, result2, after2
         note_feasible(result2)
@@ -421,21 +427,54 @@ def solve_schedule(
     # Without the LP (24x7 months) it searches around the roster's own options, in the time the day
     # assignment left: the 300-agent 24x7 month's roster 21,326 → 20,920 in a 24 s pass.
     search_until = t0 + limit - 2 * AFTER_MARGIN * check_s - SEARCH_SECONDS_EACH - 0.01 * limit
-    if not _stopped(options) and search_until - time.perf_counter() >= 2 * SEARCH_SECONDS_EACH:
+
+    def search(result: Result, label: str) -> tuple[Result, bool]:
+        """The search on `result`'s roster, checked, and whether it ended by its own rule."""
         searched = improve_roster(
-            plan, best[3], round(cfg.rules.min_rest_h * 60) // plan.timeline.interval_min, lp.solution,
+            plan, result[3], round(cfg.rules.min_rest_h * 60) // plan.timeline.interval_min, lp.solution,
             deadline=search_until, workers=workers, seed=seed, deterministic=options.deterministic,
             seconds_each=SEARCH_SECONDS_EACH, stop=lambda: _stopped(options),
             # around the roster's own options a shift can take only the lengths others work that
             # day: the 1,000-agent 24x7 month searched to its deadline (295 s) with the later
             # limits, for 39,208 against 39,188 at 145 s with the first one alone
             length_changes_min=LENGTH_CHANGES_MIN if searching else LENGTH_CHANGES_MIN[:1],
-            on_pass=lambda k, obj: emit("search", obj / units, f"roster search pass {k}"))
-        result2 = checked(searched, {**best[2], "roster_search": True})
+            on_pass=lambda k, obj: emit("search", obj / units, f"{label} pass {k}"))
+        converged = time.perf_counter() < search_until and not _stopped(options)
+        return checked(searched, {**result[2], "roster_search": True}), converged
+
+    def keep(result2: Result, what: str) -> None:
+        nonlocal best
         better = key(result2) < key(best)
         if better:
             best = result2
-        emit("roster", result2[1].objective, f"searched roster{'' if better else ' (kept the one before)'}")
+        emit("roster", result2[1].objective, f"{what}{'' if better else ' (kept the one before)'}")
+
+    converged = False
+    if not _stopped(options) and search_until - time.perf_counter() >= 2 * SEARCH_SECONDS_EACH:
+        searched, converged = search(best, "roster search")
+        keep(searched, "searched roster")
+    # When the search ended by its own rule with time left (small instances: the 30-agent week's
+    # ends at 13 s of 60), the aggregate is searched before any agent is named, from the LP's
+    # rounding and around the LP's support, day by day; that aggregate is named and searched in turn.
+    # Named agents hold each day's shifts to their own weeks, so the roster search cannot reach
+    # what the aggregate's can (the 30-agent week at 60 s: 497.75, this way 427.0). On large months
+    # the search runs to its deadline and this never starts: there, searching the aggregate first
+    # left the roster search too little time (the 300-agent month 15,640 against 15,386; "How it
+    # solves" in docs/schedule.md).
+    aggregate_s = AGGREGATE_SEARCH_SHARE * (search_until - time.perf_counter())
+    if converged and lp_built is not None and aggregate_s >= 2 * SEARCH_SECONDS_EACH * workers:
+        aggregate_until = time.perf_counter() + aggregate_s
+        a_m, lo_m, hi_m, lb_m, ub_m = model.matrix()[:5]
+        found = lns.improve(a_m, lo_m, hi_m, lb_m, ub_m, cost, aggregate.full_vector(p, model, lay, lp_built),
+                            aggregate.day_neighbourhoods(p, lay, cost, lp.solution), deadline=aggregate_until,
+                            seconds_each=SEARCH_SECONDS_EACH, workers=workers, seed=seed,
+                            deterministic=options.deterministic, min_gain=MIN_AGGREGATE_GAIN,
+                            on_pass=lambda k, obj: emit("search", obj / units, f"aggregate search pass {k}"),
+                            stop=lambda: _stopped(options))
+        named = roster(aggregate.decode(p, lay, found.vector), False, 0.0)
+        keep(named, f"roster from the searched aggregate: {len(named[0]):,} shifts")
+        if not _stopped(options) and search_until - time.perf_counter() >= 2 * SEARCH_SECONDS_EACH:
+            keep(search(named, "roster search (searched aggregate)")[0], "searched roster (searched aggregate)")
     if lp.value is None and lp_box and lp_box[0].value is not None:  # the LP finished after all
         lp = lp_box[0]
         best_bound = lp.value / units
