@@ -485,7 +485,7 @@ def test_a_search_that_ends_early_names_the_searched_aggregate_and_keeps_the_bet
     spec = gen.InstanceSpec("t-small", days=7, agents=20, interval_min=30, queues=("voice_es",), seed=3)
     inputs = load_inputs(gen.generate(spec, tmp_path / "small").scenario_path)
     runs: list[list] = [[], []]
-    results = [solve_schedule(inputs, ScheduleOptions(time_limit_s=12.0),
+    results = [solve_schedule(inputs, ScheduleOptions(time_limit_s=20.0),
                               progress=lambda p, seen=seen: seen.append(p) if p.stage == "roster" else None)
                for seen in runs]
     events = runs[0]
