@@ -51,7 +51,7 @@ from wfm.errors import InputError
 from wfm.planning import WEIGHT_DECIMALS, Plan, build_plan, scale
 from wfm.requirements import read_requirements
 from wfm.roster import Break, RosterShift, applicable_breaks, paid_hours, scenario_max_breaks, write_roster
-from wfm.roster_search import LENGTH_CHANGES_MIN, improve_roster
+from wfm.roster_search import LENGTH_CHANGES_MIN, construction_of, improve_roster
 from wfm.scenario import Scenario, load_scenario
 from wfm.service_value import saturated_value_table
 
@@ -68,8 +68,8 @@ CPSAT_SHARE = 0.5
 SEARCH_SECONDS_EACH = 1.0  # per day of the roster search
 SEARCH_PASSES = 3  # passes of the roster search kept free after CP-SAT's day assignment, at most
 SEARCH_MIN_PASSES = 2  # passes of the roster search the time left must hold after the day assignment
-# when the roster search ends by its own rule with time left: the share of what is left for searching
-# the aggregate before naming agents again, and the gain under which its passes stop
+# when the roster search ends by its own rule with time for SEARCH_MIN_PASSES passes left: the share
+# of it for searching the aggregate before naming agents again, and the gain under which its passes stop
 AGGREGATE_SEARCH_SHARE = 0.5
 MIN_AGGREGATE_GAIN = 0.001
 # passes of the start search (`improve_starts`) on a roster the LP-guided search will improve, and on
@@ -442,12 +442,14 @@ def solve_schedule(
         converged = time.perf_counter() < search_until and not _stopped(options)
         return checked(searched, {**result[2], "roster_search": True}), converged
 
-    def keep(result2: Result, what: str) -> None:
+    def keep(result2: Result, what: str) -> bool:
+        """Keep `result2` if better than the best so far; whether it was."""
         nonlocal best
         better = key(result2) < key(best)
         if better:
             best = result2
         emit("roster", result2[1].objective, f"{what}{'' if better else ' (kept the one before)'}")
+        return better
 
     converged = False
     if not _stopped(options) and search_until - time.perf_counter() >= 2 * SEARCH_SECONDS_EACH:
@@ -455,28 +457,35 @@ def solve_schedule(
         keep(searched, "searched roster")
     # When the search ended by its own rule with time left (small instances: the 30-agent week's
     # ends at 13 s of 60), the aggregate is searched before any agent is named, from the LP's
-    # rounding and around the LP's support, day by day; that aggregate is named and searched in turn.
-    # Named agents hold each day's shifts to their own weeks, so the roster search cannot reach
-    # what the aggregate's can (the 30-agent week at 60 s: 497.75, this way 427.0). On large months
+    # rounding and around the LP's support, day by day; that aggregate is named and searched in turn,
+    # and while a round finds a better roster and ends by its own rule, the next starts from the best
+    # roster's aggregate. Named agents hold each day's shifts to their own weeks, so the roster search
+    # cannot reach what the aggregate's can (the 30-agent week at 60 s: 497.75; one round 427.0, two
+    # 408.25). On large months
     # the search runs to its deadline and this never starts: there, searching the aggregate first
     # left the roster search too little time (the 300-agent month 15,640 against 15,386; "How it
-    # solves" in docs/schedule.md). It needs time for two passes: the bundled example's month, its
-    # search ended at 40 s of 60, got one pass and kept its roster (12,891.5; searched aggregate
-    # named and searched 12,977), at 58 s instead of 40.
-    aggregate_s = AGGREGATE_SEARCH_SHARE * (search_until - time.perf_counter())
-    if converged and lp_built is not None and aggregate_s >= SEARCH_MIN_PASSES * search_pass_s:
-        aggregate_until = time.perf_counter() + aggregate_s
+    # solves" in docs/schedule.md). A round needs the time left to hold two passes of the search:
+    # the bundled example's month, its search ended at 40 s of 60, got one pass of the aggregate's and
+    # kept its roster (12,891.5; searched aggregate named and searched 12,977), at 58 s instead of 40.
+    start_from = lp_built
+    round_s = SEARCH_MIN_PASSES * search_pass_s
+    while converged and start_from is not None and search_until - time.perf_counter() >= round_s:
+        converged, improved = False, False
+        aggregate_until = time.perf_counter() + AGGREGATE_SEARCH_SHARE * (search_until - time.perf_counter())
         a_m, lo_m, hi_m, lb_m, ub_m = model.matrix()[:5]
-        found = lns.improve(a_m, lo_m, hi_m, lb_m, ub_m, cost, aggregate.full_vector(p, model, lay, lp_built),
+        found = lns.improve(a_m, lo_m, hi_m, lb_m, ub_m, cost, aggregate.full_vector(p, model, lay, start_from),
                             aggregate.day_neighbourhoods(p, lay, cost, lp.solution), deadline=aggregate_until,
                             seconds_each=SEARCH_SECONDS_EACH, workers=workers, seed=seed,
                             deterministic=options.deterministic, min_gain=MIN_AGGREGATE_GAIN,
                             on_pass=lambda k, obj: emit("search", obj / units, f"aggregate search pass {k}"),
                             stop=lambda: _stopped(options))
         named = roster(aggregate.decode(p, lay, found.vector), False, 0.0)
-        keep(named, f"roster from the searched aggregate: {len(named[0]):,} shifts")
+        improved = keep(named, f"roster from the searched aggregate: {len(named[0]):,} shifts")
         if not _stopped(options) and search_until - time.perf_counter() >= 2 * SEARCH_SECONDS_EACH:
-            keep(search(named, "roster search (searched aggregate)")[0], "searched roster (searched aggregate)")
+            searched, converged = search(named, "roster search (searched aggregate)")
+            improved = keep(searched, "searched roster (searched aggregate)") or improved
+        converged = converged and improved  # again from the best roster's aggregate, while that gains
+        start_from = construction_of(plan, best[3])
     if lp.value is None and lp_box and lp_box[0].value is not None:  # the LP finished after all
         lp = lp_box[0]
         best_bound = lp.value / units
