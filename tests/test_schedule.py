@@ -493,6 +493,7 @@ def test_a_search_that_ends_early_names_the_searched_aggregate_and_keeps_the_bet
     searched = messages.index("searched roster")
     named = next(i for i, m in enumerate(messages) if m.startswith("roster from the searched aggregate"))
     assert searched < named  # tried only after the search on the LP's roster ended by its own rule
+    assert results[0].summary["stages"]["aggregate_search_rounds"] >= 1
     first, again = results
     # every roster built was checked; the best is kept, and the whole run repeats exactly
     assert first.summary["objective"] == min(e.objective for e in events)

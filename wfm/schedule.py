@@ -461,16 +461,17 @@ def solve_schedule(
     # and while a round finds a better roster and ends by its own rule, the next starts from the best
     # roster's aggregate. Named agents hold each day's shifts to their own weeks, so the roster search
     # cannot reach what the aggregate's can (the 30-agent week at 60 s: 497.75; one round 427.0, two
-    # 408.25). On large months
-    # the search runs to its deadline and this never starts: there, searching the aggregate first
-    # left the roster search too little time (the 300-agent month 15,640 against 15,386; "How it
-    # solves" in docs/schedule.md). A round needs the time left to hold two passes of the search:
-    # the bundled example's month, its search ended at 40 s of 60, got one pass of the aggregate's and
-    # kept its roster (12,891.5; searched aggregate named and searched 12,977), at 58 s instead of 40.
-    start_from = lp_built
+    # 408.25). On large months the search runs to its deadline and this never starts: there,
+    # searching the aggregate first left the roster search too little time (the 300-agent month
+    # 15,640 against 15,386; "How it solves" in docs/schedule.md). A round needs the time left to
+    # hold two passes of the search: the bundled example's month, its search ended at 40 s of 60,
+    # got one pass of the aggregate's and kept its roster (12,891.5; searched aggregate named and
+    # searched 12,977), at 58 s instead of 40.
+    start_from, rounds = lp_built, 0
     round_s = SEARCH_MIN_PASSES * search_pass_s
     while converged and start_from is not None and search_until - time.perf_counter() >= round_s:
-        converged, improved = False, False
+        rounds += 1
+        converged = False
         aggregate_until = time.perf_counter() + AGGREGATE_SEARCH_SHARE * (search_until - time.perf_counter())
         a_m, lo_m, hi_m, lb_m, ub_m = model.matrix()[:5]
         found = lns.improve(a_m, lo_m, hi_m, lb_m, ub_m, cost, aggregate.full_vector(p, model, lay, start_from),
@@ -529,6 +530,7 @@ def solve_schedule(
             "lp_expected_seconds": round(lp_expected_s, 1),
             "aggregate_objective": agg_obj,
             **info,
+            "aggregate_search_rounds": rounds,
         },
         "parameters": {"time_limit_s": limit, "workers": workers, "seed": seed,
                        "deterministic": options.deterministic},
