@@ -36,7 +36,7 @@ from benchmarks.runner import RESULTS_DIR, WORK_DIR, append_rows, environment
 from benchmarks.suites import suite
 from models import aggregate
 from models.day_patterns import best_week
-from models.linear import UNBOUNDED, SparseModel, lp_relaxation
+from models.linear import UNBOUNDED, SparseModel, linprog_rows, lp_relaxation, row_duals
 from wfm.planning import Plan, build_plan
 from wfm.schedule import load_inputs
 
@@ -117,8 +117,6 @@ def pattern_bound(
     # one convexity row per agent
     lo = np.concatenate([lo0, np.zeros(L), np.ones(A)])
     hi = np.concatenate([hi0, np.zeros(L), np.ones(A)])
-    eq, up = lo == hi, np.isfinite(hi) & (lo != hi)
-    dn = np.isfinite(lo) & (lo != hi)
     left = sp.vstack([a0.astype(float), shifts_in_link, sp.csr_matrix((A, n0))]).tocsr()
     unbacked = sp.vstack([sp.csr_matrix((rows0, L)), -sp.identity(L), sp.csr_matrix((A, L))]).tocsr()
     best_bound, value, rounds, converged = -np.inf, 0.0, 0, False
@@ -135,22 +133,20 @@ def pattern_bound(
         cost = np.concatenate([c0, np.zeros(len(weeks)), np.full(L, unbacked_cost)]).astype(float)
         bounds = np.column_stack([np.concatenate([lb0, np.zeros(len(weeks) + L)]).astype(float),
                                   np.concatenate([_bounded(ub0), np.ones(len(weeks)), np.full(L, np.inf)])])
-        res = linprog(cost, A_ub=sp.vstack([a_all[up], -a_all[dn]]), b_ub=np.concatenate([hi[up], -lo[dn]]),
-                      A_eq=a_all[eq], b_eq=lo[eq], bounds=bounds, method="highs-ipm",
+        res = linprog(cost, **linprog_rows(a_all, lo, hi), bounds=bounds, method="highs-ipm",
                       options={"time_limit": max(1.0, time_limit_s - (time.perf_counter() - start))})
         if res.status != 0:
             break
-        duals = np.zeros(len(lo))
-        duals[up] += res.ineqlin.marginals[: int(up.sum())]
-        duals[dn] -= res.ineqlin.marginals[int(up.sum()):]
-        duals[eq] += res.eqlin.marginals
+        duals = row_duals(res, lo, hi)
         value = float(res.fun)
-        # a week's reduced cost: Σ its (day, kind) link duals − its agent's convexity dual
+        # a week's reduced cost: Σ its (day, kind) link duals − its agent's convexity dual; the best
+        # week has the greatest Σ −dual ((day, kind) pairs without a link row are never offered)
         link_dual = np.full((D, K), np.inf)
         link_dual.reshape(-1)[link_keys] = duals[rows0 : rows0 + L]
+        worth = -np.where(np.isfinite(link_dual), link_dual, 1e12)
         priced, added = 0.0, 0
         for a, best in enumerate(best_of):
-            row = best(-np.where(np.isfinite(link_dual), link_dual, 1e12))
+            row = best(worth)
             if row is None:
                 continue
             worked = np.flatnonzero(row >= 0)

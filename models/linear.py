@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -109,17 +110,9 @@ def lp_relaxation(model: SparseModel, time_limit_s: float = 30.0) -> LpBound:
     lo, hi = lo * row_scale, hi * row_scale
     cost_scale = float(np.abs(c).max(initial=0)) or 1.0
     ub = np.where(ub >= UNBOUNDED, np.inf, ub.astype(np.float64))
-    eq = lo == hi
-    up = np.isfinite(hi) & ~eq
-    dn = np.isfinite(lo) & ~eq
-    a_ub = sp.vstack([a[up], -a[dn]]).tocsr()
-    b_ub = np.concatenate([hi[up], -lo[dn]])
     res = linprog(
         c / cost_scale,
-        A_ub=a_ub if a_ub.shape[0] else None,
-        b_ub=b_ub if a_ub.shape[0] else None,
-        A_eq=a[eq] if eq.any() else None,
-        b_eq=lo[eq] if eq.any() else None,
+        **linprog_rows(a, lo, hi),
         bounds=np.column_stack([lb, ub]),
         method="highs-ipm",
         options={"time_limit": float(time_limit_s), "presolve": True},
@@ -128,3 +121,33 @@ def lp_relaxation(model: SparseModel, time_limit_s: float = 30.0) -> LpBound:
     if res.status != 0:
         return LpBound(None, elapsed, None)
     return LpBound(float(res.fun) * cost_scale, elapsed, res.x)
+
+
+def _row_kinds(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Masks of the rows with an upper bound only or both (up), a lower bound (dn), equalities (eq)."""
+    eq = lo == hi
+    return np.isfinite(hi) & ~eq, np.isfinite(lo) & ~eq, eq
+
+
+def linprog_rows(a: sp.spmatrix, lo: np.ndarray, hi: np.ndarray) -> dict[str, Any]:
+    """Rows lo ≤ a·v ≤ hi as scipy's `linprog` takes them: A_ub·v ≤ b_ub (the upper bounds, then the
+    lower bounds negated) and A_eq·v = b_eq; None where there are none."""
+    a = sp.csr_matrix(a)
+    up, dn, eq = _row_kinds(lo, hi)
+    a_ub = sp.vstack([a[up], -a[dn]]).tocsr()
+    some = a_ub.shape[0] > 0
+    return {"A_ub": a_ub if some else None, "b_ub": np.concatenate([hi[up], -lo[dn]]) if some else None,
+            "A_eq": a[eq] if eq.any() else None, "b_eq": lo[eq] if eq.any() else None}
+
+
+def row_duals(res: Any, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Each row's dual y of a `linprog` solution of `linprog_rows(a, lo, hi)` (reduced costs c − aᵀy)."""
+    up, dn, eq = _row_kinds(lo, hi)
+    duals = np.zeros(len(lo))
+    if up.any() or dn.any():
+        n_up = int(up.sum())
+        duals[up] += res.ineqlin.marginals[:n_up]
+        duals[dn] -= res.ineqlin.marginals[n_up:]
+    if eq.any():
+        duals[eq] += res.eqlin.marginals
+    return duals
