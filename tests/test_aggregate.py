@@ -25,14 +25,10 @@ from models.linear import SparseModel, lp_relaxation
 from tests.test_planning import AGENTS_HEADER, FIXTURES, scenario_copy
 from wfm.checker import check_files
 from wfm.planning import Plan, build_plan
-from wfm.schedule import (
-    GREEDY_BUDGET_PRICE,
-    ScheduleOptions,
-    _greedy_budget_price,
-    load_inputs,
-    solve_schedule,
-    write_schedule,
-)
+from wfm.schedule import ScheduleOptions, SolverParams, load_inputs, solve_schedule, write_schedule
+from wfm.schedule.naming import greedy_budget_price
+
+GREEDY_BUDGET_PRICE = SolverParams().greedy_budget_price
 
 KINDS = ["office", "nonstop"]
 
@@ -214,9 +210,9 @@ def test_gain_blocks_agree_with_the_whole_row_after_local_refreshes(seed: int) -
 def test_greedy_budget_price_is_charged_only_when_the_budget_binds(built: Built) -> None:
     p = built.plan.problem
     interval_min = built.plan.timeline.interval_min
-    assert _greedy_budget_price(dataclasses.replace(p, budget_min=None), interval_min) == 0.0
-    assert _greedy_budget_price(dataclasses.replace(p, budget_min=10**12), interval_min) == 0.0
-    price = _greedy_budget_price(dataclasses.replace(p, budget_min=1), interval_min)
+    assert greedy_budget_price(dataclasses.replace(p, budget_min=None), interval_min, GREEDY_BUDGET_PRICE) == 0.0
+    assert greedy_budget_price(dataclasses.replace(p, budget_min=10**12), interval_min, GREEDY_BUDGET_PRICE) == 0.0
+    price = greedy_budget_price(dataclasses.replace(p, budget_min=1), interval_min, GREEDY_BUDGET_PRICE)
     assert price == pytest.approx(GREEDY_BUDGET_PRICE * p.under_weight / interval_min)
 
 

@@ -24,7 +24,8 @@ from models.construct import construct
 from models.linear import lp_relaxation
 from tests.test_planning import FIXTURES, scenario_copy
 from wfm.planning import Plan, build_plan
-from wfm.schedule import _service_cuts, load_inputs
+from wfm.schedule import load_inputs
+from wfm.schedule.service import service_cuts
 
 
 def _feasible(a: sp.csr_matrix, lo: np.ndarray, hi: np.ndarray, v: np.ndarray) -> bool:
@@ -154,7 +155,7 @@ def _service_plan(folder: Path, kind: str = "office") -> Plan:
     inputs = load_inputs(scenario)
     plan0 = build_plan(inputs.scenario, inputs.agents, inputs.unavailability, inputs.requirements)
     return build_plan(inputs.scenario, inputs.agents, inputs.unavailability, inputs.requirements,
-                      service_cuts=_service_cuts(inputs, plan0))
+                      service_cuts=service_cuts(inputs, plan0))
 
 
 @pytest.mark.parametrize("kind", ["office", "nonstop"])

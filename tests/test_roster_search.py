@@ -1,4 +1,4 @@
-"""The search on a finished roster (`wfm.roster_search`): a roster read as an aggregate solution, and
+"""The search on a finished roster (`wfm.schedule.search`): a roster read as an aggregate solution, and
 each day's shifts re-timed and re-lengthed a little.
 
 The searched roster must break no rule the roster before did not (the independent checker says so), give each agent the
@@ -25,7 +25,7 @@ from tests.test_planning import FIXTURES
 from wfm.assignment import AssignedShift, Assigner, place_roster_breaks, slots_from_construction
 from wfm.checker import CheckReport, check_roster
 from wfm.planning import Plan, build_plan
-from wfm.roster_search import _kind_choices, construction_of, improve_roster
+from wfm.schedule.search import _kind_choices, construction_of, improve_roster
 from wfm.schedule import ScheduleInputs, load_inputs, to_roster
 
 

@@ -29,12 +29,12 @@ from wfm.planning import build_plan
 from wfm.schedule import (
     ScheduleOptions,
     ScheduleResult,
-    _steering_plan,
     load_inputs,
     solve_schedule,
     to_roster,
     write_schedule,
 )
+from wfm.schedule.service import steering_plan
 
 OPTIONS = ScheduleOptions(time_limit_s=3)
 SUMMARY_KEYS = {
@@ -468,7 +468,7 @@ def test_under_the_service_objective_the_roster_heuristics_steer_by_shortfall(tm
     search and break placement would see no gain anywhere. They get the same options and caps with
     the coverage default for a shortfall and nothing for excess (more agents answer more in time)."""
     plan = _service_plan(tmp_path, "office")
-    steer = _steering_plan(plan)
+    steer = steering_plan(plan)
     inputs = load_inputs(FIXTURES / "office" / "scenario.toml")
     coverage = build_plan(inputs.scenario, inputs.agents, inputs.unavailability, inputs.requirements).problem
     assert steer.problem.under_weight == coverage.under_weight > 0

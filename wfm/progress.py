@@ -10,7 +10,7 @@ from typing import Literal
 
 from rich.console import Console
 
-from wfm.schedule import Progress
+from wfm.schedule.options import Progress
 
 Mode = Literal["live", "json", "quiet"]
 

@@ -159,6 +159,8 @@ class SolverConfig(_Strict):
     time_limit_s: float = Field(default=60.0, gt=0)
     workers: int = Field(default=2, ge=1, le=64)
     seed: int = Field(default=0, ge=0)
+    # overrides of `wfm.schedule.params.SolverParams` (checked against it when the inputs are loaded)
+    tuning: dict[str, float | int | list[int | None]] = Field(default_factory=dict)
 
 
 class ScenarioConfig(_Strict):

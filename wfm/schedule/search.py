@@ -48,14 +48,9 @@ from models import aggregate, lns
 from models.construct import Construction, surplus_of
 from wfm.assignment import AssignedShift, slots_from_construction, week_paid
 from wfm.planning import Plan
+from wfm.schedule.params import SolverParams
 
-# how much longer or shorter a shift may become, phase after phase (minutes; None: any length of its
-# template): the next phase starts when a pass gains under ESCALATE_GAIN
-LENGTH_CHANGES_MIN: tuple[int | None, ...] = (60, None)
-HELD_PASSES = 1  # passes with every shift's kind held, before lengths may change
-ESCALATE_GAIN = 0.01  # a pass gaining less than this share doubles the budget (and widens the lengths)
-MIN_GAIN = 0.001  # at the last length limit, the search ends when a budget's passes gain less in all
-MAX_BUDGET = 8  # the most a day's solve gets, in multiples of `seconds_each`
+_DEFAULTS = SolverParams()  # the search's tuning, when the caller gives none
 
 
 def construction_of(plan: Plan, shifts: list[AssignedShift]) -> Construction:
@@ -131,8 +126,12 @@ def improve_roster(
     workers: int,
     seed: int,
     deterministic: bool,
-    seconds_each: float = 1.0,
-    length_changes_min: tuple[int | None, ...] = LENGTH_CHANGES_MIN,
+    seconds_each: float = _DEFAULTS.search_seconds_each,
+    length_changes_min: tuple[int | None, ...] = _DEFAULTS.length_changes_min,
+    held_passes: int = _DEFAULTS.held_passes,
+    escalate_gain: float = _DEFAULTS.escalate_gain,
+    min_gain: float = _DEFAULTS.min_search_gain,
+    max_budget: int = _DEFAULTS.max_budget,
     on_pass: Callable[[int, float], None] | None = None,
     stop: Callable[[], bool] | None = None,
 ) -> list[AssignedShift]:
@@ -211,16 +210,16 @@ def improve_roster(
     budget, phase = seconds_each, 0
     while time.perf_counter() < deadline and not (stop is not None and stop()):
         widest = phase == len(bounds) - 1
-        last = widest and budget >= MAX_BUDGET * seconds_each
+        last = widest and budget >= max_budget * seconds_each
         order = aggregate.day_neighbourhoods(p, lay, cost, guide, day_columns)
         before = float(cost @ vector)
         result = lns.improve(a, lo, hi, lb, bounds[phase], cost, vector, order, deadline=deadline,
                              seconds_each=budget, workers=workers, seed=seed, deterministic=deterministic,
-                             max_passes=None if day_columns else HELD_PASSES,
-                             min_gain=MIN_GAIN if last else ESCALATE_GAIN, on_pass=numbered, stop=stop)
+                             max_passes=None if day_columns else held_passes,
+                             min_gain=min_gain if last else escalate_gain, on_pass=numbered, stop=stop)
         vector, improved, passes = result.vector, improved + result.improved, passes + result.passes
         if day_columns:
-            if widest and (last or before - float(cost @ vector) <= MIN_GAIN * abs(before)):
+            if widest and (last or before - float(cost @ vector) <= min_gain * abs(before)):
                 break
             phase = min(phase + 1, len(bounds) - 1)
             budget *= 2

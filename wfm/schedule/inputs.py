@@ -1,0 +1,66 @@
+"""The scenario and every input file it names, read and validated once, with each file's SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from wfm.agents import Agent, Preference, Unavailability, read_agents, read_preferences, read_unavailability
+from wfm.errors import InputError
+from wfm.requirements import read_requirements
+from wfm.scenario import Scenario, load_scenario
+
+
+@dataclass(frozen=True)
+class ScheduleInputs:
+    """A scenario with every input it names, read and validated, and each file's SHA-256."""
+
+    scenario: Scenario
+    agents: list[Agent]
+    unavailability: list[Unavailability]
+    preferences: list[Preference]
+    requirements: pd.DataFrame
+    checksums: dict[str, str]
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def load_inputs(
+    scenario_path: str | Path,
+    *,
+    requirements: str | Path | None = None,
+    agents: str | Path | None = None,
+    unavailability: str | Path | None = None,
+    preferences: str | Path | None = None,
+) -> ScheduleInputs:
+    """Read the scenario and the files it names (overrides win); every reader validates."""
+    sc = load_scenario(scenario_path)
+    paths: dict[str, Path | None] = {
+        "requirements": sc.input_path("requirements", requirements),
+        "agents": sc.input_path("agents", agents),
+        "unavailability": sc.input_path("unavailability", unavailability),
+        "preferences": sc.input_path("preferences", preferences),
+    }
+    for key in ("requirements", "agents"):
+        if paths[key] is None:
+            raise InputError(f"no {key} file: set [inputs].{key} in the scenario or pass --{key}", path=sc.path)
+    req = read_requirements(paths["requirements"])  # type: ignore[arg-type]
+    if req.attrs.get("interval_min") not in (None, sc.config.horizon.interval_min):
+        raise InputError(
+            f"requirements are on a {req.attrs['interval_min']}-minute grid but the scenario's "
+            f"horizon.interval_min is {sc.config.horizon.interval_min}",
+            path=paths["requirements"],
+            column="interval_start",
+        )
+    agent_list = read_agents(paths["agents"])  # type: ignore[arg-type]
+    unav = read_unavailability(paths["unavailability"], agent_list) if paths["unavailability"] else []
+    names = {t.name for t in sc.config.shift_templates}
+    prefs = read_preferences(paths["preferences"], agent_list, names) if paths["preferences"] else []
+    checksums = {"scenario": _sha256(sc.path)}
+    checksums.update({k: _sha256(p) for k, p in paths.items() if p is not None})
+    return ScheduleInputs(sc, agent_list, unav, prefs, req, checksums)

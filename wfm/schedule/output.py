@@ -1,0 +1,131 @@
+"""The solve's result read back and written: roster shifts in local date-times, summary.json, the files."""
+
+from __future__ import annotations
+
+import platform
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from wfm import __version__
+from wfm.agents import Agent
+from wfm.assignment import AssignedShift
+from wfm.atomic import atomic_directory, write_csv, write_json
+from wfm.planning import Plan
+from wfm.roster import Break, RosterShift, applicable_breaks, paid_hours, write_roster
+from wfm.scenario import Scenario
+from wfm.schedule.options import ScheduleResult
+
+
+def to_roster(sc: Scenario, plan: Plan, agents: list[Agent], assigned: list[AssignedShift]) -> list[RosterShift]:
+    """Assigned shifts (interval indices) → roster shifts (local date-times, break names, paid hours)."""
+    p, tl = plan.problem, plan.timeline
+    templates = sc.config.shift_templates
+    out = []
+    for s in assigned:
+        j = s.option
+        tpl = templates[int(p.opt_template[j])]
+        start = tl.at(int(p.opt_start[j]))
+        end = tl.at(int(p.opt_start[j] + p.opt_length[j]))
+        names = applicable_breaks(tpl, int(p.opt_length[j]) * tl.interval_min)
+        brks = tuple(
+            Break(b.name, tl.at(bs), tl.at(bs + b.duration_min // tl.interval_min))
+            for b, bs in zip(names, s.break_starts, strict=False)
+        )
+        out.append(
+            RosterShift(
+                agent_id=agents[s.agent].agent_id,
+                date=tl.date(s.day),
+                queue=plan.queues[int(p.opt_queue[j])],
+                template=tpl.name,
+                start=start,
+                end=end,
+                breaks=brks,
+                paid_hours=round(paid_hours(start, end, brks, tpl), 2),
+            )
+        )
+    return out
+
+
+def _versions() -> dict[str, str]:
+    import ortools
+    import scipy
+
+    return {
+        "wfm": __version__,
+        "python": platform.python_version(),
+        "ortools": ortools.__version__,
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+        "scipy": scipy.__version__,
+    }
+
+
+def write_schedule_files(folder: str | Path, result: ScheduleResult) -> None:
+    """Write roster.csv, coverage.csv and summary.json into an existing `folder` (each file atomically)."""
+    folder = Path(folder)
+    write_roster(folder / "roster.csv", result.shifts, result.max_breaks)
+    write_csv(folder / "coverage.csv", result.report.coverage, float_format="%.6g")
+    write_json(folder / "summary.json", result.summary)
+
+
+def write_schedule(out_dir: str | Path, result: ScheduleResult) -> None:
+    """Write the schedule's files into `out_dir`, replacing the folder whole and atomically."""
+    with atomic_directory(out_dir) as tmp:
+        write_schedule_files(tmp, result)
+
+
+def summary_of(solve: Any, best: Any) -> dict[str, Any]:
+    """`summary.json`'s content for the best candidate of a finished solve (`wfm.schedule.context.Solve`)."""
+    report, p, lp = best.report, solve.plan.problem, solve.lp
+    objective = report.objective
+    bound = solve.best_bound
+    gap = None if bound is None or objective <= 0 else max(0.0, (objective - bound) / objective)
+    if report.violations:
+        status = "timeout"
+    elif gap is not None and gap <= 1e-9:
+        status = "optimal"
+    else:
+        status = "feasible"
+    return {
+        "status": status,
+        "interrupted": solve.stopped(),
+        "objective_kind": solve.kind,
+        "objective": objective,
+        "objective_terms": report.objective_terms,
+        "best_bound": bound,
+        "gap": gap,
+        "solve_seconds": round(solve.elapsed(), 3),
+        "first_feasible_seconds": None if solve.first_feasible_s is None else round(solve.first_feasible_s, 3),
+        "hours_used": report.hours_used,
+        "hours_counted_on": report.hours_counted_on,
+        "budget_hours": report.budget_hours,
+        "projected_service_level": report.projected_service_level,
+        "service_level_by_day": report.service_level_by_day,
+        "under_agent_hours": report.under_agent_hours,
+        "over_agent_hours": report.over_agent_hours,
+        "violations": report.to_dict()["violations"],
+        "fairness": report.fairness,
+        "interval_min": solve.scenario.config.horizon.interval_min,
+        "shifts": len(best.shifts),
+        "agents": len(solve.inputs.agents),
+        "stages": {
+            "aggregate_options": int(p.n_options),
+            "lp_bound": None if lp.value is None else lp.value / solve.units,
+            "lp_seconds": round(lp.seconds, 3),
+            "lp_expected_seconds": round(solve.lp_expected_s, 1),
+            "aggregate_objective": best.aggregate_objective,
+            **best.info,
+            "aggregate_search_rounds": solve.aggregate_rounds,
+        },
+        "parameters": {
+            "time_limit_s": solve.limit,
+            "workers": solve.workers,
+            "seed": solve.seed,
+            "deterministic": solve.deterministic,
+        },
+        "input_checksums": solve.inputs.checksums,
+        "versions": _versions(),
+    }
