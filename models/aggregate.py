@@ -25,7 +25,8 @@ Constraints
                 per class: Σ_weekends z_cw ≤ the agents' weekends, z_cw ≥ shifts on each day of weekend w
                 (at least that many agents work the weekend); per class and week, pattern cuts: for
                 directions f over shift lengths, f·(shifts per length) ≤ Σ_agents max f·(a weekly
-                pattern the agent may work) — the facets of the agents' pattern hulls.
+                pattern the agent may work) — the facets of the agents' pattern hulls; the week
+                rules' rows (`models.rules`, e.g. late shifts per class-week ≤ N × the class's agents).
   budget        Σ budget_minutes_j x_j ≤ budget.
   service       lost_qt ≥ a_k − b_k n_qt for the tangent lines k of the concave value curve.
 Objective
@@ -44,66 +45,7 @@ import numpy as np
 
 from models.construct import Construction, surplus_of
 from models.linear import UNBOUNDED, SparseModel
-
-
-@dataclass(frozen=True)
-class AggregateProblem:
-    """Inputs of the aggregate model, as integer arrays. Shapes are given in brackets."""
-
-    n_intervals: int
-    required: np.ndarray  # [Q, T] agents required on the phone
-    under_weight: int  # per agent-interval short
-    over_weight: int  # per agent-interval in excess
-    # shift options [J]
-    opt_day: np.ndarray
-    opt_start: np.ndarray  # first interval (may be ≥ T only if never; may run past T)
-    opt_length: np.ndarray  # intervals
-    opt_queue: np.ndarray
-    opt_class: np.ndarray
-    opt_template: np.ndarray
-    opt_paid_min: np.ndarray  # paid minutes, for weekly hour limits
-    opt_budget_min: np.ndarray  # minutes counted against the budget
-    opt_cost: np.ndarray  # objective cost of one such shift (scaled)
-    # break incidences [B]: option j takes a break of group g, window starts at interval ws
-    brk_option: np.ndarray
-    brk_group: np.ndarray
-    brk_window_start: np.ndarray
-    group_width: np.ndarray  # [G] window width W_g (intervals; start in [ws, ws+W])
-    group_duration: np.ndarray  # [G] break length in intervals
-    group_queue: np.ndarray  # [G]
-    # agent-aware limits
-    class_day_cap: np.ndarray  # [C, D]
-    week_days: tuple[tuple[int, ...], ...]  # days of each week
-    class_week_min_paid: np.ndarray  # [C, W] minutes
-    class_week_max_paid: np.ndarray  # [C, W] minutes
-    class_week_max_shifts: np.ndarray  # [C, W]
-    class_week_min_shifts: np.ndarray  # [C, W]
-    class_template_cap: np.ndarray  # [C, K] (large = no limit)
-    budget_min: int | None
-    weekend_days: tuple[tuple[int, ...], ...] = ()  # days of each weekend (Saturday, Sunday) in the horizon
-    class_weekend_cap: np.ndarray | None = None  # [C] Σ agents' weekends allowed (None = no limit)
-    # pattern cuts: (row, option, coefficient) triplets and each row's right-hand side: Σ coef·x ≤ rhs
-    pattern_rows: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
-    # service objective cuts [M]: lost_(q,t) ≥ const − slope · n_(q,t)
-    cut_queue: np.ndarray | None = None
-    cut_interval: np.ndarray | None = None
-    cut_const: np.ndarray | None = None
-    cut_slope: np.ndarray | None = None
-
-    @property
-    def n_queues(self) -> int:
-        return int(self.required.shape[0])
-
-    @property
-    def n_options(self) -> int:
-        return len(self.opt_day)
-
-    @property
-    def option_break_intervals(self) -> np.ndarray:
-        """[J] intervals of break each shift of an option takes."""
-        out = np.zeros(self.n_options, dtype=np.int64)
-        np.add.at(out, self.brk_option, self.group_duration[self.brk_group])
-        return out
+from models.problem import AggregateProblem
 
 
 @dataclass(frozen=True)
@@ -337,6 +279,9 @@ def _agent_rows(m: SparseModel, p: AggregateProblem, x: np.ndarray) -> tuple[np.
         remap[limited] = np.arange(len(limited))
         m.add_rows(remap[key[sel]], x[sel], np.ones(int(sel.sum()), dtype=np.int64),
                    np.full(len(limited), -np.inf), cap[limited])
+    if p.option_rows is not None and len(p.option_rows[3]):
+        r, o, v, rhs = p.option_rows
+        m.add_rows(r, x[o], v, np.full(len(rhs), -np.inf), np.asarray(rhs, dtype=float))
     return z, n, inv
 
 

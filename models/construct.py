@@ -31,7 +31,7 @@ import scipy.sparse as sp
 from models.breaks import improve_breaks, place_breaks
 
 if TYPE_CHECKING:
-    from models.aggregate import AggregateProblem
+    from models.problem import AggregateProblem
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,10 @@ class _Usage:
             self.peak[:, w] = self.day[:, days].max(axis=1)
         # pattern cuts: Σ coef·x ≤ rhs, by option column
         r, o, v, self.cut_rhs = p.pattern_rows if p.pattern_rows is not None else (np.zeros(0, dtype=np.int64),) * 4
+        if p.option_rows is not None:  # the week rules' rows are cuts of the same form
+            r2, o2, v2, rhs2 = p.option_rows
+            r, o, v = np.concatenate([r, r2 + len(self.cut_rhs)]), np.concatenate([o, o2]), np.concatenate([v, v2])
+            self.cut_rhs = np.concatenate([self.cut_rhs, rhs2])
         self.cut = sp.csc_matrix((np.asarray(v, dtype=float), (r, o)), shape=(len(self.cut_rhs), p.n_options))
         self.cut.sum_duplicates()
         self.cut_used = self.cut @ x

@@ -15,7 +15,7 @@ day 15,211 in 28 s; 2 s per day 14,823; two workers for 1 s per day 15,713 (so o
 neighbourhood and two neighbourhoods at once). Unrestricted days (all of a day's options) improved
 it only to 16,657 at 3 s each: the restriction is what makes the small models quick.
 
-The roster search's day models (`wfm.roster_search`, 1,300–1,900 variables) are near their optimum
+The roster search's day models (`wfm.schedule.search`, 1,300–1,900 variables) are near their optimum
 after one solve: on the 300-agent month's second pass HiGHS's MIP proved bounds within 0–4% of
 CP-SAT's answers at 0.2 deterministic seconds, and from a roster searched for 50 s, the four most
 promising days got 5 better in 15 s each with all of their options (3.5 among the LP's). One

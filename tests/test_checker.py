@@ -3,6 +3,7 @@
 Fixtures (tests/fixtures/checker/):
 - office/: 3 agents, 2 weeks from Monday 2026-03-02, 30-minute intervals, open 08:00–20:00 Monday–Saturday;
 - nonstop/: 2 agents, 1 week, 15-minute intervals, open 24/7 (night shifts cross midnight);
+- weekrules/: office/ with the week rules on (max_late_shifts_week = 2, start_time_spread_min = 60);
 - */rosters/valid.csv breaks no rule; */rosters/<rule>.csv is valid.csv changed to break exactly <rule>.
 """
 
@@ -55,7 +56,7 @@ def _changed(scenario: Scenario, **tables: object) -> Scenario:
     return dataclasses.replace(scenario, config=scenario.config.model_copy(update=tables))
 
 
-@pytest.mark.parametrize("kind", ["office", "nonstop"])
+@pytest.mark.parametrize("kind", ["office", "nonstop", "weekrules"])
 def test_valid_roster_breaks_no_rule(kind: str) -> None:
     report = _check(kind)
     assert report.violations == ()

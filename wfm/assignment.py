@@ -30,9 +30,10 @@ from models import day_roster
 from models.breaks import improve_breaks, place_breaks
 from models.construct import Construction
 from models.day_patterns import construct_days, improve_days
+from models.rules import WeekShifts
 from wfm.agents import Agent, Preference
 from wfm.planning import Plan
-from wfm.scenario import RulesConfig, Scenario, parse_hhmm
+from wfm.scenario import RulesConfig, Scenario
 
 FORBIDDEN = 10**9
 NO_REST_TOMORROW = 10**8  # worse than a slot beyond the aggregate's count (10**6), better than none
@@ -115,13 +116,16 @@ class Assigner:
         self.late = np.zeros(A, dtype=np.int64)
         self.template_used = np.zeros((A, len(self.cfg.shift_templates)), dtype=np.int64)
         self.last_end = np.full(A, -(10**9), dtype=np.int64)  # interval index where the last shift ended
+        # each agent-week's shifts so far (start and end minutes from their day's midnight): the week rules'
+        self.week_shifts: dict[tuple[int, int], tuple[list[int], list[int]]] = {}
+        self._options_by_day_kind: dict[tuple[int, int], np.ndarray] = {}
         self.prefs = preferences
         self.agent_index = {a.agent_id: i for i, a in enumerate(agents)}
         obj = self.cfg.objective
         self.units = plan.objective_scale
         self.fair_cost = max(1, round(obj.fairness_weight * self.units))
         self.pref_scale = obj.preference_weight * self.units
-        self.late_from = parse_hhmm(obj.late_shift_end)
+        self.late_from = self.cfg.late_shift_end_min
         self.rest = round(self.cfg.rules.min_rest_h * 60) // plan.timeline.interval_min
         self.longest = int(plan.problem.opt_length.max(initial=0))  # intervals
         self._hint_s, self._hints, self._jobs_after = 0.0, 0, 0  # day hints so far: seconds, count; jobs left
@@ -378,8 +382,10 @@ class Assigner:
                 cols = list(avail)
                 # any option of the kind may also be taken (at a penalty): by the agents beyond the
                 # aggregate's count, and by those whom rest or time off keeps from every slot
+                # (under week rules, as many as the agents: the rules may hold them all to a few options)
+                copies = len(who) if plan.week_rules else min(len(who), 1 + max(0, len(who) - len(avail)))
                 for j in options_of.get((d, k), []):
-                    cols.extend([(j, None)] * min(len(who), 1 + max(0, len(who) - len(avail))))
+                    cols.extend([(j, None)] * copies)
                 cost = np.zeros((len(who), len(cols)), dtype=np.float64)
                 starts = np.array([p.opt_start[j] for j, _ in cols])
                 ends = starts + plan.kinds[k].length
@@ -400,10 +406,27 @@ class Assigner:
                         extra += 1
                     out.append(AssignedShift(a, d, j, units if units is not None else ()))
                     self.last_end[a] = ends[ci]
+                    week = self.week_shifts.setdefault((a, int(plan.week_of_day[d])), ([], []))
+                    week[0].append(int(plan.opt_start_min[j]))
+                    week[1].append(int(plan.opt_end_min[j]))
                     if (ends[ci] % tl.per_day) * tl.interval_min >= self.late_from or ends[ci] // tl.per_day > d:
                         self.late[a] += 1
                 unmatched += sum(1 for i, (_, u) in enumerate(cols) if u is not None and i not in taken)
         return out, unmatched, extra, dropped
+
+    def _day_options(self, a: int, day: int, kind: int) -> WeekShifts:
+        """The starts and ends (minutes from the day's midnight) agent `a`'s shift of `kind` may take on
+        `day`: the options of the kind that day clear of its blocked time."""
+        key = (day, kind)
+        if key not in self._options_by_day_kind:
+            p = self.plan.problem
+            self._options_by_day_kind[key] = np.flatnonzero((p.opt_day == day) & (self.plan.opt_kind == kind))
+        js = self._options_by_day_kind[key]
+        p = self.plan.problem
+        free = np.ones(len(js), dtype=bool)
+        for lo, hi in self.plan.blocked.get(a, []):
+            free &= (p.opt_start[js] + p.opt_length[js] <= lo) | (p.opt_start[js] >= hi)
+        return WeekShifts(self.plan.opt_start_min[js[free]], self.plan.opt_end_min[js[free]])
 
     def _slot_cost(self, a: int, d: int, starts: np.ndarray, ends: np.ndarray, prefs: list[Preference],
                    next_latest: int | None = None) -> np.ndarray:
@@ -414,6 +437,15 @@ class Assigner:
         if next_latest is not None:
             cost[next_latest - ends < self.rest] = NO_REST_TOMORROW
         cost[starts - self.last_end[a] < self.rest] = FORBIDDEN
+        if self.plan.week_rules:  # beside the agent's shifts of the week so far, and its days ahead
+            week = int(self.plan.week_of_day[d])
+            others = WeekShifts.of(*self.week_shifts.get((a, week), ([], [])))
+            ahead = [self._day_options(a, e, int(self.day_kind[a, e])) for e in self.plan.weeks[week]
+                     if e > d and self.day_kind[a, e] >= 0]
+            first = d * tl.per_day
+            start_min, end_min = (starts - first) * tl.interval_min, (ends - first) * tl.interval_min
+            for rule in self.plan.week_rules:
+                cost[~rule.allows(start_min, end_min, others, ahead)] = FORBIDDEN
         for lo, hi in self.plan.blocked.get(a, []):
             cost[(starts < hi) & (ends > lo)] = FORBIDDEN
         is_late = ((ends % tl.per_day) * tl.interval_min >= self.late_from) | (ends // tl.per_day > d)
@@ -527,6 +559,18 @@ def improve_starts(
 
     by_agent_day = {(s.agent, s.day): i for i, s in enumerate(shifts)}
     out = list(shifts)
+    week_members: dict[tuple[int, int], list[int]] = {}  # (agent, week) → indices into out
+    for i, s in enumerate(shifts):
+        week_members.setdefault((s.agent, int(week_of[s.day])), []).append(i)
+
+    def week_rules_allow(s: AssignedShift, cand: np.ndarray) -> np.ndarray:
+        """Which candidate options keep the week rules beside the agent's other shifts of the week."""
+        ok = np.ones(len(cand), dtype=bool)
+        mine = [out[i].option for i in week_members[(s.agent, int(week_of[s.day]))] if out[i] is not s]
+        others = WeekShifts(plan.opt_start_min[mine], plan.opt_end_min[mine])
+        for rule in plan.week_rules:
+            ok &= rule.allows(plan.opt_start_min[cand], plan.opt_end_min[cand], others)
+        return ok
     worked = np.zeros(plan.unavailable_day.shape, dtype=bool)
     for s in shifts:
         worked[s.agent, s.day] = True
@@ -568,6 +612,8 @@ def improve_starts(
             ok &= start_of[out[nxt].option] - en >= min_rest
         for lo_b, hi_b in plan.blocked.get(s.agent, []):
             ok &= (en <= lo_b) | (st >= hi_b)
+        if plan.week_rules:
+            ok &= week_rules_allow(s, cand)
         if not ok.any():
             return -1, 0
         k = int(np.argmax(np.where(ok, score, np.iinfo(np.int64).min)))

@@ -10,7 +10,8 @@ unknown-queue, unknown-template (1), one-shift-per-day (2), template (3), operat
 availability-window (5), unavailable (6), breaks (7), rest (8), max-consecutive-days,
 min-consecutive-days, min-consecutive-days-off (9), days-off-week (10), min-hours-week,
 max-hours-week, max-days-week (11), max-weekends (12), max-shifts-per-template (13), budget (14);
-and paid-hours (a roster's paid_hours differs from its times by more than the 2-decimal rounding).
+and paid-hours (a roster's paid_hours differs from its times by more than the 2-decimal rounding);
+the week rules max-late-shifts-week and start-time-spread-week (per agent and ISO week).
 
 Where the specification is silent, this module decides (and the solver must agree):
 - Paid hours are recomputed from the times: (end − start − unpaid breaks)/60, a break being unpaid
@@ -73,7 +74,7 @@ RULES = (
     "one-shift-per-day", "template", "operating-hours", "availability-window", "unavailable", "breaks",
     "rest", "max-consecutive-days", "min-consecutive-days", "min-consecutive-days-off", "days-off-week",
     "min-hours-week", "max-hours-week", "max-days-week", "max-weekends", "max-shifts-per-template",
-    "budget", "paid-hours",
+    "budget", "paid-hours", "max-late-shifts-week", "start-time-spread-week",
 )
 HOURS_TOL = 1e-6  # hours; the weekly limits and the budget allow this much rounding
 PAID_HOURS_TOL = 0.005 + 1e-9  # hours; roster.csv rounds paid_hours to 2 decimals
@@ -590,10 +591,56 @@ def rule_paid_hours(ctx: _Context) -> list[Violation]:
     ]
 
 
+# --- week rules: late shifts and start-time spread per ISO week ---------------------------------------
+
+
+def _known_weeks(ctx: _Context) -> dict[tuple[str, tuple[int, int]], list[RosterShift]]:
+    """(agent, ISO week) → the agent's shifts dated that week inside the horizon, by start."""
+    out: dict[tuple[str, tuple[int, int]], list[RosterShift]] = defaultdict(list)
+    for agent_id, shifts in ctx.shifts_by_agent.items():
+        for s in shifts:
+            if s.date in ctx.day_index:
+                out[(agent_id, s.date.isocalendar()[:2])].append(s)
+    return out
+
+
+def rule_max_late_shifts_week(ctx: _Context) -> list[Violation]:
+    """Per agent and ISO week, late shifts ≤ max_late_shifts_week; a shift is late when it ends at or
+    after the late-shift end (`[rules]` or `[objective]` late_shift_end) or on a later date."""
+    limit = ctx.rules.max_late_shifts_week
+    if limit is None:
+        return []
+    late_from = ctx.scenario.config.late_shift_end_min
+    out = []
+    for (agent_id, (year, week)), shifts in _known_weeks(ctx).items():
+        late = [s for s in shifts if s.end.date() > s.date or _time_of_day(s.end) >= late_from]
+        if len(late) > limit:
+            out.append(Violation(agent_id, late[limit].date, "max-late-shifts-week",
+                                 f"{len(late)} late shifts in week {year}-W{week:02d} (max {limit}, late = "
+                                 f"ending at or after {_hhmm(late_from)})"))
+    return out
+
+
+def rule_start_time_spread_week(ctx: _Context) -> list[Violation]:
+    """Per agent and ISO week, the latest shift start − the earliest (time of day) ≤ start_time_spread_min."""
+    limit = ctx.rules.start_time_spread_min
+    if limit is None:
+        return []
+    out = []
+    for (agent_id, (year, week)), shifts in _known_weeks(ctx).items():
+        starts = [_time_of_day(s.start) for s in shifts]
+        if starts and max(starts) - min(starts) > limit:
+            out.append(Violation(agent_id, shifts[0].date, "start-time-spread-week",
+                                 f"starts from {_hhmm(min(starts))} to {_hhmm(max(starts))} in week "
+                                 f"{year}-W{week:02d}: {max(starts) - min(starts)} min apart (max {limit})"))
+    return out
+
+
 RULE_CHECKS: tuple[Callable[[_Context], list[Violation]], ...] = (
     rule_identity, rule_one_shift_per_day, rule_template, rule_operating_hours, rule_availability_window,
     rule_unavailable, rule_breaks, rule_rest, rule_consecutive_days, rule_days_off_week, rule_weekly_limits,
-    rule_max_weekends, rule_max_shifts_per_template, rule_budget, rule_paid_hours,
+    rule_max_weekends, rule_max_shifts_per_template, rule_budget, rule_paid_hours, rule_max_late_shifts_week,
+    rule_start_time_spread_week,
 )
 
 
@@ -818,7 +865,7 @@ def check_roster(
     under_h = float(coverage["under"].sum() * hour_per_interval)
     over_h = float(coverage["over"].sum() * hour_per_interval)
     sl, sl_by_day = _service_levels(ctx, grid)
-    fairness = fairness_figures(ctx.shifts, agents, parse_hhmm(cfg.objective.late_shift_end))
+    fairness = fairness_figures(ctx.shifts, agents, cfg.late_shift_end_min)
 
     terms = _objective_terms(ctx, grid, under_h, over_h, preferences, fairness)
     return CheckReport(

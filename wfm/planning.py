@@ -14,12 +14,13 @@ import contextlib
 import datetime as dt
 import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from models.aggregate import AggregateProblem
+from models.problem import AggregateProblem
+from models.rules import OptionRows, WeekRule, rules_in_force
 from wfm.agents import Agent, Unavailability
 from wfm.errors import InfeasibleError
 from wfm.scenario import WEEKDAYS, Scenario, ScenarioConfig, parse_hhmm
@@ -95,6 +96,12 @@ class Plan:
     kinds: tuple[ShiftKind, ...]
     breaks: tuple[tuple[tuple[int, int, int, int, bool], ...], ...]  # per template: (lo, hi, dur, min_len, paid)
     objective_scale: int
+    # the week rules in force (`models.rules`), and each option's start and end in minutes from its
+    # day's midnight, which they read
+    week_rules: tuple[WeekRule, ...] = ()
+    opt_start_min: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    opt_end_min: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    week_of_day: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 def _open_mask(scenario: Scenario, tl: Timeline) -> np.ndarray:
@@ -411,6 +418,15 @@ def build_plan(
 
     weekend_days = _weekends(tl)
     arr = opts
+    week_rules = rules_in_force({**rules.model_dump(), "late_from_min": cfg.late_shift_end_min})
+    start_min = (arr["start"] - arr["day"] * tl.per_day) * step
+    end_min = start_min + arr["len"] * step
+    week_of_day = np.zeros(D, dtype=np.int64)
+    for w, days in enumerate(weeks):
+        week_of_day[list(days)] = w
+    class_size = np.array([len(m) for m in classes], dtype=np.int64)
+    rule_rows = OptionRows.concat([r for rule in week_rules if (r := rule.aggregate_rows(
+        arr["c"], week_of_day[arr["day"]], start_min, end_min, class_size)) is not None])
     cuts = service_cuts or (None, None, None, None)
     problem = AggregateProblem(
         n_intervals=T,
@@ -429,6 +445,7 @@ def build_plan(
         class_weekend_cap=None if rules.max_weekends is None else np.array(
             [rules.max_weekends * len(m) for m in classes], dtype=np.int64),
         budget_min=budget_min,
+        option_rows=None if rule_rows is None else (rule_rows.row, rule_rows.option, rule_rows.coef, rule_rows.rhs),
         cut_queue=cuts[0], cut_interval=cuts[1], cut_const=cuts[2], cut_slope=cuts[3],
     )
     return Plan(
@@ -436,7 +453,8 @@ def build_plan(
         week_min_paid=wmin, week_max_paid=wmax, week_max_shifts=wshifts, week_min_shifts=tight[:, :, 2],
         unavailable_day=unavailable_day,
         blocked=blocked, problem=problem, opt_kind=arr["kind"], kinds=tuple(kinds), breaks=tuple(tpl_breaks),
-        objective_scale=units,
+        objective_scale=units, week_rules=week_rules, opt_start_min=start_min, opt_end_min=end_min,
+        week_of_day=week_of_day,
     )
 
 

@@ -131,6 +131,17 @@ class RulesConfig(_Strict):
     min_days_off_week: int = Field(default=1, ge=0, le=7)
     max_weekends: int | None = Field(default=None, ge=0)
     max_shifts_per_template: dict[str, int] = Field(default_factory=dict)
+    # week rules (models.rules): late shifts per ISO week, and how far apart a week's starts may be
+    max_late_shifts_week: int | None = Field(default=None, ge=0, le=7)
+    start_time_spread_min: int | None = Field(default=None, ge=0, le=1440)
+    late_shift_end: str | None = None  # what "late" means (HH:MM); the same as [objective] late_shift_end
+
+    @field_validator("late_shift_end")
+    @classmethod
+    def _late(cls, v: str | None) -> str | None:
+        if v is not None:
+            parse_hhmm(v)
+        return v
 
 
 class BudgetConfig(_Strict):
@@ -193,8 +204,17 @@ class ScenarioConfig(_Strict):
             out[day.lower()] = span.strip().lower()
         return out
 
+    @property
+    def late_shift_end_min(self) -> int:
+        """Minutes after midnight from which a shift's end makes it late (`[rules]` or `[objective]`)."""
+        return parse_hhmm(self.rules.late_shift_end or self.objective.late_shift_end)
+
     @model_validator(mode="after")
     def _cross(self) -> ScenarioConfig:
+        late = self.rules.late_shift_end  # one meaning of "late", for the rule and fairness: `late_shift_end_min`
+        given = "late_shift_end" in self.objective.model_fields_set
+        if late is not None and given and self.objective.late_shift_end != late:
+            raise ValueError("rules.late_shift_end and objective.late_shift_end differ: give one of them")
         names = [t.name for t in self.shift_templates]
         if len(set(names)) != len(names):
             raise ValueError("shift template names must be unique")

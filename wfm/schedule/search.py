@@ -46,6 +46,7 @@ import numpy as np
 
 from models import aggregate, lns
 from models.construct import Construction, surplus_of
+from models.rules import WeekShifts
 from wfm.assignment import AssignedShift, slots_from_construction, week_paid
 from wfm.planning import Plan
 from wfm.schedule.params import SolverParams
@@ -97,8 +98,9 @@ def _kind_choices(
                  and sk != own and (length_change is None or abs(sk.length - own.length) <= length_change)]
                 for own in plan.kinds]
     by_agent_day = {(s.agent, s.day): s for s in shifts}
+    keeps_week_rules = _week_rule_test(plan, shifts, key)
     out = []
-    for s in shifts:
+    for i, s in enumerate(shifts):
         own = int(plan.opt_kind[s.option])
         kinds = [own] + [k for k in siblings[own] if s.day * K + k < size and offered[s.day * K + k]]
         prev = by_agent_day.get((s.agent, s.day - 1))
@@ -108,12 +110,38 @@ def _kind_choices(
             first, last = lo_start[s.day * K + k], hi_end[s.day * K + k]
             if ((prev is None or first - en[prev.option] >= min_rest)
                     and (nxt is None or st[nxt.option] - last >= min_rest)
-                    and not any(lo < last and hi > first for lo, hi in plan.blocked.get(s.agent, []))):
+                    and not any(lo < last and hi > first for lo, hi in plan.blocked.get(s.agent, []))
+                    and keeps_week_rules(i, s.day * K + k)):
                 fits.append(k)
             elif not fits:  # its own kind does not fit: held
                 break
         out.append(np.array(fits, dtype=np.int64))
     return out
+
+
+def _week_rule_test(plan: Plan, shifts: list[AssignedShift], key: np.ndarray) -> Callable[[int, int], bool]:
+    """A test of whether shift i may take every option of a (day, kind) key under the week rules
+    whatever the agent's other shifts of the week take (`WeekRule.allows_jointly`): the search moves
+    many shifts at once and hands the options back by kind."""
+    if not plan.week_rules:
+        return lambda i, k: True
+    order = np.argsort(key, kind="stable")
+    uniq, first = np.unique(key[order], return_index=True)
+    options_of = dict(zip(uniq.tolist(), np.split(order, first[1:]), strict=True))
+    members: dict[tuple[int, int], list[int]] = {}
+    for i, s in enumerate(shifts):
+        members.setdefault((s.agent, int(plan.week_of_day[s.day])), []).append(i)
+    position = {i: (m, n) for m in members.values() for n, i in enumerate(m)}
+
+    def test(i: int, day_kind: int) -> bool:
+        mates, own = position[i]
+        opts = np.array([shifts[j].option for j in mates], dtype=np.int64)
+        week = WeekShifts(plan.opt_start_min[opts], plan.opt_end_min[opts])
+        cand = options_of[day_kind]
+        return all(bool(rule.allows_jointly(plan.opt_start_min[cand], plan.opt_end_min[cand], own, week).all())
+                   for rule in plan.week_rules)
+
+    return test
 
 
 def improve_roster(
