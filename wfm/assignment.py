@@ -30,7 +30,7 @@ from models import day_roster
 from models.breaks import improve_breaks, place_breaks
 from models.construct import Construction
 from models.day_patterns import construct_days, improve_days
-from models.rules import WeekShifts
+from models.rules import WeekShifts, completable
 from wfm.agents import Agent, Preference
 from wfm.planning import Plan
 from wfm.scenario import RulesConfig, Scenario
@@ -444,8 +444,15 @@ class Assigner:
                      if e > d and self.day_kind[a, e] >= 0]
             first = d * tl.per_day
             start_min, end_min = (starts - first) * tl.interval_min, (ends - first) * tl.interval_min
+            ok = np.ones(len(starts), dtype=bool)
             for rule in self.plan.week_rules:
-                cost[~rule.allows(start_min, end_min, others, ahead)] = FORBIDDEN
+                ok &= rule.allows(start_min, end_min, others, ahead)
+            if ahead and len(self.plan.week_rules) > 1:  # rules that each leave the week a way may conflict
+                for s_min, e_min in {(int(x), int(y)) for x, y in zip(start_min[ok], end_min[ok], strict=True)}:
+                    grown = WeekShifts(np.append(others.start_min, s_min), np.append(others.end_min, e_min))
+                    if not completable(self.plan.week_rules, grown, ahead):
+                        ok[(start_min == s_min) & (end_min == e_min)] = False
+            cost[~ok] = FORBIDDEN
         for lo, hi in self.plan.blocked.get(a, []):
             cost[(starts < hi) & (ends > lo)] = FORBIDDEN
         is_late = ((ends % tl.per_day) * tl.interval_min >= self.late_from) | (ends // tl.per_day > d)

@@ -21,7 +21,9 @@ stages that keep it. The independent checker (`wfm.checker`) has its own impleme
 
 import importlib
 import pkgutil
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+
+import numpy as np
 
 from models.rules.base import OptionRows, WeekRule, WeekShifts
 
@@ -38,4 +40,33 @@ def rules_in_force(settings: Mapping[str, object]) -> tuple[WeekRule, ...]:
     return tuple(rule for cls in CATALOGUE if (rule := cls.from_settings(settings)) is not None)
 
 
-__all__ = ["CATALOGUE", "OptionRows", "WeekRule", "WeekShifts", "rules_in_force"]
+def completable(rules: Sequence[WeekRule], week: WeekShifts, ahead: Sequence[WeekShifts], budget: int = 64) -> bool:
+    """Whether the days `ahead` (each one's candidate shifts) can each take a shift so that `week`'s
+    shifts and theirs keep every rule together: a depth-first search over the days in order, each
+    day's candidates pruned by every rule's own look-ahead. The rules' look-aheads are each exact for
+    their rule alone; two rules can still conflict (three 6-hour days with at most two late and
+    starts within two hours: the first start must leave a day that is not late), which this finds.
+    After `budget` candidates tried it answers True (unproven, optimistic)."""
+    left = [budget]
+
+    def search(week: WeekShifts, ahead: Sequence[WeekShifts]) -> bool:
+        if not ahead:
+            return True
+        day, rest = ahead[0], ahead[1:]
+        pairs = np.unique(np.stack([day.start_min, day.end_min], axis=1), axis=0)
+        ok = np.ones(len(pairs), dtype=bool)
+        for rule in rules:
+            ok &= rule.allows(pairs[:, 0], pairs[:, 1], week, rest)
+        for start, end in pairs[ok].tolist():
+            left[0] -= 1
+            if left[0] < 0:
+                return True
+            grown = WeekShifts(np.append(week.start_min, start), np.append(week.end_min, end))
+            if search(grown, rest):
+                return True
+        return False
+
+    return search(week, ahead)
+
+
+__all__ = ["CATALOGUE", "OptionRows", "WeekRule", "WeekShifts", "completable", "rules_in_force"]
