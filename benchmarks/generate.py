@@ -31,9 +31,9 @@ less `max_hours_week / max_days_week` per whole day off. The forecast of each qu
 its required agent-hours (Σ required_agents × interval) equal `load` × contracted hours × the queue's
 workload share, within 1% (a queue's floor — one or two agents whenever it is open — may keep small
 instances above target; `instance.json` records the load achieved). The budget (paid hours) is, when
-`binding`, halfway between the agents' contracted minimum (the scheduler's own weekly minimums,
-`wfm.checker.week_hour_limits`) and their contracted hours — below what covering the requirements
-would take; when `non-binding`, 5% above the most the agents may work.
+`binding`, halfway between the agents' contracted minimum (`pro_rated_week`: the weekly rule as it
+stood when the instances were first recorded) and their contracted hours — below what covering the
+requirements would take; when `non-binding`, 5% above the most the agents may work.
 
 Determinism: every random part draws from its own stream spawned from `seed`; same spec, same bytes.
 """
@@ -54,7 +54,6 @@ import pandas as pd
 
 from wfm.agents import Agent
 from wfm.atomic import atomic_directory, write_csv, write_json, write_text
-from wfm.checker import week_hour_limits
 from wfm.example_data import WEEKDAY_FACTOR, ExampleCampaign, QueueProfile, generate_forecast
 from wfm.requirements import compute_requirements, make_requirements, read_forecast
 from wfm.service_config import load_service_config
@@ -280,10 +279,19 @@ def _hours(spec: InstanceSpec, agents: pd.DataFrame, time_off: pd.DataFrame) -> 
                       rec.max_days_week)
         for week in weeks.values():
             off = sum((rec.agent_id, d) in off_days for d in week)
-            lo, hi, _ = week_hour_limits(agent, len(week), off)
+            lo, hi = pro_rated_week(agent, len(week), off)
             minimum += lo
             contracted += max(0.0, hi - off * agent.max_hours_week / agent.max_days_week)
     return contracted, minimum
+
+
+def pro_rated_week(agent: Agent, n_days: int, whole_days_off: int) -> tuple[float, float]:
+    """(min, max) paid hours of an agent in a week with `n_days` days in the horizon, pro-rated by n/7,
+    the minimum lowered by min_hours_week / max_days_week per whole day off. The instances' budgets are
+    defined by it (kept as it was, so recorded instances stay the same; the solver's and the checker's
+    edge rule is `wfm.checker.week_hour_limits`)."""
+    lo = max(0.0, agent.min_hours_week * n_days / 7 - whole_days_off * agent.min_hours_week / agent.max_days_week)
+    return lo, agent.max_hours_week * n_days / 7
 
 
 # --- scenario -----------------------------------------------------------------------------------

@@ -16,7 +16,6 @@ from benchmarks import generate as gen
 from benchmarks.__main__ import main as benchmarks_main
 from benchmarks.suites import SUITES, SuiteInstance, Targets, find_instance
 from wfm.agents import read_agents, read_unavailability
-from wfm.checker import week_hour_limits
 from wfm.requirements import make_requirements, read_requirements
 from wfm.schedule import load_inputs
 from wfm.service_config import load_service_config
@@ -106,7 +105,7 @@ def test_contracted_and_minimum_hours_follow_the_weekly_rule(week):
     minimum = contracted = 0.0
     for a in agents:
         n_off = sum((a.agent_id, d) in whole for d in dates)
-        lo, hi, _ = week_hour_limits(a, 7, n_off)
+        lo, hi = gen.pro_rated_week(a, 7, n_off)
         minimum += lo
         contracted += hi - n_off * a.max_hours_week / a.max_days_week
     assert week.min_hours == pytest.approx(minimum, abs=1e-3)

@@ -32,6 +32,7 @@ from models.construct import Construction
 from models.day_patterns import construct_days, improve_days
 from models.rules import WeekShifts, completable
 from wfm.agents import Agent, Preference
+from wfm.continuity import HISTORY_DAYS
 from wfm.planning import Plan
 from wfm.scenario import RulesConfig, Scenario
 
@@ -191,10 +192,7 @@ class Assigner:
                         and hi > days[i] * tl.per_day]
                 if near and i not in off:
                     allowed[e, i] &= self._kinds_fitting(days[i], kinds, near)
-            hist = []
-            for d in range(max(0, first - hist_len), first):
-                g = self.day_kind[a, d]
-                hist.append(local.get(int(g), -1) if g >= 0 else -1)
+            hist = self._history(a, first, hist_len, local, kinds)
             max_we = rules.max_weekends
             weekends_used = self._weekends_worked(a, first)
             employees.append(day_roster.Employee(
@@ -284,6 +282,22 @@ class Assigner:
         if self.on_progress:
             self.on_progress(f"week {w + 1}/{len(self.plan.weeks)} class {c + 1}: {status}")
         return status
+
+    def _history(self, a: int, first: int, days: int, local: dict[int, int], kinds: list[int]) -> list[int]:
+        """The kinds (local indices, −1 off) agent `a` worked on the `days` days before day `first`:
+        from this roster, and before the horizon from the previous roster (a worked day there takes the
+        class's shortest kind: the rest after it is the blocked time `wfm.planning` adds, not a kind's)."""
+        history = self.plan.history
+        known = history is not None and history.known
+        shortest = min(range(len(kinds)), key=lambda i: self.plan.kinds[kinds[i]].length) if kinds else -1
+        out = []
+        for d in range(first - days, first):
+            if d >= 0:
+                g = self.day_kind[a, d]
+                out.append(local.get(int(g), -1) if g >= 0 else -1)
+            elif known and -d <= HISTORY_DAYS:
+                out.append(shortest if history.worked[a, HISTORY_DAYS + d] else -1)  # type: ignore[union-attr]
+        return out
 
     def _max_final_run(self, a: int, c: int, w: int, weekends_used: int) -> int | None:
         """The longest run agent `a` may end week `w` with, when the next week needs every day it can

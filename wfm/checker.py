@@ -76,6 +76,7 @@ RULES = (
     "min-hours-week", "max-hours-week", "max-days-week", "max-weekends", "max-shifts-per-template",
     "budget", "paid-hours", "max-late-shifts-week", "start-time-spread-week",
 )
+HISTORY_DAYS = 14  # days before the horizon a previous roster joins the checks (as `wfm.continuity` reads it)
 HOURS_TOL = 1e-6  # hours; the weekly limits and the budget allow this much rounding
 PAID_HOURS_TOL = 0.005 + 1e-9  # hours; roster.csv rounds paid_hours to 2 decimals
 
@@ -176,6 +177,15 @@ class _Context:
     day_index: dict[dt.date, int]  # horizon date → 0..days−1
     paid_h: np.ndarray  # per shift, recomputed from its times
     counted_h: np.ndarray  # per shift, as the budget counts (paid or productive)
+    # the previous roster's shifts before the horizon (None: no previous roster, the past unknown)
+    previous: tuple[RosterShift, ...] | None = None
+
+    @cached_property
+    def previous_by_agent(self) -> dict[str, list[RosterShift]]:
+        out: dict[str, list[RosterShift]] = defaultdict(list)
+        for s in sorted(self.previous or (), key=lambda s: s.start):
+            out[s.agent_id].append(s)
+        return out
 
     @property
     def rules(self) -> RulesConfig:
@@ -420,10 +430,12 @@ def rule_breaks(ctx: _Context) -> list[Violation]:
 
 
 def rule_rest(ctx: _Context) -> list[Violation]:
-    """Between consecutive shifts of an agent: next start − previous end ≥ min_rest_h."""
+    """Between consecutive shifts of an agent (the previous roster's last one included): next start −
+    previous end ≥ min_rest_h."""
     out = []
-    for shifts in ctx.shifts_by_agent.values():
-        for prev, nxt in pairwise(shifts):
+    for agent_id, shifts in ctx.shifts_by_agent.items():
+        before = ctx.previous_by_agent.get(agent_id, [])[-1:]  # the previous roster's last shift
+        for prev, nxt in pairwise(before + shifts):
             rest_h = (nxt.start - prev.end).total_seconds() / 3600
             min_h = ctx.rules.min_rest_h
             if rest_h < min_h - 1e-9:
@@ -450,12 +462,21 @@ def _runs(flags: np.ndarray) -> list[tuple[bool, int, int]]:
 
 def rule_consecutive_days(ctx: _Context) -> list[Violation]:
     """Runs of worked dates ≤ max_consecutive_days; runs of worked (off) dates ≥ min_consecutive_days
-    (min_consecutive_days_off) unless they touch the horizon's first or last day."""
-    dates = sorted(ctx.day_index)
+    (min_consecutive_days_off) unless they touch the horizon's first or last day. With a previous
+    roster, its last 14 days are joined before the horizon (runs wholly inside them are not checked)."""
+    horizon = sorted(ctx.day_index)
+    h = HISTORY_DAYS if ctx.previous is not None else 0  # days of the previous roster joined before
+    dates = [horizon[0] - dt.timedelta(days=h - k) for k in range(h)] + horizon
     r = ctx.rules
     out = []
     for agent_id, flags in ctx.worked.items():
-        for worked, first, length in _runs(flags):
+        before = np.zeros(h, dtype=bool)
+        for p in ctx.previous_by_agent.get(agent_id, []):
+            if 0 < (horizon[0] - p.date).days <= h:
+                before[h - (horizon[0] - p.date).days] = True
+        for worked, first, length in _runs(np.concatenate([before, flags])):
+            if first + length <= h:  # wholly in the previous roster: its own business
+                continue
             span = f"{_days(length)} {dates[first]} to {dates[first + length - 1]}"
             inner = first > 0 and first + length < len(dates)
             if worked and length > r.max_consecutive_days:
@@ -474,15 +495,20 @@ def rule_consecutive_days(ctx: _Context) -> list[Violation]:
 
 
 def rule_days_off_week(ctx: _Context) -> list[Violation]:
-    """Per ISO week: days off among its horizon days ≥ max(0, min_days_off_week − (7 − n))."""
+    """Per ISO week: days off among its horizon days ≥ max(0, min_days_off_week − days after the horizon −
+    days off before it (all of them without a previous roster; those it shows off with one))."""
     need_base = ctx.rules.min_days_off_week
     out = []
     weeks = ctx.weeks
     for agent_id, flags in ctx.worked.items():
         for days in weeks.values():
-            n = len(days)
+            n, before = len(days), days[0].weekday()
             off = n - int(sum(flags[ctx.day_index[d]] for d in days))
-            need = max(0, need_base - (7 - n))
+            off_before = before  # without a previous roster the days before are taken as off
+            if ctx.previous is not None:
+                worked_before = {p.date for p in ctx.previous_by_agent.get(agent_id, [])}
+                off_before = sum(days[0] - dt.timedelta(days=k) not in worked_before for k in range(1, before + 1))
+            need = max(0, need_base - (7 - n - before) - off_before)
             if off < need:
                 out.append(Violation(agent_id, days[0], "days-off-week",
                                      f"{_days(off)} off in the week of {days[0]} (min {need})"))
@@ -492,17 +518,34 @@ def rule_days_off_week(ctx: _Context) -> list[Violation]:
 # --- rule 11 --------------------------------------------------------------------------------------
 
 
-def week_hour_limits(agent: Agent, n_days: int, whole_days_off: int) -> tuple[float, float, int]:
-    """(min_eff, max_eff, max shifts) of an agent in an ISO week with `n_days` horizon days and
-    `whole_days_off` whole days of unavailability. Hours are paid hours."""
-    max_eff = agent.max_hours_week * n_days / 7
-    min_eff = max(0.0, agent.min_hours_week * n_days / 7
-                  - whole_days_off * agent.min_hours_week / agent.max_days_week)
-    return min_eff, max_eff, min(agent.max_days_week, n_days)
+def longest_paid_hours(templates: Sequence[ShiftTemplateConfig]) -> float:
+    """Paid hours of the longest shift any template makes: what one day past an edge can hold."""
+    out = 0.0
+    for t in templates:
+        for length_h in t.lengths_h:
+            unpaid = sum(b.duration_min for b in t.breaks if not b.paid and b.min_shift_h <= length_h + 1e-9)
+            out = max(out, length_h - unpaid / 60)
+    return out
+
+
+def week_hour_limits(
+    agent: Agent, days_off: int, cut_days: int, previous_h: float = 0.0, previous_shifts: int = 0,
+    longest_h: float = 0.0, n_days: int = 7,
+) -> tuple[float, float, int]:
+    """(min_eff, max_eff, max shifts) of an agent in an ISO week: the contract's maximum less the
+    `previous_h` hours (and `previous_shifts` shifts) the previous roster worked in it; the minimum
+    lowered by `min_hours_week / max_days_week` per day off (`days_off`: whole days of time off on open
+    horizon days), by `previous_h`, and by what the `cut_days` days of the week outside the horizon and
+    not covered by a previous roster could hold (min(cut_days, max_days_week) × `longest_h`)."""
+    max_eff = agent.max_hours_week - previous_h
+    credit = days_off * agent.min_hours_week / agent.max_days_week
+    min_eff = max(0.0, agent.min_hours_week - credit - previous_h - min(cut_days, agent.max_days_week) * longest_h)
+    return min_eff, max_eff, min(agent.max_days_week - previous_shifts, n_days)
 
 
 def rule_weekly_limits(ctx: _Context) -> list[Violation]:
-    """Per agent and ISO week: paid hours in [min_eff, max_eff]; shifts ≤ min(max_days_week, n)."""
+    """Per agent and ISO week: paid hours in [min_eff, max_eff]; shifts ≤ the week's most (see
+    `week_hour_limits`; with a previous roster, its shifts in the week that straddles the start count)."""
     hours: dict[tuple[str, tuple[int, int]], float] = defaultdict(float)
     count: Counter = Counter()
     for i, s in enumerate(ctx.shifts):
@@ -510,11 +553,23 @@ def rule_weekly_limits(ctx: _Context) -> list[Violation]:
             key = (s.agent_id, s.date.isocalendar()[:2])
             hours[key] += float(ctx.paid_h[i])
             count[key] += 1
+    before_h: dict[tuple[str, tuple[int, int]], float] = defaultdict(float)
+    before_n: Counter = Counter()
+    for s in ctx.previous or ():
+        tpl = ctx.templates.get(s.template)
+        before_h[(s.agent_id, s.date.isocalendar()[:2])] += paid_hours(s.start, s.end, s.breaks, tpl)
+        before_n[(s.agent_id, s.date.isocalendar()[:2])] += 1
+    longest = longest_paid_hours(list(ctx.templates.values()))
+    open_days = {d for d in ctx.day_index if ctx.scenario.opening(d.weekday()) is not None}
     out = []
     for agent_id, agent in ctx.agents.items():
         for week, days in ctx.weeks.items():
-            off = sum(any(u.whole_day for u in ctx.unavailability.get((agent_id, d), [])) for d in days)
-            lo, hi, max_shifts = week_hour_limits(agent, len(days), off)
+            off = sum(d in open_days and any(u.whole_day for u in ctx.unavailability.get((agent_id, d), []))
+                      for d in days)
+            before, after = days[0].weekday(), 6 - days[-1].weekday()
+            cut = after + (0 if ctx.previous is not None else before)
+            lo, hi, max_shifts = week_hour_limits(agent, off, cut, before_h[(agent_id, week)],
+                                                  before_n[(agent_id, week)], longest, len(days))
             h, n = hours[(agent_id, week)], count[(agent_id, week)]
             if h < lo - HOURS_TOL:
                 out.append(Violation(agent_id, days[0], "min-hours-week",
@@ -831,6 +886,7 @@ def check_roster(
     agents: Sequence[Agent],
     unavailability: Sequence[Unavailability] = (),
     preferences: Sequence[Preference] = (),
+    previous: Sequence[RosterShift] | None = None,
 ) -> CheckReport:
     """Check `shifts` against every hard rule and recompute coverage, service level and the objective.
 
@@ -854,6 +910,7 @@ def check_roster(
         day_index={d: i for i, d in enumerate(scenario.horizon_dates)},
         paid_h=np.array([p for p, _ in hours], dtype=float),
         counted_h=np.array([c for _, c in hours], dtype=float),
+        previous=None if previous is None else tuple(previous),
     )
     order = {rule: k for k, rule in enumerate(RULES)}
     violations = sorted(

@@ -22,6 +22,7 @@ import pandas as pd
 from models.problem import AggregateProblem
 from models.rules import OptionRows, WeekRule, rules_in_force
 from wfm.agents import Agent, Unavailability
+from wfm.continuity import History
 from wfm.errors import InfeasibleError
 from wfm.scenario import WEEKDAYS, Scenario, ScenarioConfig, parse_hhmm
 
@@ -102,6 +103,7 @@ class Plan:
     opt_start_min: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     opt_end_min: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     week_of_day: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    history: History | None = None  # what the previous roster says before the horizon
 
 
 def _open_mask(scenario: Scenario, tl: Timeline) -> np.ndarray:
@@ -254,8 +256,10 @@ def build_plan(
     unavailability: list[Unavailability],
     requirements: pd.DataFrame,
     service_cuts: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None,
+    history: History | None = None,
 ) -> Plan:
-    """Build the aggregate problem; raise `InfeasibleError` with reasons a planner can act on."""
+    """Build the aggregate problem; raise `InfeasibleError` with reasons a planner can act on.
+    `history` is what the previous roster says before the horizon (`wfm.continuity`)."""
     cfg = scenario.config
     tl = Timeline(cfg.horizon.start, cfg.horizon.days, cfg.horizon.interval_min)
     units = tl.scale()
@@ -294,32 +298,10 @@ def build_plan(
             reasons.append(f"queue '{name}' has requirements but no agent is skilled for it — add '{name}' "
                            "to some agents' skills in agents.csv")
 
-    # unavailability
     A = len(agents)
-    aidx = {a.agent_id: i for i, a in enumerate(agents)}
-    unavailable_day = np.zeros((A, D), dtype=bool)
-    blocked: dict[int, list[tuple[int, int]]] = {}
-    for u in unavailability:
-        d = (u.date - tl.start).days
-        if not (0 <= d < D):
-            continue
-        i = aidx[u.agent_id]
-        if u.whole_day:
-            unavailable_day[i, d] = True
-        lo = d * tl.per_day + u.start_min // step
-        hi = d * tl.per_day + math.ceil(u.end_min / step)
-        blocked.setdefault(i, []).append((lo, hi))
-
-    # shift options
+    history = history or History.none(A)
     open_mask = _open_mask(scenario, tl)
-    whole_day_off = unavailable_day.copy()  # what lowers the weekly minimum (whole-day rows only)
-    for i, spans in blocked.items():  # time off over every open minute of a day: no shift fits that day
-        free = open_mask[: tl.n_intervals].copy()
-        for lo, hi in spans:
-            free[lo:hi] = False
-        per_day = free.reshape(D, tl.per_day).any(axis=1)
-        has_open = open_mask[: tl.n_intervals].reshape(D, tl.per_day).any(axis=1)
-        unavailable_day[i] |= has_open & ~per_day
+    unavailable_day, whole_day_off, blocked = _unavailable(scenario, tl, agents, unavailability, open_mask, history)
     templates = cfg.shift_templates
     tpl_breaks = []
     for tpl in templates:
@@ -338,33 +320,13 @@ def build_plan(
         reasons.append("no shift template fits the operating hours on any day of the horizon — check "
                        "[operating_hours] and the templates' earliest_start/latest_start/lengths_h")
 
-    # weekly limits per agent
     weeks = _weeks(tl)
     W = len(weeks)
-    wmin = np.zeros((A, W), dtype=np.int64)
-    wmax = np.zeros((A, W), dtype=np.int64)
-    wshifts = np.zeros((A, W), dtype=np.int64)
     open_day = np.array([scenario.opening(tl.date(d).weekday()) is not None for d in range(D)])
-    max_len_paid = max((kk.paid_min for kk in kinds), default=0)
+    wmin, wmax, wshifts, week_reasons = _week_limits(cfg, tl, agents, weeks, open_day, unavailable_day,
+                                                     whole_day_off, history)
+    reasons += week_reasons
     rules = cfg.rules
-    for i, a in enumerate(agents):
-        for w, days in enumerate(weeks):
-            n = len(days)
-            u = int(whole_day_off[i, list(days)].sum())
-            lo = max(0.0, a.min_hours_week * n / 7 - u * a.min_hours_week / a.max_days_week)
-            wmin[i, w] = math.ceil(lo * 60 - 1e-6)
-            wmax[i, w] = math.floor(a.max_hours_week * n / 7 * 60 + 1e-6)
-            workable = int((open_day[list(days)] & ~unavailable_day[i, list(days)]).sum())
-            off_needed = max(0, rules.min_days_off_week - (7 - n))
-            wshifts[i, w] = min(a.max_days_week, n - off_needed, workable)
-            if wmin[i, w] > wshifts[i, w] * max_len_paid:
-                reasons.append(
-                    f"agent {a.agent_id} cannot reach min_hours_week in the week of {tl.date(days[0])}: "
-                    f"needs {wmin[i, w] / 60:.1f} h but can work at most {wshifts[i, w]} day(s) of at most "
-                    f"{max_len_paid / 60:.1f} paid h — lower min_hours_week, allow longer shifts or fewer days off"
-                )
-            if wmin[i, w] > wmax[i, w]:
-                reasons.append(f"agent {a.agent_id}: week of {tl.date(days[0])} min hours exceed max hours")
     # what each agent can really work in a week, given the paid lengths of its class's shifts
     class_lengths = [sorted({kk.paid_min for kk in kinds if kk.klass == c}) for c in range(len(classes))]
     tight = np.zeros((A, W, 4), dtype=np.int64)  # min paid, max paid, min shifts, max shifts
@@ -454,8 +416,95 @@ def build_plan(
         unavailable_day=unavailable_day,
         blocked=blocked, problem=problem, opt_kind=arr["kind"], kinds=tuple(kinds), breaks=tuple(tpl_breaks),
         objective_scale=units, week_rules=week_rules, opt_start_min=start_min, opt_end_min=end_min,
-        week_of_day=week_of_day,
+        week_of_day=week_of_day, history=history,
     )
+
+
+def _unavailable(
+    scenario: Scenario, tl: Timeline, agents: list[Agent], unavailability: list[Unavailability],
+    open_mask: np.ndarray, history: History,
+) -> tuple[np.ndarray, np.ndarray, dict[int, list[tuple[int, int]]]]:
+    """Per agent: [D] days no shift fits, [D] whole days of time off (what credits the weekly minimum),
+    and the blocked interval ranges [start, end) — time off, and the rest after the previous roster's
+    last shift."""
+    D, step = tl.days, tl.interval_min
+    aidx = {a.agent_id: i for i, a in enumerate(agents)}
+    unavailable_day = np.zeros((len(agents), D), dtype=bool)
+    blocked: dict[int, list[tuple[int, int]]] = {}
+    for u in unavailability:
+        d = (u.date - tl.start).days
+        if not (0 <= d < D):
+            continue
+        i = aidx[u.agent_id]
+        if u.whole_day:
+            unavailable_day[i, d] = True
+        blocked.setdefault(i, []).append((d * tl.per_day + u.start_min // step,
+                                          d * tl.per_day + math.ceil(u.end_min / step)))
+    origin = dt.datetime.combine(tl.start, dt.time())
+    rest = dt.timedelta(hours=scenario.config.rules.min_rest_h)
+    for i, end in enumerate(history.last_end):
+        if end is not None and end + rest > origin:  # rested only from then on
+            blocked.setdefault(i, []).append((0, math.ceil((end + rest - origin).total_seconds() / 60 / step)))
+    whole_day_off = unavailable_day.copy()
+    has_open = open_mask[: tl.n_intervals].reshape(D, tl.per_day).any(axis=1)
+    for i, spans in blocked.items():  # blocked over every open minute of a day: no shift fits that day
+        free = open_mask[: tl.n_intervals].copy()
+        for lo, hi in spans:
+            free[lo:hi] = False
+        unavailable_day[i] |= has_open & ~free.reshape(D, tl.per_day).any(axis=1)
+    return unavailable_day, whole_day_off, blocked
+
+
+def longest_paid_min(cfg: ScenarioConfig) -> int:
+    """Paid minutes of the longest shift any template makes (its unpaid breaks off): what one day
+    beyond the horizon's edge can hold, by the edge rule (`wfm.continuity`)."""
+    out = 0
+    for t in cfg.shift_templates:
+        for length_h in t.lengths_h:
+            length = round(length_h * 60)
+            unpaid = sum(b.duration_min for b in t.breaks if not b.paid and b.min_shift_h * 60 <= length)
+            out = max(out, length - unpaid)
+    return out
+
+
+def _week_limits(
+    cfg: ScenarioConfig, tl: Timeline, agents: list[Agent], weeks: tuple[tuple[int, ...], ...],
+    open_day: np.ndarray, unavailable_day: np.ndarray, whole_day_off: np.ndarray, history: History,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """[A, W] each agent's paid minutes (min, max) and most shifts per week of the horizon, and the
+    reasons no roster can exist. A week cut by the horizon keeps the contract's maximum (less what the
+    previous roster worked in it) and lowers its minimum only by what the days cut off could hold; time
+    off credits the minimum only on open days (`wfm.continuity`)."""
+    A, W = len(agents), len(weeks)
+    wmin, wmax, wshifts = (np.zeros((A, W), dtype=np.int64) for _ in range(3))
+    rules, reasons = cfg.rules, []
+    longest = longest_paid_min(cfg)
+    for w, days in enumerate(weeks):
+        n = len(days)
+        before = tl.date(days[0]).weekday()  # days of the ISO week before the horizon
+        after = 7 - before - n
+        for i, a in enumerate(agents):
+            days_off = int((whole_day_off[i, list(days)] & open_day[list(days)]).sum())
+            credit = days_off * a.min_hours_week / a.max_days_week
+            prev_paid = int(history.week_paid_min[i]) if before and history.known else 0
+            prev_shifts = int(history.week_shifts[i]) if before and history.known else 0
+            cut = (0 if history.known else min(before, a.max_days_week)) + min(after, a.max_days_week)
+            lo = max(0.0, a.min_hours_week * 60 - credit * 60 - prev_paid - cut * longest)
+            wmin[i, w] = math.ceil(lo - 1e-6)
+            wmax[i, w] = max(0, math.floor(a.max_hours_week * 60 - prev_paid + 1e-6))
+            off_before = history.days_off_before(i, before) if history.known else before
+            off_needed = max(0, rules.min_days_off_week - after - off_before)
+            workable = int((open_day[list(days)] & ~unavailable_day[i, list(days)]).sum())
+            wshifts[i, w] = max(0, min(a.max_days_week - prev_shifts, n - off_needed, workable))
+            if wmin[i, w] > wshifts[i, w] * longest:
+                reasons.append(
+                    f"agent {a.agent_id} cannot reach min_hours_week in the week of {tl.date(days[0])}: "
+                    f"needs {wmin[i, w] / 60:.1f} h but can work at most {wshifts[i, w]} day(s) of at most "
+                    f"{longest / 60:.1f} paid h — lower min_hours_week, allow longer shifts or fewer days off"
+                )
+            if wmin[i, w] > wmax[i, w]:
+                reasons.append(f"agent {a.agent_id}: week of {tl.date(days[0])} min hours exceed max hours")
+    return wmin, wmax, wshifts, reasons
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,11 @@ import dataclasses
 import time
 
 from models import aggregate, lns
-from wfm.schedule.search import construction_of, improve_roster
 from wfm.schedule.candidate import Candidate
 from wfm.schedule.context import Solve
 from wfm.schedule.naming import check, construct_and_name, name_aggregate
 from wfm.schedule.params import SolverParams
+from wfm.schedule.search import construction_of, improve_roster
 
 
 def first_roster(solve: Solve, best: Candidate | None, prm: SolverParams) -> Candidate:
