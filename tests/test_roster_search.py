@@ -25,8 +25,8 @@ from tests.test_planning import FIXTURES
 from wfm.assignment import AssignedShift, Assigner, place_roster_breaks, slots_from_construction
 from wfm.checker import CheckReport, check_roster
 from wfm.planning import Plan, build_plan
-from wfm.schedule.search import _kind_choices, construction_of, improve_roster
 from wfm.schedule import ScheduleInputs, load_inputs, to_roster
+from wfm.schedule.search import _kind_choices, construction_of, improve_roster
 
 
 @dataclass(frozen=True)

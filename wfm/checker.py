@@ -54,6 +54,7 @@ import numpy as np
 import pandas as pd
 
 from wfm.agents import Agent, Preference, Unavailability, read_agents, read_preferences, read_unavailability
+from wfm.continuity import read_previous_roster
 from wfm.errors import InputError
 from wfm.requirements import read_requirements
 from wfm.roster import Break, RosterShift, applicable_breaks, paid_hours, read_roster
@@ -948,8 +949,10 @@ def check_files(
     agents: str | Path | None = None,
     unavailability: str | Path | None = None,
     preferences: str | Path | None = None,
+    previous_roster: str | Path | None = None,
 ) -> CheckReport:
-    """Read the scenario, its inputs (paths given here override the scenario's) and a roster; check it."""
+    """Read the scenario, its inputs (paths given here override the scenario's) and a roster; check it
+    (joined to the previous roster, when one is given or the scenario names one)."""
     scenario = load_scenario(scenario_path)
 
     def required(key: str, override: str | Path | None) -> Path:
@@ -967,4 +970,6 @@ def check_files(
     template_names = {t.name for t in scenario.config.shift_templates}
     prefs = read_preferences(pref_path, agent_list, template_names) if pref_path is not None else []
     shifts = read_roster(roster_path, scenario)
-    return check_roster(scenario, shifts, requirements_df, agent_list, off, prefs)
+    prev_path = scenario.input_path("previous_roster", previous_roster)
+    previous = read_previous_roster(prev_path, scenario, agent_list) if prev_path is not None else None
+    return check_roster(scenario, shifts, requirements_df, agent_list, off, prefs, previous=previous)

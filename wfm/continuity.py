@@ -99,3 +99,52 @@ def history_of(scenario: Scenario, agents: list[Agent], previous: list[RosterShi
             paid[i] += round(paid_hours(s.start, s.end, s.breaks, templates.get(s.template)) * 60)
             count[i] += 1
     return History(True, tuple(previous), worked, tuple(last_end), paid, count)
+
+
+def read_locked(path: str | Path, scenario: Scenario, agents: list[Agent]) -> list[RosterShift]:
+    """Locked shifts: roster rows that must appear unchanged in the result. `InputError` (exit 2, naming
+    file, row and column) for a row outside the horizon, of an unknown agent or template, off its
+    template's start grid or lengths, or a second row of one agent on one date."""
+    path = Path(path)
+    cfg = scenario.config
+    dates = set(scenario.horizon_dates)
+    known = {a.agent_id for a in agents}
+    templates = {t.name: t for t in cfg.shift_templates}
+    seen: set[tuple[str, dt.date]] = set()
+    shifts = read_roster(path, scenario)
+    for row, s in enumerate(shifts, start=2):
+        if s.date not in dates:
+            raise InputError(f"date {s.date} is outside the horizon", path=path, row=row, column="date")
+        if s.agent_id not in known:
+            raise InputError("unknown agent (not in agents.csv)", path=path, row=row, column="agent_id")
+        template = templates.get(s.template)
+        if template is None:
+            raise InputError("unknown template", path=path, row=row, column="template")
+        start = s.start.hour * 60 + s.start.minute
+        first, last = (int(x[:2]) * 60 + int(x[3:]) for x in (template.earliest_start, template.latest_start))
+        if not (first <= start <= last and (start - first) % template.start_step_min == 0):
+            raise InputError(f"shift_start is off template '{s.template}''s grid ({template.earliest_start} to "
+                             f"{template.latest_start} every {template.start_step_min} min)", path=path, row=row,
+                             column="shift_start")
+        if not any(round(h * 60) == s.length_min for h in template.lengths_h):
+            raise InputError(f"the shift's length is not one of template '{s.template}''s lengths_h",
+                             path=path, row=row, column="shift_end")
+        if (s.agent_id, s.date) in seen:
+            raise InputError("a second locked shift of the agent on that date", path=path, row=row, column="date")
+        seen.add((s.agent_id, s.date))
+    return shifts
+
+
+# rules a set of locked shifts can break on its own (the others need the rest of the roster)
+LOCKED_RULES = frozenset({
+    "skill", "unknown-queue", "one-shift-per-day", "template", "operating-hours", "availability-window",
+    "unavailable", "breaks", "rest", "max-hours-week", "max-days-week", "max-consecutive-days", "budget",
+    "max-late-shifts-week", "start-time-spread-week",
+})
+
+
+def locked_reasons(report_violations: list, path: str | Path | None) -> list[str]:
+    """What a planner reads when locked shifts alone break a rule: one line per violation."""
+    where = f"{path}: " if path else ""
+    return [f"{where}locked shift of {v.agent_id} on {v.date}: {v.rule} — {v.detail}"
+            for v in report_violations if v.rule in LOCKED_RULES]

@@ -14,6 +14,7 @@ import contextlib
 import datetime as dt
 import functools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,6 +25,7 @@ from models.rules import OptionRows, WeekRule, rules_in_force
 from wfm.agents import Agent, Unavailability
 from wfm.continuity import History
 from wfm.errors import InfeasibleError
+from wfm.roster import RosterShift, paid_hours
 from wfm.scenario import WEEKDAYS, Scenario, ScenarioConfig, parse_hhmm
 
 WEIGHT_DECIMALS = 100  # weights are honoured to 0.01
@@ -257,9 +259,12 @@ def build_plan(
     requirements: pd.DataFrame,
     service_cuts: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None,
     history: History | None = None,
+    locked: Sequence[RosterShift] = (),
 ) -> Plan:
     """Build the aggregate problem; raise `InfeasibleError` with reasons a planner can act on.
-    `history` is what the previous roster says before the horizon (`wfm.continuity`)."""
+    `history` is what the previous roster says before the horizon, `locked` the shifts that stay as
+    they are (`wfm.continuity`): the problem is what is left around them — their coverage off the
+    requirements, their agents' days, rest, weekly hours and shifts, and their budget taken."""
     cfg = scenario.config
     tl = Timeline(cfg.horizon.start, cfg.horizon.days, cfg.horizon.interval_min)
     units = tl.scale()
@@ -271,6 +276,8 @@ def build_plan(
     inside = (t >= 0) & (t < T)
     np.maximum.at(req, (requirements["queue"].map(qidx).to_numpy()[inside], t[inside]),
                   requirements["required_agents"].to_numpy(dtype=np.int64)[inside])
+    fixed = _locked_use(cfg, tl, agents, qidx, locked)
+    req = np.maximum(req - fixed.cover, 0)  # the locked shifts' agents on the phone are there already
 
     # classes: agents with the same queues, daily window and contract type (full- or part-time, and
     # days per week), interchangeable in stage 1; their own hours enter through the class's weekly
@@ -301,7 +308,8 @@ def build_plan(
     A = len(agents)
     history = history or History.none(A)
     open_mask = _open_mask(scenario, tl)
-    unavailable_day, whole_day_off, blocked = _unavailable(scenario, tl, agents, unavailability, open_mask, history)
+    unavailable_day, whole_day_off, blocked = _unavailable(scenario, tl, agents, unavailability, open_mask, history,
+                                                           fixed)
     templates = cfg.shift_templates
     tpl_breaks = []
     for tpl in templates:
@@ -324,7 +332,7 @@ def build_plan(
     W = len(weeks)
     open_day = np.array([scenario.opening(tl.date(d).weekday()) is not None for d in range(D)])
     wmin, wmax, wshifts, week_reasons = _week_limits(cfg, tl, agents, weeks, open_day, unavailable_day,
-                                                     whole_day_off, history)
+                                                     whole_day_off, history, fixed)
     reasons += week_reasons
     rules = cfg.rules
     # what each agent can really work in a week, given the paid lengths of its class's shifts
@@ -349,7 +357,7 @@ def build_plan(
         hull_cuts += [(c, w, f, rhs) for f, rhs in pattern_cuts(pats)]
     budget_min = None
     if cfg.budget.hours is not None:
-        budget_min = math.floor(cfg.budget.hours * 60 + 1e-6)
+        budget_min = math.floor(cfg.budget.hours * 60 + 1e-6) - fixed.budget_min
         need = int(wmin.sum())
         if need > budget_min:
             reasons.append(
@@ -420,9 +428,56 @@ def build_plan(
     )
 
 
+@dataclass(frozen=True)
+class _Locked:
+    """What the locked shifts take: [Q, T] agents on the phone; (agent, day, start, end) interval spans;
+    [A, W] paid minutes and shifts; budget minutes."""
+
+    cover: np.ndarray
+    spans: tuple[tuple[int, int, int, int], ...]
+    paid: np.ndarray
+    shifts: np.ndarray
+    budget_min: int
+
+
+def _locked_use(
+    cfg: ScenarioConfig, tl: Timeline, agents: list[Agent], qidx: dict[str, int], locked: Sequence[RosterShift]
+) -> _Locked:
+    """The locked shifts in plan units (see `_Locked`)."""
+    A, T, step = len(agents), tl.n_intervals, tl.interval_min
+    weeks = _weeks(tl)
+    week_of = {d: w for w, days in enumerate(weeks) for d in days}
+    aidx = {a.agent_id: i for i, a in enumerate(agents)}
+    templates = {t.name: t for t in cfg.shift_templates}
+    cover = np.zeros((len(qidx), T), dtype=np.int64)
+    paid, shifts = np.zeros((A, len(weeks)), dtype=np.int64), np.zeros((A, len(weeks)), dtype=np.int64)
+    spans, budget = [], 0
+    origin = dt.datetime.combine(tl.start, dt.time())
+
+    def index(t: dt.datetime) -> int:
+        return int((t - origin).total_seconds() // 60) // step
+
+    for s in locked:
+        i, d = aidx[s.agent_id], (s.date - tl.start).days
+        lo, hi = index(s.start), index(s.end)
+        spans.append((i, d, lo, hi))
+        on = np.zeros(hi - lo, dtype=bool) if s.queue not in qidx else np.ones(hi - lo, dtype=bool)
+        for b in s.breaks:
+            on[max(0, index(b.start) - lo) : max(0, index(b.end) - lo)] = False
+        cover[qidx.get(s.queue, 0), lo : min(hi, T)] += on[: max(0, min(hi, T) - lo)]
+        tpl = templates.get(s.template)
+        paid_min = round(paid_hours(s.start, s.end, s.breaks, tpl) * 60)
+        paid[i, week_of[d]] += paid_min
+        shifts[i, week_of[d]] += 1
+        paid_breaks = sum(round((b.end - b.start).total_seconds() / 60) for b in s.breaks
+                          if tpl is None or b.name not in {x.name for x in tpl.breaks if not x.paid})
+        budget += paid_min - (paid_breaks if cfg.budget.counted_on == "productive" else 0)
+    return _Locked(cover, tuple(spans), paid, shifts, budget)
+
+
 def _unavailable(
     scenario: Scenario, tl: Timeline, agents: list[Agent], unavailability: list[Unavailability],
-    open_mask: np.ndarray, history: History,
+    open_mask: np.ndarray, history: History, fixed: _Locked,
 ) -> tuple[np.ndarray, np.ndarray, dict[int, list[tuple[int, int]]]]:
     """Per agent: [D] days no shift fits, [D] whole days of time off (what credits the weekly minimum),
     and the blocked interval ranges [start, end) — time off, and the rest after the previous roster's
@@ -446,6 +501,10 @@ def _unavailable(
         if end is not None and end + rest > origin:  # rested only from then on
             blocked.setdefault(i, []).append((0, math.ceil((end + rest - origin).total_seconds() / 60 / step)))
     whole_day_off = unavailable_day.copy()
+    rest_n = math.ceil(scenario.config.rules.min_rest_h * 60 / step)
+    for i, d, lo, hi in fixed.spans:  # a locked shift's day is taken, and its rest on either side
+        unavailable_day[i, d] = True
+        blocked.setdefault(i, []).append((lo - rest_n, hi + rest_n))
     has_open = open_mask[: tl.n_intervals].reshape(D, tl.per_day).any(axis=1)
     for i, spans in blocked.items():  # blocked over every open minute of a day: no shift fits that day
         free = open_mask[: tl.n_intervals].copy()
@@ -470,6 +529,7 @@ def longest_paid_min(cfg: ScenarioConfig) -> int:
 def _week_limits(
     cfg: ScenarioConfig, tl: Timeline, agents: list[Agent], weeks: tuple[tuple[int, ...], ...],
     open_day: np.ndarray, unavailable_day: np.ndarray, whole_day_off: np.ndarray, history: History,
+    fixed: _Locked,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
     """[A, W] each agent's paid minutes (min, max) and most shifts per week of the horizon, and the
     reasons no roster can exist. A week cut by the horizon keeps the contract's maximum (less what the
@@ -486,8 +546,8 @@ def _week_limits(
         for i, a in enumerate(agents):
             days_off = int((whole_day_off[i, list(days)] & open_day[list(days)]).sum())
             credit = days_off * a.min_hours_week / a.max_days_week
-            prev_paid = int(history.week_paid_min[i]) if before and history.known else 0
-            prev_shifts = int(history.week_shifts[i]) if before and history.known else 0
+            prev_paid = (int(history.week_paid_min[i]) if before and history.known else 0) + fixed.paid[i, w]
+            prev_shifts = (int(history.week_shifts[i]) if before and history.known else 0) + fixed.shifts[i, w]
             cut = (0 if history.known else min(before, a.max_days_week)) + min(after, a.max_days_week)
             lo = max(0.0, a.min_hours_week * 60 - credit * 60 - prev_paid - cut * longest)
             wmin[i, w] = math.ceil(lo - 1e-6)
@@ -495,7 +555,7 @@ def _week_limits(
             off_before = history.days_off_before(i, before) if history.known else before
             off_needed = max(0, rules.min_days_off_week - after - off_before)
             workable = int((open_day[list(days)] & ~unavailable_day[i, list(days)]).sum())
-            wshifts[i, w] = max(0, min(a.max_days_week - prev_shifts, n - off_needed, workable))
+            wshifts[i, w] = max(0, min(a.max_days_week - prev_shifts, n - off_needed - fixed.shifts[i, w], workable))
             if wmin[i, w] > wshifts[i, w] * longest:
                 reasons.append(
                     f"agent {a.agent_id} cannot reach min_hours_week in the week of {tl.date(days[0])}: "

@@ -53,6 +53,8 @@ class InputsConfig(_Strict):
     preferences: str | None = None
     forecast: str | None = None
     history: str | None = None
+    previous_roster: str | None = None  # the roster before the horizon (wfm.continuity)
+    locked: str | None = None  # roster rows that must appear unchanged (wfm.continuity)
 
 
 class BreakConfig(_Strict):

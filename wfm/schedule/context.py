@@ -8,6 +8,7 @@ Stages read it and report through it; what they hand on to each other is a `Cand
 from __future__ import annotations
 
 import dataclasses
+import functools
 import threading
 import time
 from collections.abc import Callable
@@ -18,6 +19,7 @@ import numpy as np
 
 from models import aggregate
 from models.linear import LpBound, SparseModel, expected_lp_seconds, lp_relaxation
+from wfm.continuity import history_of
 from wfm.planning import Plan, build_plan
 from wfm.scenario import Scenario
 from wfm.schedule.candidate import Candidate
@@ -158,19 +160,15 @@ def start_solve(inputs: ScheduleInputs, options: ScheduleOptions, progress: Call
         cfg = cfg.model_copy(update={"objective": cfg.objective.model_copy(update={"kind": kind})})
         sc = Scenario(cfg, sc.path)
     t0 = time.perf_counter()
+    history = history_of(sc, inputs.agents, inputs.previous)
+    plan_of = functools.partial(build_plan, agents=inputs.agents, unavailability=inputs.unavailability,
+                                requirements=inputs.requirements, history=history, locked=inputs.locked)
     if kind == "service":  # the cuts carry the objective; the coverage weights are 0
         no_cover = cfg.objective.model_copy(update={"under_weight": 0.0, "over_weight": 0.0, "kind": "service"})
         sc_solve = Scenario(cfg.model_copy(update={"objective": no_cover}), sc.path)
-        plan0 = build_plan(sc_solve, inputs.agents, inputs.unavailability, inputs.requirements)
-        plan = build_plan(
-            sc_solve,
-            inputs.agents,
-            inputs.unavailability,
-            inputs.requirements,
-            service_cuts=service_cuts(inputs, plan0),
-        )
+        plan = plan_of(sc_solve, service_cuts=service_cuts(inputs, plan_of(sc_solve)))
     else:
-        plan = build_plan(sc, inputs.agents, inputs.unavailability, inputs.requirements)
+        plan = plan_of(sc)
     model, lay = aggregate.build(plan.problem)
     solve = Solve(
         inputs=inputs,
