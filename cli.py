@@ -277,6 +277,9 @@ def check_command(
     agents: Annotated[Path | None, typer.Option(help="agents.csv (default: scenario's).")] = None,
     unavailability: Annotated[Path | None, typer.Option(help="Time off CSV (default: scenario's).")] = None,
     preferences: Annotated[Path | None, typer.Option(help="preferences.csv (default: scenario's).")] = None,
+    previous_roster: Annotated[
+        Path | None, typer.Option(help="Roster before the horizon: rest, runs and weeks are checked joined.")
+    ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Check a roster against every hard rule; recompute coverage, service level and the objective.
@@ -292,7 +295,7 @@ def check_command(
     from wfm.errors import EXIT_RULES_BROKEN
 
     report = check_files(scenario, roster, requirements=requirements, agents=agents,
-                         unavailability=unavailability, preferences=preferences)
+                         unavailability=unavailability, preferences=preferences, previous_roster=previous_roster)
     if json_output:
         typer.echo(json.dumps(report.to_dict(), indent=2, sort_keys=True))
     else:
@@ -325,6 +328,10 @@ def schedule_command(
     agents: Annotated[Path | None, typer.Option(help="Override the scenario's agents.csv.")] = None,
     unavailability: Annotated[Path | None, typer.Option(help="Override unavailability.csv.")] = None,
     preferences: Annotated[Path | None, typer.Option(help="Override preferences.csv.")] = None,
+    previous_roster: Annotated[
+        Path | None, typer.Option(help="Roster before the horizon (rest, runs, the straddling week).")
+    ] = None,
+    locked: Annotated[Path | None, typer.Option(help="Roster rows that must appear unchanged.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress display.")] = False,
     json_lines: Annotated[bool, typer.Option("--json", help="Progress and result as JSON lines on stdout.")] = False,
 ) -> None:
@@ -338,7 +345,8 @@ def schedule_command(
     if objective is not None and objective not in ("coverage", "service"):
         raise InputError(f"--objective must be coverage or service, got '{objective}'")
     inputs = load_inputs(scenario, requirements=requirements, agents=agents,
-                         unavailability=unavailability, preferences=preferences)
+                         unavailability=unavailability, preferences=preferences, previous_roster=previous_roster,
+                         locked=locked)
     options = ScheduleOptions(time_limit_s=time_limit_s, workers=workers, seed=seed, objective=objective)
     with progress_reporter("json" if json_lines else "quiet" if quiet else "live") as progress:
         result = solve_schedule(inputs, options, progress)
@@ -415,6 +423,62 @@ def run_command(
     typer.echo(f"wfm run: status {s['status']}{note}, gap {gap}; {s['hours_used']:,.1f} {s['hours_counted_on']} h "
                f"used of {budget}; projected service level {s['projected_service_level']:.1%}")
     typer.echo(f"wrote {result.out_dir}: {', '.join(result.files)} ({result.seconds:.1f}s)")
+
+
+@app.command("replan")
+@handle_errors
+def replan_command(
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML with the current inputs (demand, time off, agents).")],
+    published: Annotated[Path, typer.Option(help="The published roster.csv to re-plan.")],
+    from_: Annotated[str, typer.Option("--from", help="Re-plan from this local time, YYYY-MM-DDTHH:MM.")],
+    out: Annotated[Path, typer.Option(help="Result folder: roster.csv, coverage.csv, summary.json, changes.csv.")],
+    freeze_h: Annotated[float, typer.Option(help="Also keep shifts starting up to this many hours after --from.")] = 0,
+    change_weight: Annotated[
+        float, typer.Option(help="Objective units per changed shift (under-staffing costs 10 per agent-hour).")
+    ] = 5.0,
+    time_limit_s: Annotated[float | None, typer.Option(help="Wall-clock limit in seconds (scenario's).")] = None,
+    workers: Annotated[int | None, typer.Option(help="CP-SAT workers (scenario's; default 2).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress display.")] = False,
+    json_lines: Annotated[bool, typer.Option("--json", help="Progress and result as JSON lines on stdout.")] = False,
+) -> None:
+    """Re-plan a published roster from a time on, keeping what is published before it and moving as few
+    shifts as the gain justifies; changes.csv lists who must be told what.
+
+    Exit codes: 0 success, 2 bad input, 3 infeasible (the kept shifts break a rule), 4 no roster keeping
+    every rule in time, 5 locked by another run.
+    """
+    import datetime as dt
+    import json
+
+    from wfm.errors import EXIT_TIMEOUT, InputError
+    from wfm.progress import progress_reporter
+    from wfm.replan import replan, write_replan
+    from wfm.schedule import ScheduleOptions
+
+    try:
+        from_at = dt.datetime.strptime(from_, "%Y-%m-%dT%H:%M")
+    except ValueError:
+        raise InputError(f"--from must be YYYY-MM-DDTHH:MM, got '{from_}'") from None
+    options = ScheduleOptions(time_limit_s=time_limit_s, workers=workers)
+    with progress_reporter("json" if json_lines else "quiet" if quiet else "live") as progress:
+        done = replan(scenario, published, from_at, freeze_h=freeze_h, change_weight=change_weight,
+                      options=options, progress=progress)
+    write_replan(out, done)
+    s, r = done.summary, done.summary["replan"]
+    if json_lines:
+        typer.echo(json.dumps({"event": "result", "out": str(out), **s}, default=str))
+    elif not quiet:
+        b, a = r["before"], r["after"]
+        kinds = ", ".join(f"{k} {v}" for k, v in r["changes"].items()) or "none"
+        typer.echo(f"replanned from {r['from']}: {r['changed_shifts']:,} shift(s) changed for "
+                   f"{r['agents_to_tell']:,} agent(s) ({kinds}); {r['kept_as_published']:,} kept as published")
+        typer.echo(f"under-staffed {b['under_agent_hours']:,.1f} -> {a['under_agent_hours']:,.1f} agent-h; projected "
+                   f"service level {b['projected_service_level']:.1%} -> {a['projected_service_level']:.1%}; "
+                   f"status {s['status']}; wrote {out}/roster.csv, coverage.csv, summary.json, changes.csv")
+    if s["status"] == "timeout":
+        typer.echo("wfm: no roster that keeps every rule was found within the time limit — raise --time-limit-s",
+                   err=True)
+        raise typer.Exit(EXIT_TIMEOUT)
 
 
 @app.command("batch")

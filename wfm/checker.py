@@ -561,13 +561,15 @@ def rule_weekly_limits(ctx: _Context) -> list[Violation]:
         before_h[(s.agent_id, s.date.isocalendar()[:2])] += paid_hours(s.start, s.end, s.breaks, tpl)
         before_n[(s.agent_id, s.date.isocalendar()[:2])] += 1
     longest = longest_paid_hours(list(ctx.templates.values()))
-    open_days = {d for d in ctx.day_index if ctx.scenario.opening(d.weekday()) is not None}
     out = []
     for agent_id, agent in ctx.agents.items():
         for week, days in ctx.weeks.items():
-            off = sum(d in open_days and any(u.whole_day for u in ctx.unavailability.get((agent_id, d), []))
-                      for d in days)
             before, after = days[0].weekday(), 6 - days[-1].weekday()
+            credited = list(days)  # with a previous roster the week's days before the horizon credit too
+            if ctx.previous is not None:
+                credited += [days[0] - dt.timedelta(days=k) for k in range(1, before + 1)]
+            off = sum(ctx.scenario.opening(d.weekday()) is not None
+                      and any(u.whole_day for u in ctx.unavailability.get((agent_id, d), [])) for d in credited)
             cut = after + (0 if ctx.previous is not None else before)
             lo, hi, max_shifts = week_hour_limits(agent, off, cut, before_h[(agent_id, week)],
                                                   before_n[(agent_id, week)], longest, len(days))

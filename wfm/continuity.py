@@ -18,12 +18,13 @@ whole day) only on days the agent could have worked: open days inside the horizo
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from wfm.agents import Agent
+from wfm.agents import Agent, Unavailability
 from wfm.errors import InputError
 from wfm.roster import RosterShift, paid_hours, read_roster
 from wfm.scenario import Scenario
@@ -47,11 +48,13 @@ class History:
     last_end: tuple[dt.datetime | None, ...]
     week_paid_min: np.ndarray
     week_shifts: np.ndarray
+    week_days_off: np.ndarray  # [A] whole days of time off on open days of the straddling week before it
 
     @staticmethod
     def none(n_agents: int) -> History:
-        return History(False, (), np.zeros((n_agents, HISTORY_DAYS), dtype=bool), (None,) * n_agents,
-                       np.zeros(n_agents, dtype=np.int64), np.zeros(n_agents, dtype=np.int64))
+        zeros = np.zeros(n_agents, dtype=np.int64)
+        return History(False, (), np.zeros((n_agents, HISTORY_DAYS), dtype=bool), (None,) * n_agents, zeros,
+                       zeros, zeros)
 
     def days_off_before(self, agent: int, days: int) -> int:
         """Days off among the `days` days just before the horizon."""
@@ -79,8 +82,12 @@ def read_previous_roster(path: str | Path, scenario: Scenario, agents: list[Agen
     return out
 
 
-def history_of(scenario: Scenario, agents: list[Agent], previous: list[RosterShift] | None) -> History:
-    """The `History` of `previous` (None: no previous roster) for `agents`, in their order."""
+def history_of(
+    scenario: Scenario, agents: list[Agent], previous: list[RosterShift] | None,
+    unavailability: Sequence[Unavailability] = (),
+) -> History:
+    """The `History` of `previous` (None: no previous roster) for `agents`, in their order; whole days of
+    `unavailability` before the horizon in the straddling week still credit its minimum."""
     if previous is None:
         return History.none(len(agents))
     start = scenario.config.horizon.start
@@ -98,7 +105,14 @@ def history_of(scenario: Scenario, agents: list[Agent], previous: list[RosterShi
         if s.date.isocalendar()[:2] == week:
             paid[i] += round(paid_hours(s.start, s.end, s.breaks, templates.get(s.template)) * 60)
             count[i] += 1
-    return History(True, tuple(previous), worked, tuple(last_end), paid, count)
+    week_start = start - dt.timedelta(days=start.weekday())
+    off = {(u.agent_id, u.date) for u in unavailability
+           if u.whole_day and week_start <= u.date < start and scenario.opening(u.date.weekday()) is not None}
+    days_off = np.zeros(len(agents), dtype=np.int64)
+    for agent_id, _ in off:
+        if agent_id in index:
+            days_off[index[agent_id]] += 1
+    return History(True, tuple(previous), worked, tuple(last_end), paid, count, days_off)
 
 
 def read_locked(path: str | Path, scenario: Scenario, agents: list[Agent]) -> list[RosterShift]:

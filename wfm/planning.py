@@ -545,6 +545,7 @@ def _week_limits(
         after = 7 - before - n
         for i, a in enumerate(agents):
             days_off = int((whole_day_off[i, list(days)] & open_day[list(days)]).sum())
+            days_off += int(history.week_days_off[i]) if before and history.known else 0
             credit = days_off * a.min_hours_week / a.max_days_week
             prev_paid = (int(history.week_paid_min[i]) if before and history.known else 0) + fixed.paid[i, w]
             prev_shifts = (int(history.week_shifts[i]) if before and history.known else 0) + fixed.shifts[i, w]

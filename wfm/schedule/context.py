@@ -160,7 +160,7 @@ def start_solve(inputs: ScheduleInputs, options: ScheduleOptions, progress: Call
         cfg = cfg.model_copy(update={"objective": cfg.objective.model_copy(update={"kind": kind})})
         sc = Scenario(cfg, sc.path)
     t0 = time.perf_counter()
-    history = history_of(sc, inputs.agents, inputs.previous)
+    history = history_of(sc, inputs.agents, inputs.previous, inputs.unavailability)
     plan_of = functools.partial(build_plan, agents=inputs.agents, unavailability=inputs.unavailability,
                                 requirements=inputs.requirements, history=history, locked=inputs.locked)
     if kind == "service":  # the cuts carry the objective; the coverage weights are 0
