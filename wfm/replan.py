@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from wfm.agents import Preference
+from wfm.agents import Preference, Unavailability
 from wfm.atomic import atomic_directory, write_csv, write_json
 from wfm.checker import CheckReport, check_roster
 from wfm.continuity import locked_reasons
@@ -102,6 +102,17 @@ def _horizon_from(scenario: Scenario, first: dt.date) -> Scenario:
     return Scenario(scenario.config.model_copy(update={"horizon": horizon}), scenario.path)
 
 
+def _meets_time_off(shift: RosterShift, unavailability: Sequence[Unavailability]) -> bool:
+    """Whether any minute of `shift` falls in the agent's time off."""
+    for u in unavailability:
+        if u.agent_id == shift.agent_id and shift.start.date() <= u.date <= shift.end.date():
+            lo = dt.datetime.combine(u.date, dt.time()) + dt.timedelta(minutes=u.start_min)
+            hi = dt.datetime.combine(u.date, dt.time()) + dt.timedelta(minutes=u.end_min)
+            if shift.start < hi and lo < shift.end:
+                return True
+    return False
+
+
 def replan_inputs(
     inputs: ScheduleInputs, published: list[RosterShift], from_at: dt.datetime, freeze_h: float, change_weight: float
 ) -> tuple[ScheduleInputs, list[RosterShift]]:
@@ -125,7 +136,10 @@ def replan_inputs(
     previous = [s for s in before if s.agent_id in known and (first - s.date).days <= 14]
     prefs = [p for p in inputs.preferences if p.date >= first] + keep
     unav = inputs.unavailability  # days before the horizon still credit the week that straddles it
-    out = dataclasses.replace(inputs, scenario=new_sc, previous=previous, locked=locked, preferences=prefs)
+    start_from = [s for s in published if s.date >= first and s.agent_id in known  # still possible ones
+                  and (s.agent_id, s.date) not in locked_days and not _meets_time_off(s, unav)]
+    out = dataclasses.replace(inputs, scenario=new_sc, previous=previous, locked=locked, preferences=prefs,
+                              start_from=start_from, keep_weight=change_weight)
     if locked:
         alone = check_roster(new_sc, locked, out.requirements, out.agents, unav, previous=previous)
         reasons = locked_reasons(list(alone.violations), "published roster")

@@ -65,6 +65,8 @@ class Solve:
     search_until: float = 0.0
     search_converged: bool = False
     aggregate_rounds: int = 0
+    given: list[Any] = field(default_factory=list)  # the given roster in plan indices (`wfm replan`)
+    given_candidate: Candidate | None = None  # and checked
     _lp_box: list[LpBound] = field(default_factory=list)
     _lp_thread: threading.Thread | None = None
 

@@ -29,6 +29,8 @@ class ScheduleInputs:
     checksums: dict[str, str]
     previous: list[RosterShift] | None = None  # the previous roster's shifts (None: not given)
     locked: list[RosterShift] = field(default_factory=list)  # shifts that must appear unchanged
+    start_from: list[RosterShift] = field(default_factory=list)  # a roster the solve starts from (replan)
+    keep_weight: float = 0.0  # objective units a change of `start_from` must gain to be kept (replan)
 
 
 def _sha256(path: Path) -> str:

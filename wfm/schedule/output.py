@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import platform
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -129,3 +131,36 @@ def summary_of(solve: Any, best: Any) -> dict[str, Any]:
         "input_checksums": solve.inputs.checksums,
         "versions": _versions(),
     }
+
+
+def from_roster(
+    sc: Scenario, plan: Plan, agents: list[Agent], shifts: Sequence[RosterShift]
+) -> list[AssignedShift] | None:
+    """Roster shifts (local date-times) → assigned shifts in plan indices: the inverse of `to_roster`.
+    None when some shift is no option of the plan (another template grid, queue or agent class)."""
+    p, tl = plan.problem, plan.timeline
+    class_of = {a: c for c, members in enumerate(plan.classes) for a in members}
+    agent_index = {a.agent_id: i for i, a in enumerate(agents)}
+    queue_index = {q: i for i, q in enumerate(plan.queues)}
+    keys = zip(p.opt_day.tolist(), p.opt_start.tolist(), p.opt_length.tolist(), p.opt_queue.tolist(),
+               p.opt_class.tolist(), p.opt_template.tolist(), strict=True)
+    option = {key: j for j, key in enumerate(keys)}
+    origin = dt.datetime.combine(tl.start, dt.time())
+
+    def index(t: dt.datetime) -> int:
+        return int((t - origin).total_seconds() // 60) // tl.interval_min
+
+    names = {t.name: k for k, t in enumerate(sc.config.shift_templates)}
+    out = []
+    for s in shifts:
+        a = agent_index.get(s.agent_id)
+        if a is None or s.queue not in queue_index or s.template not in names:
+            return None
+        start = index(s.start)
+        key = ((s.date - tl.start).days, start, index(s.end) - start, queue_index[s.queue], class_of[a],
+               names[s.template])
+        if key not in option:
+            return None
+        out.append(AssignedShift(a, key[0], option[key], tuple(index(b.start) for b in s.breaks)))
+    return out
+

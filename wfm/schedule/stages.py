@@ -10,9 +10,32 @@ import time
 from models import aggregate, lns
 from wfm.schedule.candidate import Candidate
 from wfm.schedule.context import Solve
+from wfm.schedule.keep import revert_changes
 from wfm.schedule.naming import check, construct_and_name, name_aggregate
+from wfm.schedule.output import from_roster
 from wfm.schedule.params import SolverParams
 from wfm.schedule.search import construction_of, improve_roster
+
+
+def given_roster(solve: Solve, best: Candidate | None, prm: SolverParams) -> Candidate | None:
+    """Stage 0, when the inputs give a roster to start from (`wfm replan`: the published one): that
+    roster, checked, if every shift of it is an option of the plan."""
+    inputs = solve.inputs
+    if not inputs.start_from:
+        return best
+    locked = {(s.agent_id, s.date) for s in inputs.locked}
+    assigned = from_roster(solve.scenario, solve.plan, inputs.agents,
+                           [s for s in inputs.start_from if (s.agent_id, s.date) not in locked])
+    if assigned is None:
+        solve.emit("roster", message="the roster to start from is not made of the plan's options: not used")
+        return best
+    solve.given = assigned
+    given = check(solve, assigned, {"started_from_given_roster": True})
+    solve.note(given)
+    solve.given_candidate = given
+    solve.emit("roster", given.report.objective, f"given roster: {len(given.shifts):,} shifts, "
+                                                 f"{given.violation_counts()}")
+    return given
 
 
 def first_roster(solve: Solve, best: Candidate | None, prm: SolverParams) -> Candidate:
@@ -133,7 +156,11 @@ def roster_search(solve: Solve, best: Candidate, prm: SolverParams) -> Candidate
     solve.search_converged = False
     if solve.stopped() or solve.search_until - time.perf_counter() < 2 * prm.search_seconds_each:
         return best
-    searched, solve.search_converged = _search(solve, best, solve.search_until, "roster search")
+    # a given roster (`wfm replan`) is searched from, so the result stays near it
+    origin = solve.given_candidate or best
+    searched, solve.search_converged = _search(solve, origin, solve.search_until, "roster search")
+    if solve.given_candidate is not None:
+        solve.given_candidate = searched
     return solve.keep(best, searched, "searched roster")
 
 
@@ -184,5 +211,23 @@ def aggregate_rounds(solve: Solve, best: Candidate, prm: SolverParams) -> Candid
     return best
 
 
+def fewer_changes(solve: Solve, best: Candidate, prm: SolverParams) -> Candidate:
+    """Last, when the solve started from a given roster: put its shifts back wherever a change gains less
+    than `keep_weight` (`wfm.schedule.keep`); kept if the checker finds the result better."""
+    if not solve.given:
+        return best
+    min_rest = round(solve.scenario.config.rules.min_rest_h * 60) // solve.plan.timeline.interval_min
+    for start in (best, solve.given_candidate):  # the best roster, and the one searched from the given
+        if start is None:
+            continue
+        kept, reverted = revert_changes(solve.steer, start.assigned, solve.given,
+                                        solve.inputs.keep_weight * solve.units, min_rest)
+        if reverted:
+            made = check(solve, kept, {**start.info, "reverted_to_given": reverted}, built=start.built,
+                         aggregate_objective=start.aggregate_objective)
+            best = solve.keep(best, made, f"{reverted:,} shift(s) put back as given")
+    return best
+
+
 # The solve, top to bottom (`wfm.schedule.solve.solve_schedule` runs them in this order).
-STAGES = (first_roster, roster_from_lp, day_assignment, roster_search, aggregate_rounds)
+STAGES = (given_roster, first_roster, roster_from_lp, day_assignment, roster_search, aggregate_rounds, fewer_changes)
