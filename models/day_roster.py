@@ -114,6 +114,8 @@ class Employee:
     day worked. `history` lists the kind worked on each day before day 0, oldest first (-1 = off).
     `max_final_run` (None: no limit beyond `max_consecutive`) caps the run of working days that
     reaches the last day, history included, so that the days the next period needs can follow it.
+    `fixed_work` days are worked by a shift decided outside the model (a locked shift): no kind is
+    assigned there (list them in `days_off` too), but the runs and weekends count them as worked.
     """
 
     name: str
@@ -128,6 +130,7 @@ class Employee:
     windows: tuple[Window, ...] = ()
     history: tuple[int, ...] = ()
     max_final_run: int | None = None
+    fixed_work: frozenset[int] = frozenset()  # days worked outside the model (locked): no kind, but worked
 
     def __post_init__(self) -> None:
         where = f"employee {self.name!r}"
@@ -358,6 +361,10 @@ def _add_assignment_vars(problem: RosterProblem, model: cp_model.CpModel) -> Ros
             y = model.new_bool_var(f"y[{e},{d}]")
             model.add_exactly_one([*x[lo:hi], ~y])
             works[e][d] = rm.y[e, d] = y
+    for e, emp in enumerate(problem.employees):
+        for d in emp.fixed_work:
+            if d < D:
+                works[e][d] = True
     return rm
 
 

@@ -209,6 +209,8 @@ class Assigner:
                                            int(plan.week_max_shifts[a, w])),),
                 history=tuple(hist),
                 max_final_run=self._max_final_run(a, c, w, weekends_used),
+                fixed_work=frozenset() if plan.locked_day is None else frozenset(
+                    i for i, d in enumerate(days) if plan.locked_day[a, d]),
             ))
             # steer: weekend days to those with fewer so far; template preferences; no kind where none is offered
             cost[e, weekend_local, :] += self.fair_cost * int(self.weekend_days[a])
@@ -292,7 +294,9 @@ class Assigner:
         shortest = min(range(len(kinds)), key=lambda i: self.plan.kinds[kinds[i]].length) if kinds else -1
         out = []
         for d in range(first - days, first):
-            if d >= 0:
+            if d >= 0 and self.plan.locked_day is not None and self.plan.locked_day[a, d]:
+                out.append(shortest)  # a locked shift's day: worked
+            elif d >= 0:
                 g = self.day_kind[a, d]
                 out.append(local.get(int(g), -1) if g >= 0 else -1)
             elif known and -d <= HISTORY_DAYS:
@@ -333,7 +337,8 @@ class Assigner:
         tl = self.plan.timeline
         seen = set()
         for d in range(before_day):
-            if self.day_kind[a, d] >= 0 and tl.date(d).weekday() >= 5:
+            locked = self.plan.locked_day is not None and self.plan.locked_day[a, d]
+            if (self.day_kind[a, d] >= 0 or locked) and tl.date(d).weekday() >= 5:
                 seen.add(tl.date(d).isocalendar()[:2])
         return len(seen)
 

@@ -537,7 +537,8 @@ def week_hour_limits(
     `previous_h` hours (and `previous_shifts` shifts) the previous roster worked in it; the minimum
     lowered by `min_hours_week / max_days_week` per day off (`days_off`: whole days of time off on open
     horizon days), by `previous_h`, and by what the `cut_days` days of the week outside the horizon and
-    not covered by a previous roster could hold (min(cut_days, max_days_week) × `longest_h`)."""
+    not covered by a previous roster could hold: min(its open days `cut_days`, max_days_week) ×
+    `longest_h`."""
     max_eff = agent.max_hours_week - previous_h
     credit = days_off * agent.min_hours_week / agent.max_days_week
     min_eff = max(0.0, agent.min_hours_week - credit - previous_h - min(cut_days, agent.max_days_week) * longest_h)
@@ -565,12 +566,15 @@ def rule_weekly_limits(ctx: _Context) -> list[Violation]:
     for agent_id, agent in ctx.agents.items():
         for week, days in ctx.weeks.items():
             before, after = days[0].weekday(), 6 - days[-1].weekday()
+            cut_days = [days[-1] + dt.timedelta(days=k) for k in range(1, after + 1)]
+            if ctx.previous is None:
+                cut_days += [days[0] - dt.timedelta(days=k) for k in range(1, before + 1)]
+            cut = sum(ctx.scenario.opening(d.weekday()) is not None for d in cut_days)
             credited = list(days)  # with a previous roster the week's days before the horizon credit too
             if ctx.previous is not None:
                 credited += [days[0] - dt.timedelta(days=k) for k in range(1, before + 1)]
             off = sum(ctx.scenario.opening(d.weekday()) is not None
                       and any(u.whole_day for u in ctx.unavailability.get((agent_id, d), [])) for d in credited)
-            cut = after + (0 if ctx.previous is not None else before)
             lo, hi, max_shifts = week_hour_limits(agent, off, cut, before_h[(agent_id, week)],
                                                   before_n[(agent_id, week)], longest, len(days))
             h, n = hours[(agent_id, week)], count[(agent_id, week)]

@@ -106,6 +106,7 @@ class Plan:
     opt_end_min: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     week_of_day: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     history: History | None = None  # what the previous roster says before the horizon
+    locked_day: np.ndarray | None = None  # [A, D] a locked shift is worked that day
 
 
 def _open_mask(scenario: Scenario, tl: Timeline) -> np.ndarray:
@@ -424,7 +425,7 @@ def build_plan(
         unavailable_day=unavailable_day,
         blocked=blocked, problem=problem, opt_kind=arr["kind"], kinds=tuple(kinds), breaks=tuple(tpl_breaks),
         objective_scale=units, week_rules=week_rules, opt_start_min=start_min, opt_end_min=end_min,
-        week_of_day=week_of_day, history=history,
+        week_of_day=week_of_day, history=history, locked_day=fixed.day_mask(len(agents), D),
     )
 
 
@@ -438,6 +439,12 @@ class _Locked:
     paid: np.ndarray
     shifts: np.ndarray
     budget_min: int
+
+    def day_mask(self, n_agents: int, n_days: int) -> np.ndarray:
+        mask = np.zeros((n_agents, n_days), dtype=bool)
+        for i, d, _, _ in self.spans:
+            mask[i, d] = True
+        return mask
 
 
 def _locked_use(
@@ -526,6 +533,16 @@ def longest_paid_min(cfg: ScenarioConfig) -> int:
     return out
 
 
+def _open_days_cut(cfg: ScenarioConfig, tl: Timeline, days: tuple[int, ...], history_known: bool) -> int:
+    """Open days of the ISO week of `days` outside the horizon: after it, and before it unless a
+    previous roster tells what they held."""
+    first, last = tl.date(days[0]), tl.date(days[-1])
+    cut = [last + dt.timedelta(days=k) for k in range(1, 7 - last.weekday())]
+    if not history_known:
+        cut += [first - dt.timedelta(days=k) for k in range(1, first.weekday() + 1)]
+    return sum(cfg.operating_hours.get(WEEKDAYS[d.weekday()], "closed") != "closed" for d in cut)
+
+
 def _week_limits(
     cfg: ScenarioConfig, tl: Timeline, agents: list[Agent], weeks: tuple[tuple[int, ...], ...],
     open_day: np.ndarray, unavailable_day: np.ndarray, whole_day_off: np.ndarray, history: History,
@@ -549,7 +566,7 @@ def _week_limits(
             credit = days_off * a.min_hours_week / a.max_days_week
             prev_paid = (int(history.week_paid_min[i]) if before and history.known else 0) + fixed.paid[i, w]
             prev_shifts = (int(history.week_shifts[i]) if before and history.known else 0) + fixed.shifts[i, w]
-            cut = (0 if history.known else min(before, a.max_days_week)) + min(after, a.max_days_week)
+            cut = min(a.max_days_week, _open_days_cut(cfg, tl, days, history.known))
             lo = max(0.0, a.min_hours_week * 60 - credit * 60 - prev_paid - cut * longest)
             wmin[i, w] = math.ceil(lo - 1e-6)
             wmax[i, w] = max(0, math.floor(a.max_hours_week * 60 - prev_paid + 1e-6))
