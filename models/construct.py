@@ -113,8 +113,12 @@ class _Usage:
         """Whether one more shift of option `j` fits every cap: the scalar form of `allowed`, on the
         Python lists of `_scalar_state` (asked hundreds of thousands of times by the lazy greedy)."""
         cd, cw, ct = self._cd[j], self.week_of[j], self._ct[j]
-        if (self._day[cd] >= self._day_cap[cd] or self.count_now[cw] >= self._max_shifts[cw]
-                or self.paid_now[cw] + self.paid_of[j] > self._max_paid[cw] or self._tpl[ct] >= self._tpl_cap[ct]):
+        if (
+            self._day[cd] >= self._day_cap[cd]
+            or self.count_now[cw] >= self._max_shifts[cw]
+            or self.paid_now[cw] + self.paid_of[j] > self._max_paid[cw]
+            or self._tpl[ct] >= self._tpl_cap[ct]
+        ):
             return False
         if self._budget_cap is not None and self.budget + self._budget_of[j] > self._budget_cap:
             return False
@@ -228,7 +232,7 @@ class _GainBlocks:
         last = min(self.n_blocks - 1, (end - 1) // B)
         for b in range(first, last + 1):
             lo, hi = b * B, b * B + B + self.spare
-            gain = np.where(self.surplus[q, lo:min(hi, T)] < 0, self.p.under_weight, -self.p.over_weight)
+            gain = np.where(self.surplus[q, lo : min(hi, T)] < 0, self.p.under_weight, -self.p.over_weight)
             csum = np.zeros(hi - lo + 1, dtype=np.int64)
             np.cumsum(gain, out=csum[1 : len(gain) + 1])
             csum[len(gain) + 1 :] = csum[len(gain)]  # intervals past the horizon count nothing
@@ -266,8 +270,16 @@ def construct(
     surplus = greedy.surplus
     if len(inc):
         g = p.brk_group[inc]
-        improve_breaks(surplus, starts, p.group_queue[g], p.brk_window_start[inc], p.group_width[g],
-                       p.group_duration[g], p.under_weight, p.over_weight)
+        improve_breaks(
+            surplus,
+            starts,
+            p.group_queue[g],
+            p.brk_window_start[inc],
+            p.group_width[g],
+            p.group_duration[g],
+            p.under_weight,
+            p.over_weight,
+        )
     return Construction(x, inc, starts, surplus)
 
 
@@ -324,8 +336,10 @@ class _Greedy:
         week_of, paid_of, paid_now, count_now = use.week_of, use.paid_of, use.paid_now, use.count_now
         longest_cw = np.zeros(p.class_week_min_paid.shape, dtype=np.int64)
         np.maximum.at(longest_cw, (p.opt_class, use.wk), p.opt_paid_min)
-        min_paid, min_shifts, max_shifts, longest = (a.ravel().tolist() for a in (
-            p.class_week_min_paid, p.class_week_min_shifts, p.class_week_max_shifts, longest_cw))
+        min_paid, min_shifts, max_shifts, longest = (
+            a.ravel().tolist()
+            for a in (p.class_week_min_paid, p.class_week_min_shifts, p.class_week_max_shifts, longest_cw)
+        )
 
         def repair_score(j: int) -> int | None:
             cw = week_of[j]
@@ -396,8 +410,9 @@ class _Greedy:
                 ok = everything[use.allowed(everything)]
                 g = self.shift_gain(ok) - self.per_option_break[ok] * p.over_weight
                 ok, g = ok[g > 0], g[g > 0]
-                if len(ok) == 0 or not _lazy_greedy(ok, g.tolist(), fill_score, take, max_fill - len(new_inc),
-                                                     valid=use.allows):
+                if len(ok) == 0 or not _lazy_greedy(
+                    ok, g.tolist(), fill_score, take, max_fill - len(new_inc), valid=use.allows
+                ):
                     break
         return new_inc, new_starts
 
@@ -419,8 +434,12 @@ def _round_down_by_shape(p: AggregateProblem, lp_shifts: np.ndarray) -> np.ndarr
 
 
 def _lazy_greedy(
-    cand: np.ndarray, scores: list[int], score: Callable[[int], int | None], take: Callable[[int], None],
-    max_take: int = 1 << 62, valid: Callable[[int], bool] | None = None,
+    cand: np.ndarray,
+    scores: list[int],
+    score: Callable[[int], int | None],
+    take: Callable[[int], None],
+    max_take: int = 1 << 62,
+    valid: Callable[[int], bool] | None = None,
 ) -> int:
     """Take options best score first, re-scoring only the top of a heap of stale scores; valid while
     a score never rises as options are taken. `score` is None for an option no longer wanted;
@@ -453,8 +472,15 @@ def _lazy_greedy(
 
 def _place(p: AggregateProblem, surplus: np.ndarray, inc: np.ndarray) -> np.ndarray:
     g = p.brk_group[inc]
-    return place_breaks(surplus, p.group_queue[g], p.brk_window_start[inc], p.group_width[g],
-                        p.group_duration[g], p.under_weight, p.over_weight)
+    return place_breaks(
+        surplus,
+        p.group_queue[g],
+        p.brk_window_start[inc],
+        p.group_width[g],
+        p.group_duration[g],
+        p.under_weight,
+        p.over_weight,
+    )
 
 
 def _incidences_by_option(p: AggregateProblem) -> list[np.ndarray]:
