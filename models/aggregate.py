@@ -96,8 +96,22 @@ def build(problem: AggregateProblem, service_segments: bool = False) -> tuple[Sp
         m.add_rows(np.zeros(p.n_options, dtype=np.int64), x, p.opt_budget_min, [-np.inf], [p.budget_min])
     if service and service_segments:
         _service_segment_rows(m, p, cells[lost_cell], under[lost_cell], over[lost_cell])
-    return m, _Layout(x, brk.first, brk.last, brk.y_base, brk.s_base, under, over, cells, on, weekend, count,
-                      count_of_option, lost, lost_cell)
+    return m, _Layout(
+        x,
+        brk.first,
+        brk.last,
+        brk.y_base,
+        brk.s_base,
+        under,
+        over,
+        cells,
+        on,
+        weekend,
+        count,
+        count_of_option,
+        lost,
+        lost_cell,
+    )
 
 
 @dataclass(frozen=True)
@@ -142,12 +156,13 @@ def _on_shift_rows(m: SparseModel, p: AggregateProblem, x: np.ndarray, big: int)
     ends = p.opt_start + p.opt_length
     inside = ends < T
     m.add_rows(
-        np.concatenate([np.arange(Q * T), prev, p.opt_queue * T + p.opt_start,
-                        p.opt_queue[inside] * T + ends[inside]]),
+        np.concatenate([np.arange(Q * T), prev, p.opt_queue * T + p.opt_start, p.opt_queue[inside] * T + ends[inside]]),
         np.concatenate([on, on[prev - 1], x, x[inside]]),
-        np.concatenate([np.ones(Q * T), -np.ones(len(prev)), -np.ones(len(x)),
-                        np.ones(int(inside.sum()))]).astype(np.int64),
-        np.zeros(Q * T), np.zeros(Q * T),
+        np.concatenate([np.ones(Q * T), -np.ones(len(prev)), -np.ones(len(x)), np.ones(int(inside.sum()))]).astype(
+            np.int64
+        ),
+        np.zeros(Q * T),
+        np.zeros(Q * T),
     )
     return on
 
@@ -220,8 +235,13 @@ def _breaks_in_progress(
 
 
 def _break_rows(
-    m: SparseModel, p: AggregateProblem, x: np.ndarray, first: np.ndarray, span: np.ndarray,
-    y_base: np.ndarray, s_base: np.ndarray,
+    m: SparseModel,
+    p: AggregateProblem,
+    x: np.ndarray,
+    first: np.ndarray,
+    span: np.ndarray,
+    y_base: np.ndarray,
+    s_base: np.ndarray,
 ) -> None:
     G = len(span)
     # S_τ − S_(τ−1) − Σ_{ws_j = τ} x_j = 0 ;  Y_τ − Y_(τ−1) ≥ 0 ; Y_τ − S_τ ≤ 0 ; Y_τ − S_(τ−W) ≥ 0 ; Y_last = S_last
@@ -247,7 +267,8 @@ def _break_rows(
         np.concatenate([np.arange(len(mono)), np.arange(len(mono))]),
         np.concatenate([y_idx[mono], y_idx[mono] - 1]),
         np.concatenate([np.ones(len(mono)), -np.ones(len(mono))]).astype(np.int64),
-        np.zeros(len(mono)), np.full(len(mono), np.inf),
+        np.zeros(len(mono)),
+        np.full(len(mono), np.inf),
     )
     # Y ≤ S (equality at the last τ of each group)
     is_last = k == span[g_of] - 1
@@ -255,7 +276,8 @@ def _break_rows(
         np.concatenate([np.arange(n), np.arange(n)]),
         np.concatenate([y_idx, s_idx]),
         np.concatenate([np.ones(n), -np.ones(n)]).astype(np.int64),
-        np.where(is_last, 0.0, -np.inf), np.zeros(n),
+        np.where(is_last, 0.0, -np.inf),
+        np.zeros(n),
     )
     # Y_τ ≥ S_(τ−W)
     w = p.group_width[g_of]
@@ -265,7 +287,8 @@ def _break_rows(
         np.concatenate([np.arange(len(idx)), np.arange(len(idx))]),
         np.concatenate([y_idx[idx], s_idx[idx] - w[idx]]),
         np.concatenate([np.ones(len(idx)), -np.ones(len(idx))]).astype(np.int64),
-        np.zeros(len(idx)), np.full(len(idx), np.inf),
+        np.zeros(len(idx)),
+        np.full(len(idx), np.inf),
     )
 
 
@@ -275,8 +298,13 @@ def _agent_rows(m: SparseModel, p: AggregateProblem, x: np.ndarray) -> tuple[np.
     C, D = p.class_day_cap.shape
     z = n = inv = np.zeros(0, dtype=np.int64)
     # class-day caps
-    m.add_rows(p.opt_class * D + p.opt_day, x, np.ones(len(x), dtype=np.int64),
-               np.full(C * D, -np.inf), p.class_day_cap.reshape(-1).astype(float))
+    m.add_rows(
+        p.opt_class * D + p.opt_day,
+        x,
+        np.ones(len(x), dtype=np.int64),
+        np.full(C * D, -np.inf),
+        p.class_day_cap.reshape(-1).astype(float),
+    )
     # class-week limits
     W = len(p.week_days)
     week_of_day = np.full(D, -1)
@@ -284,10 +312,20 @@ def _agent_rows(m: SparseModel, p: AggregateProblem, x: np.ndarray) -> tuple[np.
         week_of_day[list(days)] = w
     wk = week_of_day[p.opt_day]
     rows = p.opt_class * W + wk
-    m.add_rows(rows, x, p.opt_paid_min, p.class_week_min_paid.reshape(-1).astype(float),
-               p.class_week_max_paid.reshape(-1).astype(float))
-    m.add_rows(rows, x, np.ones(len(x), dtype=np.int64), p.class_week_min_shifts.reshape(-1).astype(float),
-               p.class_week_max_shifts.reshape(-1).astype(float))
+    m.add_rows(
+        rows,
+        x,
+        p.opt_paid_min,
+        p.class_week_min_paid.reshape(-1).astype(float),
+        p.class_week_max_paid.reshape(-1).astype(float),
+    )
+    m.add_rows(
+        rows,
+        x,
+        np.ones(len(x), dtype=np.int64),
+        p.class_week_min_shifts.reshape(-1).astype(float),
+        p.class_week_max_shifts.reshape(-1).astype(float),
+    )
     if p.class_weekend_cap is not None and p.weekend_days:
         Wk = len(p.weekend_days)
         z = m.add_vars(C * Wk, 0, np.repeat(p.class_day_cap.max(axis=1), Wk))
@@ -295,12 +333,20 @@ def _agent_rows(m: SparseModel, p: AggregateProblem, x: np.ndarray) -> tuple[np.
             for d in days:
                 on = np.flatnonzero(p.opt_day == d)
                 # z_cw − Σ_{options of class c on day d} x ≥ 0
-                m.add_rows(np.concatenate([np.arange(C), p.opt_class[on]]),
-                           np.concatenate([z[np.arange(C) * Wk + w], x[on]]),
-                           np.concatenate([np.ones(C), -np.ones(len(on))]).astype(np.int64),
-                           np.zeros(C), np.full(C, np.inf))
-        m.add_rows(np.repeat(np.arange(C), Wk), z, np.ones(C * Wk, dtype=np.int64),
-                   np.full(C, -np.inf), p.class_weekend_cap.astype(float))
+                m.add_rows(
+                    np.concatenate([np.arange(C), p.opt_class[on]]),
+                    np.concatenate([z[np.arange(C) * Wk + w], x[on]]),
+                    np.concatenate([np.ones(C), -np.ones(len(on))]).astype(np.int64),
+                    np.zeros(C),
+                    np.full(C, np.inf),
+                )
+        m.add_rows(
+            np.repeat(np.arange(C), Wk),
+            z,
+            np.ones(C * Wk, dtype=np.int64),
+            np.full(C, -np.inf),
+            p.class_weekend_cap.astype(float),
+        )
     if p.pattern_rows is not None and len(p.pattern_rows[3]):
         # through count variables n = shifts per (class, week, paid length), so each cut has a few
         # terms instead of one per option (the LP is several times faster: measured)
@@ -309,9 +355,13 @@ def _agent_rows(m: SparseModel, p: AggregateProblem, x: np.ndarray) -> tuple[np.
         uniq, inv = np.unique(key, return_inverse=True)
         n = m.add_vars(len(uniq), 0, UNBOUNDED)
         J = len(x)
-        m.add_rows(np.concatenate([np.arange(len(uniq)), inv]), np.concatenate([n, x]),
-                   np.concatenate([np.ones(len(uniq)), -np.ones(J)]).astype(np.int64),
-                   np.zeros(len(uniq)), np.zeros(len(uniq)))
+        m.add_rows(
+            np.concatenate([np.arange(len(uniq)), inv]),
+            np.concatenate([n, x]),
+            np.concatenate([np.ones(len(uniq)), -np.ones(J)]).astype(np.int64),
+            np.zeros(len(uniq)),
+            np.zeros(len(uniq)),
+        )
         pair, first = np.unique(r * len(uniq) + inv[o], return_index=True)
         m.add_rows(pair // len(uniq), n[pair % len(uniq)], v[first], np.full(len(rhs), -np.inf), rhs.astype(float))
     K = p.class_template_cap.shape[1]
@@ -322,8 +372,13 @@ def _agent_rows(m: SparseModel, p: AggregateProblem, x: np.ndarray) -> tuple[np.
         sel = np.isin(key, limited)
         remap = np.full(C * K, -1)
         remap[limited] = np.arange(len(limited))
-        m.add_rows(remap[key[sel]], x[sel], np.ones(int(sel.sum()), dtype=np.int64),
-                   np.full(len(limited), -np.inf), cap[limited])
+        m.add_rows(
+            remap[key[sel]],
+            x[sel],
+            np.ones(int(sel.sum()), dtype=np.int64),
+            np.full(len(limited), -np.inf),
+            cap[limited],
+        )
     if p.option_rows is not None and len(p.option_rows[3]):
         r, o, v, rhs = p.option_rows
         m.add_rows(r, x[o], v, np.full(len(rhs), -np.inf), np.asarray(rhs, dtype=float))
@@ -347,7 +402,8 @@ def _service_rows(
         np.concatenate([r, r, r]),
         np.concatenate([lost[inv], over[cells], under[cells]]),
         np.concatenate([np.ones(M, dtype=np.int64), p.cut_slope, -p.cut_slope]),
-        (p.cut_const - p.cut_slope * req).astype(float), np.full(M, np.inf),
+        (p.cut_const - p.cut_slope * req).astype(float),
+        np.full(M, np.inf),
     )
     return lost, uniq
 
@@ -419,9 +475,13 @@ def _service_segment_rows(
     y = m.add_vars(len(first), 0, width, -seg_slope)
     m.add_vars(1, 1, 1, int(envelope[:, 0].sum()))  # the constant Σ E(0)
     r = np.arange(len(cells))
-    m.add_rows(np.concatenate([seg_row, r, r]), np.concatenate([y, over, under]),
-               np.concatenate([np.ones(len(y)), -np.ones(len(r)), np.ones(len(r))]).astype(np.int64),
-               np.full(len(r), -np.inf), p.required.reshape(-1)[cells].astype(float))
+    m.add_rows(
+        np.concatenate([seg_row, r, r]),
+        np.concatenate([y, over, under]),
+        np.concatenate([np.ones(len(y)), -np.ones(len(r)), np.ones(len(r))]).astype(np.int64),
+        np.full(len(r), -np.inf),
+        p.required.reshape(-1)[cells].astype(float),
+    )
 
 
 def full_vector(problem: AggregateProblem, model: SparseModel, lay: _Layout, built: Construction) -> np.ndarray:
@@ -438,8 +498,9 @@ def full_vector(problem: AggregateProblem, model: SparseModel, lay: _Layout, bui
         y = np.bincount(built.break_start[g == grp] - lay.group_first[grp], minlength=span)
         v[lay.y_base[grp] : lay.y_base[grp] + span] = np.cumsum(y)
         sel = p.brk_group == grp
-        s = np.bincount(p.brk_window_start[sel] - lay.group_first[grp], weights=x[p.brk_option[sel]],
-                        minlength=span).astype(np.int64)
+        s = np.bincount(
+            p.brk_window_start[sel] - lay.group_first[grp], weights=x[p.brk_option[sel]], minlength=span
+        ).astype(np.int64)
         v[lay.s_base[grp] : lay.s_base[grp] + span] = np.cumsum(s)
     flat = built.surplus.reshape(-1)[lay.cells]
     v[lay.under] = np.maximum(-flat, 0)
@@ -480,7 +541,10 @@ def decode(problem: AggregateProblem, lay: _Layout, vector: np.ndarray) -> Const
 
 
 def day_neighbourhoods(
-    problem: AggregateProblem, lay: _Layout, cost: np.ndarray, guide: np.ndarray,
+    problem: AggregateProblem,
+    lay: _Layout,
+    cost: np.ndarray,
+    guide: np.ndarray,
     day_columns: Sequence[np.ndarray] = (),
 ) -> Callable[[np.ndarray], list[np.ndarray]]:
     """For `models.lns`: one neighbourhood per day, ordered by how far the current vector's cost on
