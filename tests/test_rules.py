@@ -158,7 +158,6 @@ def test_layers_import_one_way_without_cycles() -> None:
 # stage or a rule hides inside it, and this list may only shrink.
 LONG_BEFORE = {
     "wfm/assignment.py improve_starts", "wfm/assignment.py _assign_week_class", "wfm/planning.py build_plan",
-    "wfm/schedule/search.py improve_roster",
 }
 
 
