@@ -97,9 +97,17 @@ def _kind_choices(
     np.maximum.at(hi_end, key, en)
     offered = np.zeros(size, dtype=bool)
     offered[key] = True
-    siblings = [[k for k, sk in enumerate(plan.kinds) if sk.klass == own.klass and sk.template == own.template
-                 and sk != own and (length_change is None or abs(sk.length - own.length) <= length_change)]
-                for own in plan.kinds]
+    siblings = [
+        [
+            k
+            for k, sk in enumerate(plan.kinds)
+            if sk.klass == own.klass
+            and sk.template == own.template
+            and sk != own
+            and (length_change is None or abs(sk.length - own.length) <= length_change)
+        ]
+        for own in plan.kinds
+    ]
     by_agent_day = {(s.agent, s.day): s for s in shifts}
     keeps_week_rules = _week_rule_test(plan, shifts, key)
     out = []
@@ -111,10 +119,12 @@ def _kind_choices(
         fits: list[int] = []
         for k in kinds:
             first, last = lo_start[s.day * K + k], hi_end[s.day * K + k]
-            if ((prev is None or first - en[prev.option] >= min_rest)
-                    and (nxt is None or st[nxt.option] - last >= min_rest)
-                    and not any(lo < last and hi > first for lo, hi in plan.blocked.get(s.agent, []))
-                    and keeps_week_rules(i, s.day * K + k)):
+            if (
+                (prev is None or first - en[prev.option] >= min_rest)
+                and (nxt is None or st[nxt.option] - last >= min_rest)
+                and not any(lo < last and hi > first for lo, hi in plan.blocked.get(s.agent, []))
+                and keeps_week_rules(i, s.day * K + k)
+            ):
                 fits.append(k)
             elif not fits:  # its own kind does not fit: held
                 break
@@ -141,8 +151,10 @@ def _week_rule_test(plan: Plan, shifts: list[AssignedShift], key: np.ndarray) ->
         opts = np.array([shifts[j].option for j in mates], dtype=np.int64)
         week = WeekShifts(plan.opt_start_min[opts], plan.opt_end_min[opts])
         cand = options_of[day_kind]
-        return all(bool(rule.allows_jointly(plan.opt_start_min[cand], plan.opt_end_min[cand], own, week).all())
-                   for rule in plan.week_rules)
+        return all(
+            bool(rule.allows_jointly(plan.opt_start_min[cand], plan.opt_end_min[cand], own, week).all())
+            for rule in plan.week_rules
+        )
 
     return test
 
@@ -184,14 +196,28 @@ def improve_roster(
         guide[: len(lp_solution)] = lp_solution
         guide[len(lp_solution) :] = 0.0
     search = _PhasedSearch(
-        a, lo, hi, lb, cost, _phase_bounds(plan, cols, ub, limits),
+        a,
+        lo,
+        hi,
+        lb,
+        cost,
+        _phase_bounds(plan, cols, ub, limits),
         lambda day_columns: aggregate.day_neighbourhoods(p, lay, cost, guide, day_columns),
         [cols.y[cols.day_of[cols.shift_of] == d] for d in range(plan.timeline.days)],
     )
     vector, improved = search.run(
-        start, deadline=deadline, workers=workers, seed=seed, deterministic=deterministic, seconds_each=seconds_each,
-        held_passes=held_passes, escalate_gain=escalate_gain, min_gain=min_gain, max_budget=max_budget,
-        on_pass=on_pass, stop=stop,
+        start,
+        deadline=deadline,
+        workers=workers,
+        seed=seed,
+        deterministic=deterministic,
+        seconds_each=seconds_each,
+        held_passes=held_passes,
+        escalate_gain=escalate_gain,
+        min_gain=min_gain,
+        max_budget=max_budget,
+        on_pass=on_pass,
+        stop=stop,
     )
     if improved == 0:
         return shifts
@@ -216,8 +242,12 @@ class _KindColumns:
 
 
 def _add_kind_columns(
-    plan: Plan, shifts: list[AssignedShift], min_rest: int, length_change: int | None,
-    model: SparseModel, lay: aggregate._Layout,
+    plan: Plan,
+    shifts: list[AssignedShift],
+    min_rest: int,
+    length_change: int | None,
+    model: SparseModel,
+    lay: aggregate._Layout,
 ) -> _KindColumns:
     """Add one 0/1 column per (shift, kind it may take, `_kind_choices`) and the rows that keep every
     agent's rules: each shift takes one kind; each (day, kind) has as many shifts as agents taking
@@ -239,12 +269,21 @@ def _add_kind_columns(
     held = np.bincount(option_of[~movable], minlength=p.n_options).astype(np.int64)
     held_count = np.bincount(group, weights=held, minlength=len(keys)).astype(np.int64)
     y_group = np.searchsorted(keys, day_of[shift_of] * K + kind_of)
-    model.add_rows(np.concatenate([group, y_group]), np.concatenate([lay.x, y]),
-                   np.concatenate([np.ones(len(group), dtype=np.int64), -np.ones(len(y), dtype=np.int64)]),
-                   held_count, held_count)
+    model.add_rows(
+        np.concatenate([group, y_group]),
+        np.concatenate([lay.x, y]),
+        np.concatenate([np.ones(len(group), dtype=np.int64), -np.ones(len(y), dtype=np.int64)]),
+        held_count,
+        held_count,
+    )
     moving = np.flatnonzero(movable)
-    model.add_rows(np.searchsorted(moving, shift_of), y, np.ones(len(y), dtype=np.int64),
-                   np.ones(len(moving)), np.ones(len(moving)))
+    model.add_rows(
+        np.searchsorted(moving, shift_of),
+        y,
+        np.ones(len(y), dtype=np.int64),
+        np.ones(len(moving)),
+        np.ones(len(moving)),
+    )
     week_of, paid = week_paid(plan, shifts)
     aw = agent_of[shift_of] * len(plan.weeks) + week_of[day_of[shift_of]]
     weeks, y_week = np.unique(aw, return_inverse=True)
@@ -252,8 +291,13 @@ def _add_kind_columns(
     np.add.at(held_paid, (agent_of[~movable], week_of[day_of[~movable]]), p.opt_paid_min[option_of[~movable]])
     wa, ww = np.divmod(weeks, len(plan.weeks))
     kind_paid = np.array([k.paid_min for k in plan.kinds], dtype=np.int64)
-    model.add_rows(y_week, y, kind_paid[kind_of], plan.week_min_paid[wa, ww] - held_paid[wa, ww],
-                   plan.week_max_paid[wa, ww] - held_paid[wa, ww])
+    model.add_rows(
+        y_week,
+        y,
+        kind_paid[kind_of],
+        plan.week_min_paid[wa, ww] - held_paid[wa, ww],
+        plan.week_max_paid[wa, ww] - held_paid[wa, ww],
+    )
     return _KindColumns(y, y_start, shift_of, kind_of, day_of, movable, option_of, held)
 
 
@@ -285,9 +329,20 @@ class _PhasedSearch:
     by_day: list[np.ndarray]  # each day's kind columns
 
     def run(
-        self, start: np.ndarray, *, deadline: float, workers: int, seed: int, deterministic: bool,
-        seconds_each: float, held_passes: int, escalate_gain: float, min_gain: float, max_budget: int,
-        on_pass: Callable[[int, float], None] | None, stop: Callable[[], bool] | None,
+        self,
+        start: np.ndarray,
+        *,
+        deadline: float,
+        workers: int,
+        seed: int,
+        deterministic: bool,
+        seconds_each: float,
+        held_passes: int,
+        escalate_gain: float,
+        min_gain: float,
+        max_budget: int,
+        on_pass: Callable[[int, float], None] | None,
+        stop: Callable[[], bool] | None,
     ) -> tuple[np.ndarray, int]:
         """The searched vector and how many solves improved it.
 
@@ -310,10 +365,25 @@ class _PhasedSearch:
             last = widest and budget >= max_budget * seconds_each
             order = self.neighbourhoods(day_columns)
             before = float(cost @ vector)
-            result = lns.improve(self.a, self.lo, self.hi, self.lb, bounds[phase], cost, vector, order,
-                                 deadline=deadline, seconds_each=budget, workers=workers, seed=seed,
-                                 deterministic=deterministic, max_passes=None if day_columns else held_passes,
-                                 min_gain=min_gain if last else escalate_gain, on_pass=numbered, stop=stop)
+            result = lns.improve(
+                self.a,
+                self.lo,
+                self.hi,
+                self.lb,
+                bounds[phase],
+                cost,
+                vector,
+                order,
+                deadline=deadline,
+                seconds_each=budget,
+                workers=workers,
+                seed=seed,
+                deterministic=deterministic,
+                max_passes=None if day_columns else held_passes,
+                min_gain=min_gain if last else escalate_gain,
+                on_pass=numbered,
+                stop=stop,
+            )
             vector, improved, passes = result.vector, improved + result.improved, passes + result.passes
             if day_columns:
                 if widest and (last or before - float(cost @ vector) <= min_gain * abs(before)):
