@@ -465,8 +465,14 @@ class Assigner:
 
 
 def improve_starts(
-    plan: Plan, shifts: list[AssignedShift], min_rest: int, passes: int = 2, change_lengths: bool = False,
-    template_caps: bool = False, day_rules: RulesConfig | None = None, deadline: float | None = None,
+    plan: Plan,
+    shifts: list[AssignedShift],
+    min_rest: int,
+    passes: int = 2,
+    change_lengths: bool = False,
+    template_caps: bool = False,
+    day_rules: RulesConfig | None = None,
+    deadline: float | None = None,
 ) -> list[AssignedShift]:
     """Local search on start times and queues: move a shift to another option of the same kind and day.
 
@@ -515,7 +521,12 @@ class _StartSearch:
     the running gains of each day, and each agent's days, paid minutes and budget left."""
 
     def __init__(
-        self, plan: Plan, shifts: list[AssignedShift], min_rest: int, change_lengths: bool, template_caps: bool,
+        self,
+        plan: Plan,
+        shifts: list[AssignedShift],
+        min_rest: int,
+        change_lengths: bool,
+        template_caps: bool,
         day_rules: RulesConfig | None,
     ) -> None:
         self.plan, self.min_rest = plan, min_rest
@@ -625,8 +636,15 @@ class _StartSearch:
             cand = self.options_of.get(key, np.zeros(0, dtype=np.int64))
             lo = self.day_lo[key // self.per_day]
             self.cached[key] = _Candidates(
-                cand, p.opt_start[cand], ends[cand], p.opt_start[cand] - lo, ends[cand] - lo, p.opt_queue[cand],
-                p.opt_cost[cand] + self.extra[cand], p.opt_paid_min[cand], p.opt_budget_min[cand],
+                cand,
+                p.opt_start[cand],
+                ends[cand],
+                p.opt_start[cand] - lo,
+                ends[cand] - lo,
+                p.opt_queue[cand],
+                p.opt_cost[cand] + self.extra[cand],
+                p.opt_paid_min[cand],
+                p.opt_budget_min[cand],
                 p.opt_template[cand],
             )
         return self.cached[key]
@@ -740,8 +758,15 @@ class _StartSearch:
         g = p.brk_group[incs]
         row = self.surplus[self.queue_of[j]]
         row[self.start_of[j] : self.end_of[j]] += 1
-        starts = place_breaks(self.surplus, p.group_queue[g], p.brk_window_start[incs], p.group_width[g],
-                              p.group_duration[g], p.under_weight, p.over_weight)
+        starts = place_breaks(
+            self.surplus,
+            p.group_queue[g],
+            p.brk_window_start[incs],
+            p.group_width[g],
+            p.group_duration[g],
+            p.under_weight,
+            p.over_weight,
+        )
         row[self.start_of[j] : self.end_of[j]] -= 1
         for inc_b, b in zip(incs.tolist(), starts.tolist(), strict=True):  # undo: apply() adds them
             row[b : b + self.brk_dur[inc_b]] += 1
