@@ -73,13 +73,61 @@ def build(problem: AggregateProblem, service_segments: bool = False) -> tuple[Sp
     (`_service_segment_rows`) instead of the tangent cuts; the columns up to the last of the cut form
     keep their places, so a solution's prefix reads in either layout."""
     p = problem
+    T = p.required.shape[1]
     m = SparseModel()
-    Q, T = p.required.shape
-    J = p.n_options
+    # columns in this order (so a solution's prefix reads in either service layout): shifts, breaks,
+    # agents on shift, under and over, lost contacts, weekends and pattern counts, service segments
     x_ub = p.class_day_cap[p.opt_class, p.opt_day]
-    x = m.add_vars(J, 0, x_ub, p.opt_cost)
+    x = m.add_vars(p.n_options, 0, x_ub, p.opt_cost)
+    big = int(x_ub.sum()) + 1  # an upper bound of every count variable
+    brk = _break_vars(m, p, x, big)
+    on = _on_shift_rows(m, p, x, big)
+    cells, pos, under, over = _coverage_rows(m, p, on, brk, big)
+    none = np.zeros(0, dtype=np.int64)
+    lost, lost_cell = none, none
+    service = p.cut_const is not None and len(p.cut_const) > 0
+    if service and not service_segments:
+        lost, lost_cell = _service_rows(m, p, pos, under, over, T)
+    elif service:  # placeholders at the cut form's places; the segments go last
+        lost_cell = np.unique(pos[p.cut_queue * T + p.cut_interval])
+        lost = m.add_vars(len(lost_cell), 0, 0)
+    weekend, count, count_of_option = _agent_rows(m, p, x)
+    if p.budget_min is not None:
+        m.add_rows(np.zeros(p.n_options, dtype=np.int64), x, p.opt_budget_min, [-np.inf], [p.budget_min])
+    if service and service_segments:
+        _service_segment_rows(m, p, cells[lost_cell], under[lost_cell], over[lost_cell])
+    return m, _Layout(
+        x,
+        brk.first,
+        brk.last,
+        brk.y_base,
+        brk.s_base,
+        under,
+        over,
+        cells,
+        on,
+        weekend,
+        count,
+        count_of_option,
+        lost,
+        lost_cell,
+    )
 
-    # break groups: cumulative S (windows opened) and Y (breaks started) over [τ0, τ1]
+
+@dataclass(frozen=True)
+class _BreakVars:
+    """Where each break group's cumulative columns S and Y lie, over its [τ0, τ1]."""
+
+    first: np.ndarray  # [G] τ0: the first window start (int64 max for a group without breaks)
+    last: np.ndarray  # [G] τ1: the last window end (−1 for a group without breaks)
+    span: np.ndarray  # [G] τ1 − τ0 + 1 (0 for a group without breaks)
+    y_base: np.ndarray  # [G] index of Y_g,τ0
+    s_base: np.ndarray  # [G] index of S_g,τ0
+
+
+def _break_vars(m: SparseModel, p: AggregateProblem, x: np.ndarray, big: int) -> _BreakVars:
+    """Break groups: the cumulative columns S (windows opened) and Y (breaks started) over [τ0, τ1],
+    with their rows (`_break_rows`)."""
     G = len(p.group_width)
     first = np.full(G, np.iinfo(np.int64).max)
     last = np.full(G, -1)
@@ -87,7 +135,6 @@ def build(problem: AggregateProblem, service_segments: bool = False) -> tuple[Sp
         np.minimum.at(first, p.brk_group, p.brk_window_start)
         np.maximum.at(last, p.brk_group, p.brk_window_start + p.group_width[p.brk_group])
     span = np.where(last >= 0, last - first + 1, 0)
-    big = int(x_ub.sum()) + 1
     y_base = np.zeros(G, dtype=np.int64)
     s_base = np.zeros(G, dtype=np.int64)
     if G:
@@ -97,47 +144,45 @@ def build(problem: AggregateProblem, service_segments: bool = False) -> tuple[Sp
         y_base = ys[0] + offs
         s_base = ss[0] + offs
         _break_rows(m, p, x, first, span, y_base, s_base)
+    return _BreakVars(first, last, span, y_base, s_base)
 
-    # agents on shift per (q, t), cumulatively: on_q,t = on_q,t−1 + shifts starting at t − shifts
-    # ending at t. Each shift enters two rows instead of one per interval it covers.
-    cell = lambda q, t: q * T + t  # noqa: E731
+
+def _on_shift_rows(m: SparseModel, p: AggregateProblem, x: np.ndarray, big: int) -> np.ndarray:
+    """[Q·T] agents on shift per (q, t), cumulatively: on_q,t = on_q,t−1 + shifts starting at t −
+    shifts ending at t. Each shift enters two rows instead of one per interval it covers."""
+    Q, T = p.required.shape
     on = m.add_vars(Q * T, 0, big)
     prev = np.arange(Q * T)[np.arange(Q * T) % T > 0]
     ends = p.opt_start + p.opt_length
     inside = ends < T
     m.add_rows(
-        np.concatenate([np.arange(Q * T), prev, cell(p.opt_queue, p.opt_start),
-                        cell(p.opt_queue[inside], ends[inside])]),
+        np.concatenate([np.arange(Q * T), prev, p.opt_queue * T + p.opt_start, p.opt_queue[inside] * T + ends[inside]]),
         np.concatenate([on, on[prev - 1], x, x[inside]]),
-        np.concatenate([np.ones(Q * T), -np.ones(len(prev)), -np.ones(J), np.ones(int(inside.sum()))]).astype(np.int64),
-        np.zeros(Q * T), np.zeros(Q * T),
+        np.concatenate([np.ones(Q * T), -np.ones(len(prev)), -np.ones(len(x)), np.ones(int(inside.sum()))]).astype(
+            np.int64
+        ),
+        np.zeros(Q * T),
+        np.zeros(Q * T),
     )
+    return on
+
+
+def _coverage_rows(
+    m: SparseModel, p: AggregateProblem, on: np.ndarray, brk: _BreakVars, big: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """on_qt − breaks in progress − over_qt + under_qt = req_qt, one row per (queue, interval) that is
+    required or can be covered (closed hours cost nothing). Returns the cells (flat q·T + t), each
+    flat cell's position among them (−1: none) and the under and over columns."""
+    Q, T = p.required.shape
+    ends = p.opt_start + p.opt_length
     covered = np.zeros((Q, T + 1), dtype=np.int64)
     np.add.at(covered, (p.opt_queue, np.minimum(p.opt_start, T)), 1)
     np.add.at(covered, (p.opt_queue, np.minimum(ends, T)), -1)
-    rows = [np.flatnonzero(np.cumsum(covered, axis=1)[:, :T].reshape(-1) > 0)]
-    cols = [on[rows[0]]]
-    vals = [np.ones(len(rows[0]), dtype=np.int64)]
-    for g in range(G):
-        if span[g] == 0:
-            continue
-        dur = int(p.group_duration[g])
-        ts = np.arange(first[g], min(last[g] + dur, T))
-        if len(ts) == 0:
-            continue
-        q = int(p.group_queue[g])
-        # breaks in progress at t = Y[min(t, τ1)] − Y[min(t − dur, τ1)] (second term only if t − dur ≥ τ0)
-        a = np.minimum(ts, last[g]) - first[g]
-        rows.append(cell(q, ts))
-        cols.append(y_base[g] + a)
-        vals.append(-np.ones(len(ts), dtype=np.int64))
-        back = ts - dur
-        ok = back >= first[g]
-        b = np.minimum(back[ok], last[g]) - first[g]
-        rows.append(cell(q, ts[ok]))
-        cols.append(y_base[g] + b)
-        vals.append(np.ones(int(ok.sum()), dtype=np.int64))
-    # one row per (queue, interval) that is required or can be covered: closed hours cost nothing
+    shifts = np.flatnonzero(np.cumsum(covered, axis=1)[:, :T].reshape(-1) > 0)
+    brk_rows, brk_cols, brk_vals = _breaks_in_progress(p, brk)
+    rows = [shifts, *brk_rows]
+    cols = [on[shifts], *brk_cols]
+    vals = [np.ones(len(shifts), dtype=np.int64), *brk_vals]
     cell_rows = np.concatenate(rows)
     active = np.zeros(Q * T, dtype=bool)
     active[cell_rows] = True
@@ -155,28 +200,48 @@ def build(problem: AggregateProblem, service_segments: bool = False) -> tuple[Sp
     cols = [np.concatenate(cols), over, under]
     vals = [np.concatenate(vals), -np.ones(n_cells, dtype=np.int64), np.ones(n_cells, dtype=np.int64)]
     m.add_rows(np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), req.astype(float), req.astype(float))
+    return cells, pos, under, over
 
-    none = np.zeros(0, dtype=np.int64)
-    lost, lost_cell = none, none
-    service = p.cut_const is not None and len(p.cut_const) > 0
-    if service and not service_segments:
-        lost, lost_cell = _service_rows(m, p, pos, under, over, T)
-    elif service:  # placeholders at the cut form's places; the segments go last
-        lost_cell = np.unique(pos[p.cut_queue * T + p.cut_interval])
-        lost = m.add_vars(len(lost_cell), 0, 0)
 
-    weekend, count, count_of_option = _agent_rows(m, p, x)
-    if p.budget_min is not None:
-        m.add_rows(np.zeros(J, dtype=np.int64), x, p.opt_budget_min, [-np.inf], [p.budget_min])
-    if service and service_segments:
-        _service_segment_rows(m, p, cells[lost_cell], under[lost_cell], over[lost_cell])
-    return m, _Layout(x, first, last, y_base, s_base, under, over, cells, on, weekend, count, count_of_option,
-                      lost, lost_cell)
+def _breaks_in_progress(
+    p: AggregateProblem, brk: _BreakVars
+) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+    """The coverage rows' terms (flat cells, columns, coefficients) of each group's breaks in
+    progress at t: Y[min(t, τ1)] − Y[min(t − dur, τ1)] (second term only if t − dur ≥ τ0)."""
+    T = p.required.shape[1]
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    vals: list[np.ndarray] = []
+    first, last, span, y_base = brk.first, brk.last, brk.span, brk.y_base
+    for g in range(len(span)):
+        if span[g] == 0:
+            continue
+        dur = int(p.group_duration[g])
+        ts = np.arange(first[g], min(last[g] + dur, T))
+        if len(ts) == 0:
+            continue
+        q = int(p.group_queue[g])
+        a = np.minimum(ts, last[g]) - first[g]
+        rows.append(q * T + ts)
+        cols.append(y_base[g] + a)
+        vals.append(-np.ones(len(ts), dtype=np.int64))
+        back = ts - dur
+        ok = back >= first[g]
+        b = np.minimum(back[ok], last[g]) - first[g]
+        rows.append(q * T + ts[ok])
+        cols.append(y_base[g] + b)
+        vals.append(np.ones(int(ok.sum()), dtype=np.int64))
+    return rows, cols, vals
 
 
 def _break_rows(
-    m: SparseModel, p: AggregateProblem, x: np.ndarray, first: np.ndarray, span: np.ndarray,
-    y_base: np.ndarray, s_base: np.ndarray,
+    m: SparseModel,
+    p: AggregateProblem,
+    x: np.ndarray,
+    first: np.ndarray,
+    span: np.ndarray,
+    y_base: np.ndarray,
+    s_base: np.ndarray,
 ) -> None:
     G = len(span)
     # S_τ − S_(τ−1) − Σ_{ws_j = τ} x_j = 0 ;  Y_τ − Y_(τ−1) ≥ 0 ; Y_τ − S_τ ≤ 0 ; Y_τ − S_(τ−W) ≥ 0 ; Y_last = S_last
@@ -202,7 +267,8 @@ def _break_rows(
         np.concatenate([np.arange(len(mono)), np.arange(len(mono))]),
         np.concatenate([y_idx[mono], y_idx[mono] - 1]),
         np.concatenate([np.ones(len(mono)), -np.ones(len(mono))]).astype(np.int64),
-        np.zeros(len(mono)), np.full(len(mono), np.inf),
+        np.zeros(len(mono)),
+        np.full(len(mono), np.inf),
     )
     # Y ≤ S (equality at the last τ of each group)
     is_last = k == span[g_of] - 1
@@ -210,7 +276,8 @@ def _break_rows(
         np.concatenate([np.arange(n), np.arange(n)]),
         np.concatenate([y_idx, s_idx]),
         np.concatenate([np.ones(n), -np.ones(n)]).astype(np.int64),
-        np.where(is_last, 0.0, -np.inf), np.zeros(n),
+        np.where(is_last, 0.0, -np.inf),
+        np.zeros(n),
     )
     # Y_τ ≥ S_(τ−W)
     w = p.group_width[g_of]
@@ -220,7 +287,8 @@ def _break_rows(
         np.concatenate([np.arange(len(idx)), np.arange(len(idx))]),
         np.concatenate([y_idx[idx], s_idx[idx] - w[idx]]),
         np.concatenate([np.ones(len(idx)), -np.ones(len(idx))]).astype(np.int64),
-        np.zeros(len(idx)), np.full(len(idx), np.inf),
+        np.zeros(len(idx)),
+        np.full(len(idx), np.inf),
     )
 
 
@@ -230,8 +298,13 @@ def _agent_rows(m: SparseModel, p: AggregateProblem, x: np.ndarray) -> tuple[np.
     C, D = p.class_day_cap.shape
     z = n = inv = np.zeros(0, dtype=np.int64)
     # class-day caps
-    m.add_rows(p.opt_class * D + p.opt_day, x, np.ones(len(x), dtype=np.int64),
-               np.full(C * D, -np.inf), p.class_day_cap.reshape(-1).astype(float))
+    m.add_rows(
+        p.opt_class * D + p.opt_day,
+        x,
+        np.ones(len(x), dtype=np.int64),
+        np.full(C * D, -np.inf),
+        p.class_day_cap.reshape(-1).astype(float),
+    )
     # class-week limits
     W = len(p.week_days)
     week_of_day = np.full(D, -1)
@@ -239,10 +312,20 @@ def _agent_rows(m: SparseModel, p: AggregateProblem, x: np.ndarray) -> tuple[np.
         week_of_day[list(days)] = w
     wk = week_of_day[p.opt_day]
     rows = p.opt_class * W + wk
-    m.add_rows(rows, x, p.opt_paid_min, p.class_week_min_paid.reshape(-1).astype(float),
-               p.class_week_max_paid.reshape(-1).astype(float))
-    m.add_rows(rows, x, np.ones(len(x), dtype=np.int64), p.class_week_min_shifts.reshape(-1).astype(float),
-               p.class_week_max_shifts.reshape(-1).astype(float))
+    m.add_rows(
+        rows,
+        x,
+        p.opt_paid_min,
+        p.class_week_min_paid.reshape(-1).astype(float),
+        p.class_week_max_paid.reshape(-1).astype(float),
+    )
+    m.add_rows(
+        rows,
+        x,
+        np.ones(len(x), dtype=np.int64),
+        p.class_week_min_shifts.reshape(-1).astype(float),
+        p.class_week_max_shifts.reshape(-1).astype(float),
+    )
     if p.class_weekend_cap is not None and p.weekend_days:
         Wk = len(p.weekend_days)
         z = m.add_vars(C * Wk, 0, np.repeat(p.class_day_cap.max(axis=1), Wk))
@@ -250,12 +333,20 @@ def _agent_rows(m: SparseModel, p: AggregateProblem, x: np.ndarray) -> tuple[np.
             for d in days:
                 on = np.flatnonzero(p.opt_day == d)
                 # z_cw − Σ_{options of class c on day d} x ≥ 0
-                m.add_rows(np.concatenate([np.arange(C), p.opt_class[on]]),
-                           np.concatenate([z[np.arange(C) * Wk + w], x[on]]),
-                           np.concatenate([np.ones(C), -np.ones(len(on))]).astype(np.int64),
-                           np.zeros(C), np.full(C, np.inf))
-        m.add_rows(np.repeat(np.arange(C), Wk), z, np.ones(C * Wk, dtype=np.int64),
-                   np.full(C, -np.inf), p.class_weekend_cap.astype(float))
+                m.add_rows(
+                    np.concatenate([np.arange(C), p.opt_class[on]]),
+                    np.concatenate([z[np.arange(C) * Wk + w], x[on]]),
+                    np.concatenate([np.ones(C), -np.ones(len(on))]).astype(np.int64),
+                    np.zeros(C),
+                    np.full(C, np.inf),
+                )
+        m.add_rows(
+            np.repeat(np.arange(C), Wk),
+            z,
+            np.ones(C * Wk, dtype=np.int64),
+            np.full(C, -np.inf),
+            p.class_weekend_cap.astype(float),
+        )
     if p.pattern_rows is not None and len(p.pattern_rows[3]):
         # through count variables n = shifts per (class, week, paid length), so each cut has a few
         # terms instead of one per option (the LP is several times faster: measured)
@@ -264,9 +355,13 @@ def _agent_rows(m: SparseModel, p: AggregateProblem, x: np.ndarray) -> tuple[np.
         uniq, inv = np.unique(key, return_inverse=True)
         n = m.add_vars(len(uniq), 0, UNBOUNDED)
         J = len(x)
-        m.add_rows(np.concatenate([np.arange(len(uniq)), inv]), np.concatenate([n, x]),
-                   np.concatenate([np.ones(len(uniq)), -np.ones(J)]).astype(np.int64),
-                   np.zeros(len(uniq)), np.zeros(len(uniq)))
+        m.add_rows(
+            np.concatenate([np.arange(len(uniq)), inv]),
+            np.concatenate([n, x]),
+            np.concatenate([np.ones(len(uniq)), -np.ones(J)]).astype(np.int64),
+            np.zeros(len(uniq)),
+            np.zeros(len(uniq)),
+        )
         pair, first = np.unique(r * len(uniq) + inv[o], return_index=True)
         m.add_rows(pair // len(uniq), n[pair % len(uniq)], v[first], np.full(len(rhs), -np.inf), rhs.astype(float))
     K = p.class_template_cap.shape[1]
@@ -277,8 +372,13 @@ def _agent_rows(m: SparseModel, p: AggregateProblem, x: np.ndarray) -> tuple[np.
         sel = np.isin(key, limited)
         remap = np.full(C * K, -1)
         remap[limited] = np.arange(len(limited))
-        m.add_rows(remap[key[sel]], x[sel], np.ones(int(sel.sum()), dtype=np.int64),
-                   np.full(len(limited), -np.inf), cap[limited])
+        m.add_rows(
+            remap[key[sel]],
+            x[sel],
+            np.ones(int(sel.sum()), dtype=np.int64),
+            np.full(len(limited), -np.inf),
+            cap[limited],
+        )
     if p.option_rows is not None and len(p.option_rows[3]):
         r, o, v, rhs = p.option_rows
         m.add_rows(r, x[o], v, np.full(len(rhs), -np.inf), np.asarray(rhs, dtype=float))
@@ -302,7 +402,8 @@ def _service_rows(
         np.concatenate([r, r, r]),
         np.concatenate([lost[inv], over[cells], under[cells]]),
         np.concatenate([np.ones(M, dtype=np.int64), p.cut_slope, -p.cut_slope]),
-        (p.cut_const - p.cut_slope * req).astype(float), np.full(M, np.inf),
+        (p.cut_const - p.cut_slope * req).astype(float),
+        np.full(M, np.inf),
     )
     return lost, uniq
 
@@ -374,9 +475,13 @@ def _service_segment_rows(
     y = m.add_vars(len(first), 0, width, -seg_slope)
     m.add_vars(1, 1, 1, int(envelope[:, 0].sum()))  # the constant Σ E(0)
     r = np.arange(len(cells))
-    m.add_rows(np.concatenate([seg_row, r, r]), np.concatenate([y, over, under]),
-               np.concatenate([np.ones(len(y)), -np.ones(len(r)), np.ones(len(r))]).astype(np.int64),
-               np.full(len(r), -np.inf), p.required.reshape(-1)[cells].astype(float))
+    m.add_rows(
+        np.concatenate([seg_row, r, r]),
+        np.concatenate([y, over, under]),
+        np.concatenate([np.ones(len(y)), -np.ones(len(r)), np.ones(len(r))]).astype(np.int64),
+        np.full(len(r), -np.inf),
+        p.required.reshape(-1)[cells].astype(float),
+    )
 
 
 def full_vector(problem: AggregateProblem, model: SparseModel, lay: _Layout, built: Construction) -> np.ndarray:
@@ -393,8 +498,9 @@ def full_vector(problem: AggregateProblem, model: SparseModel, lay: _Layout, bui
         y = np.bincount(built.break_start[g == grp] - lay.group_first[grp], minlength=span)
         v[lay.y_base[grp] : lay.y_base[grp] + span] = np.cumsum(y)
         sel = p.brk_group == grp
-        s = np.bincount(p.brk_window_start[sel] - lay.group_first[grp], weights=x[p.brk_option[sel]],
-                        minlength=span).astype(np.int64)
+        s = np.bincount(
+            p.brk_window_start[sel] - lay.group_first[grp], weights=x[p.brk_option[sel]], minlength=span
+        ).astype(np.int64)
         v[lay.s_base[grp] : lay.s_base[grp] + span] = np.cumsum(s)
     flat = built.surplus.reshape(-1)[lay.cells]
     v[lay.under] = np.maximum(-flat, 0)
@@ -435,7 +541,10 @@ def decode(problem: AggregateProblem, lay: _Layout, vector: np.ndarray) -> Const
 
 
 def day_neighbourhoods(
-    problem: AggregateProblem, lay: _Layout, cost: np.ndarray, guide: np.ndarray,
+    problem: AggregateProblem,
+    lay: _Layout,
+    cost: np.ndarray,
+    guide: np.ndarray,
     day_columns: Sequence[np.ndarray] = (),
 ) -> Callable[[np.ndarray], list[np.ndarray]]:
     """For `models.lns`: one neighbourhood per day, ordered by how far the current vector's cost on

@@ -113,8 +113,12 @@ class _Usage:
         """Whether one more shift of option `j` fits every cap: the scalar form of `allowed`, on the
         Python lists of `_scalar_state` (asked hundreds of thousands of times by the lazy greedy)."""
         cd, cw, ct = self._cd[j], self.week_of[j], self._ct[j]
-        if (self._day[cd] >= self._day_cap[cd] or self.count_now[cw] >= self._max_shifts[cw]
-                or self.paid_now[cw] + self.paid_of[j] > self._max_paid[cw] or self._tpl[ct] >= self._tpl_cap[ct]):
+        if (
+            self._day[cd] >= self._day_cap[cd]
+            or self.count_now[cw] >= self._max_shifts[cw]
+            or self.paid_now[cw] + self.paid_of[j] > self._max_paid[cw]
+            or self._tpl[ct] >= self._tpl_cap[ct]
+        ):
             return False
         if self._budget_cap is not None and self.budget + self._budget_of[j] > self._budget_cap:
             return False
@@ -228,7 +232,7 @@ class _GainBlocks:
         last = min(self.n_blocks - 1, (end - 1) // B)
         for b in range(first, last + 1):
             lo, hi = b * B, b * B + B + self.spare
-            gain = np.where(self.surplus[q, lo:min(hi, T)] < 0, self.p.under_weight, -self.p.over_weight)
+            gain = np.where(self.surplus[q, lo : min(hi, T)] < 0, self.p.under_weight, -self.p.over_weight)
             csum = np.zeros(hi - lo + 1, dtype=np.int64)
             np.cumsum(gain, out=csum[1 : len(gain) + 1])
             csum[len(gain) + 1 :] = csum[len(gain)]  # intervals past the horizon count nothing
@@ -249,132 +253,168 @@ def construct(
     shift the greedy steps weigh, so that under a binding budget a shift that over-staffs much of
     its span loses to one that spends the same minutes where agents are short; a last fill without
     it spends what budget is left while a shift still gains."""
-    J = p.n_options
-    T = p.required.shape[1]
-    x = np.zeros(J, dtype=np.int64) if lp_shifts is None else _round_down_by_shape(p, lp_shifts)
+    x = np.zeros(p.n_options, dtype=np.int64) if lp_shifts is None else _round_down_by_shape(p, lp_shifts)
     x = np.minimum(x, p.class_day_cap[p.opt_class, p.opt_day])
-    use = _Usage(p, x)
-    spare = int(p.opt_length.max(initial=0)) + 1
-    surplus = surplus_of(p, x, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
-    per_option_break = p.option_break_intervals
-
-    # the gain of one more agent on the phone, kept current as `surplus` changes, so that an
-    # option's gain is two list look-ups (it is asked for hundreds of thousands of times)
-    blocks = _GainBlocks(p, surplus, spare)
-    opt_end = p.opt_start + p.opt_length
-    price = np.zeros(J, dtype=np.int64)
-    fixed_of: list[int] = []
-
-    def set_price(per_minute: float) -> None:
-        price[:] = np.round(per_minute * p.opt_budget_min) if p.budget_min is not None else 0
-        fixed_of[:] = (p.opt_cost + per_option_break * p.over_weight + price).tolist()
-
-    set_price(budget_price)
-
-    def shift_gain(cand: np.ndarray) -> np.ndarray:
-        csum, q = _gain_csum(p, surplus, spare), p.opt_queue[cand]
-        return csum[q, opt_end[cand]] - csum[q, p.opt_start[cand]] - p.opt_cost[cand] - price[cand]
-
-    def add(j: int) -> None:
-        x[j] += 1
-        use.add(j)
-        s, e = p.opt_start[j], min(opt_end[j], T)
-        surplus[p.opt_queue[j], s:e] += 1
-        blocks.refresh(int(p.opt_queue[j]), int(s), int(e))
-
-    def gain_now(j: int) -> int:
-        return blocks.gain(j) - fixed_of[j]
-
-    # 2. weekly minimums: lazily, the best coverage gain among the options of the class-weeks still
-    #    short that keep their minimum reachable within the class-week's shift cap; then, for what
-    #    is left, the longest allowed shifts
-    everything = np.arange(J)
-    week_of, paid_of, paid_now, count_now = use.week_of, use.paid_of, use.paid_now, use.count_now
-
-    def repair_score(j: int) -> int | None:
-        cw = week_of[j]
-        if paid_now[cw] >= min_paid[cw] and count_now[cw] >= min_shifts[cw]:
-            return None  # the class-week has its minimum
-        if min_paid[cw] - paid_now[cw] - paid_of[j] > (max_shifts[cw] - count_now[cw] - 1) * longest[cw]:
-            return None  # the minimum would be out of reach within the class-week's shift cap
-        return gain_now(j)
-
-    longest_cw = np.zeros(p.class_week_min_paid.shape, dtype=np.int64)
-    np.maximum.at(longest_cw, (p.opt_class, use.wk), p.opt_paid_min)
-    min_paid, min_shifts, max_shifts, longest = (a.ravel().tolist() for a in (
-        p.class_week_min_paid, p.class_week_min_shifts, p.class_week_max_shifts, longest_cw))
-    # the least flexible classes (fewest queues) first, so the flexible ones cover what is left
-    class_queue = np.zeros((p.class_day_cap.shape[0], p.required.shape[0]), dtype=bool)
-    class_queue[p.opt_class, p.opt_queue] = True
-    n_queues = class_queue.sum(axis=1)
-    for k in np.unique(n_queues):
-        cand = everything[use.below_minimum()[p.opt_class, use.wk] & (n_queues[p.opt_class] == k)]
-        cand = cand[use.allowed(cand)]
-        _lazy_greedy(cand, shift_gain(cand).tolist(), repair_score, add, valid=use.allows)
-    for c, w in np.argwhere(use.below_minimum()):
-        cand = np.flatnonzero((p.opt_class == c) & (use.wk == w))
-        while use.paid[c, w] < p.class_week_min_paid[c, w] or use.count[c, w] < p.class_week_min_shifts[c, w]:
-            ok = cand[use.allowed(cand)]
-            if len(ok) == 0:
-                break
-            add(int(ok[np.argmax(shift_gain(ok) + 1000 * p.opt_paid_min[ok])]))
-
-    # 2b. pattern cuts broken by the rounding (rows with negative coefficients are lower bounds)
-    for _ in range(10_000):
-        bad = use.cut_violated()
-        if len(bad) == 0:
-            break
-        helps = np.asarray(use.cut[bad].min(axis=0).todense()).ravel() < 0
-        ok = everything[helps & use.allowed(everything)] if helps.any() else everything[:0]
-        if len(ok) == 0:
-            break
-        add(int(ok[np.argmax(shift_gain(ok))]))
-
+    greedy = _Greedy(p, x, budget_price)
+    greedy.reach_weekly_minimums()  # 2.
+    greedy.repair_cuts()  # 2b.
     # 3. breaks of the shifts so far
     inc = np.repeat(np.arange(len(p.brk_option)), x[p.brk_option])
-    starts = _place(p, surplus, inc)
-    blocks.refresh_all()
-
-    # 4. fill while a shift lowers the objective (its breaks placed at their cheapest): lazy greedy,
-    #    as a shift's gain only falls while others are added (breaks aside, which a final full
-    #    pass catches)
-    brk_of = _incidences_by_option(p)
-    new_inc, new_starts = [], []
-
-    def fill_score(j: int) -> int | None:
-        v = gain_now(j)
-        return v if v > 0 else None
-
-    def take(j: int) -> None:
-        add(j)
-        mine = brk_of[j]
-        new_inc.append(mine)
-        new_starts.append(_place(p, surplus, mine))
-        s, e = p.opt_start[j], min(opt_end[j], T)
-        blocks.refresh(int(p.opt_queue[j]), int(s), int(e))  # its breaks took some of its intervals back
-
-    for last in (False, True):
-        if last:
-            if not price.any():
-                break
-            set_price(0.0)
-        while len(new_inc) < max_fill:
-            ok = everything[use.allowed(everything)]
-            g = shift_gain(ok) - per_option_break[ok] * p.over_weight
-            ok, g = ok[g > 0], g[g > 0]
-            if len(ok) == 0 or not _lazy_greedy(ok, g.tolist(), fill_score, take, max_fill - len(new_inc),
-                                                 valid=use.allows):
-                break
+    starts = _place(p, greedy.surplus, inc)
+    greedy.blocks.refresh_all()
+    new_inc, new_starts = greedy.fill(max_fill)  # 4.
     if new_inc:
         inc = np.concatenate([inc, *new_inc])
         starts = np.concatenate([starts, *new_starts])
-
     # 5. local search on breaks
+    surplus = greedy.surplus
     if len(inc):
         g = p.brk_group[inc]
-        improve_breaks(surplus, starts, p.group_queue[g], p.brk_window_start[inc], p.group_width[g],
-                       p.group_duration[g], p.under_weight, p.over_weight)
+        improve_breaks(
+            surplus,
+            starts,
+            p.group_queue[g],
+            p.brk_window_start[inc],
+            p.group_width[g],
+            p.group_duration[g],
+            p.under_weight,
+            p.over_weight,
+        )
     return Construction(x, inc, starts, surplus)
+
+
+class _Greedy:
+    """The shifts added so far (`x`, counted in `use`), the surplus they leave and the price of each
+    option, shared by the greedy steps 2 to 4 of `construct`."""
+
+    def __init__(self, p: AggregateProblem, x: np.ndarray, budget_price: float) -> None:
+        self.p, self.x = p, x
+        self.T = p.required.shape[1]
+        self.use = _Usage(p, x)
+        self.spare = int(p.opt_length.max(initial=0)) + 1
+        self.surplus = surplus_of(p, x, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+        # the gain of one more agent on the phone, kept current as `surplus` changes, so that an
+        # option's gain is two list look-ups (it is asked for hundreds of thousands of times)
+        self.blocks = _GainBlocks(p, self.surplus, self.spare)
+        self.opt_end = p.opt_start + p.opt_length
+        self.everything = np.arange(p.n_options)
+        self.per_option_break = p.option_break_intervals
+        self.price = np.zeros(p.n_options, dtype=np.int64)
+        self.fixed_of: list[int] = []  # each option's cost, price and breaks at over_weight
+        self.set_price(budget_price)
+
+    def set_price(self, per_minute: float) -> None:
+        """Charge `per_minute` (objective units) per budget minute of each option."""
+        p = self.p
+        self.price[:] = np.round(per_minute * p.opt_budget_min) if p.budget_min is not None else 0
+        self.fixed_of[:] = (p.opt_cost + self.per_option_break * p.over_weight + self.price).tolist()
+
+    def shift_gain(self, cand: np.ndarray) -> np.ndarray:
+        """[len(cand)] gain of one more shift of each option, less its cost and price (model units)."""
+        p = self.p
+        csum, q = _gain_csum(p, self.surplus, self.spare), p.opt_queue[cand]
+        return csum[q, self.opt_end[cand]] - csum[q, p.opt_start[cand]] - p.opt_cost[cand] - self.price[cand]
+
+    def add(self, j: int) -> None:
+        """One more shift of option `j` (its breaks not placed)."""
+        p = self.p
+        self.x[j] += 1
+        self.use.add(j)
+        s, e = p.opt_start[j], min(self.opt_end[j], self.T)
+        self.surplus[p.opt_queue[j], s:e] += 1
+        self.blocks.refresh(int(p.opt_queue[j]), int(s), int(e))
+
+    def gain_now(self, j: int) -> int:
+        """The current gain of one more shift of option `j`, its breaks at over_weight (model units)."""
+        return self.blocks.gain(j) - self.fixed_of[j]
+
+    def reach_weekly_minimums(self) -> None:
+        """Step 2: lazily, the best coverage gain among the options of the class-weeks still short
+        that keep their minimum reachable within the class-week's shift cap; then, for what is left,
+        the longest allowed shifts."""
+        p, use = self.p, self.use
+        week_of, paid_of, paid_now, count_now = use.week_of, use.paid_of, use.paid_now, use.count_now
+        longest_cw = np.zeros(p.class_week_min_paid.shape, dtype=np.int64)
+        np.maximum.at(longest_cw, (p.opt_class, use.wk), p.opt_paid_min)
+        min_paid, min_shifts, max_shifts, longest = (
+            a.ravel().tolist()
+            for a in (p.class_week_min_paid, p.class_week_min_shifts, p.class_week_max_shifts, longest_cw)
+        )
+
+        def repair_score(j: int) -> int | None:
+            cw = week_of[j]
+            if paid_now[cw] >= min_paid[cw] and count_now[cw] >= min_shifts[cw]:
+                return None  # the class-week has its minimum
+            if min_paid[cw] - paid_now[cw] - paid_of[j] > (max_shifts[cw] - count_now[cw] - 1) * longest[cw]:
+                return None  # the minimum would be out of reach within the class-week's shift cap
+            return self.gain_now(j)
+
+        # the least flexible classes (fewest queues) first, so the flexible ones cover what is left
+        class_queue = np.zeros((p.class_day_cap.shape[0], p.required.shape[0]), dtype=bool)
+        class_queue[p.opt_class, p.opt_queue] = True
+        n_queues = class_queue.sum(axis=1)
+        for k in np.unique(n_queues):
+            cand = self.everything[use.below_minimum()[p.opt_class, use.wk] & (n_queues[p.opt_class] == k)]
+            cand = cand[use.allowed(cand)]
+            _lazy_greedy(cand, self.shift_gain(cand).tolist(), repair_score, self.add, valid=use.allows)
+        for c, w in np.argwhere(use.below_minimum()):
+            cand = np.flatnonzero((p.opt_class == c) & (use.wk == w))
+            while use.paid[c, w] < p.class_week_min_paid[c, w] or use.count[c, w] < p.class_week_min_shifts[c, w]:
+                ok = cand[use.allowed(cand)]
+                if len(ok) == 0:
+                    break
+                self.add(int(ok[np.argmax(self.shift_gain(ok) + 1000 * p.opt_paid_min[ok])]))
+
+    def repair_cuts(self) -> None:
+        """Step 2b: pattern cuts broken by the rounding (rows with negative coefficients are lower
+        bounds), by the best shift that helps one."""
+        use, everything = self.use, self.everything
+        for _ in range(10_000):
+            bad = use.cut_violated()
+            if len(bad) == 0:
+                break
+            helps = np.asarray(use.cut[bad].min(axis=0).todense()).ravel() < 0
+            ok = everything[helps & use.allowed(everything)] if helps.any() else everything[:0]
+            if len(ok) == 0:
+                break
+            self.add(int(ok[np.argmax(self.shift_gain(ok))]))
+
+    def fill(self, max_fill: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Step 4: fill while a shift lowers the objective (its breaks placed at their cheapest): lazy
+        greedy, as a shift's gain only falls while others are added (breaks aside, which a final
+        full pass catches); then once more without the budget price. Returns the break incidences
+        and starts of the shifts added."""
+        p, use, everything = self.p, self.use, self.everything
+        brk_of = _incidences_by_option(p)
+        new_inc: list[np.ndarray] = []
+        new_starts: list[np.ndarray] = []
+
+        def fill_score(j: int) -> int | None:
+            v = self.gain_now(j)
+            return v if v > 0 else None
+
+        def take(j: int) -> None:
+            self.add(j)
+            mine = brk_of[j]
+            new_inc.append(mine)
+            new_starts.append(_place(p, self.surplus, mine))
+            s, e = p.opt_start[j], min(self.opt_end[j], self.T)
+            self.blocks.refresh(int(p.opt_queue[j]), int(s), int(e))  # its breaks took some of its intervals back
+
+        for last in (False, True):
+            if last:
+                if not self.price.any():
+                    break
+                self.set_price(0.0)
+            while len(new_inc) < max_fill:
+                ok = everything[use.allowed(everything)]
+                g = self.shift_gain(ok) - self.per_option_break[ok] * p.over_weight
+                ok, g = ok[g > 0], g[g > 0]
+                if len(ok) == 0 or not _lazy_greedy(
+                    ok, g.tolist(), fill_score, take, max_fill - len(new_inc), valid=use.allows
+                ):
+                    break
+        return new_inc, new_starts
 
 
 def _round_down_by_shape(p: AggregateProblem, lp_shifts: np.ndarray) -> np.ndarray:
@@ -394,8 +434,12 @@ def _round_down_by_shape(p: AggregateProblem, lp_shifts: np.ndarray) -> np.ndarr
 
 
 def _lazy_greedy(
-    cand: np.ndarray, scores: list[int], score: Callable[[int], int | None], take: Callable[[int], None],
-    max_take: int = 1 << 62, valid: Callable[[int], bool] | None = None,
+    cand: np.ndarray,
+    scores: list[int],
+    score: Callable[[int], int | None],
+    take: Callable[[int], None],
+    max_take: int = 1 << 62,
+    valid: Callable[[int], bool] | None = None,
 ) -> int:
     """Take options best score first, re-scoring only the top of a heap of stale scores; valid while
     a score never rises as options are taken. `score` is None for an option no longer wanted;
@@ -428,8 +472,15 @@ def _lazy_greedy(
 
 def _place(p: AggregateProblem, surplus: np.ndarray, inc: np.ndarray) -> np.ndarray:
     g = p.brk_group[inc]
-    return place_breaks(surplus, p.group_queue[g], p.brk_window_start[inc], p.group_width[g],
-                        p.group_duration[g], p.under_weight, p.over_weight)
+    return place_breaks(
+        surplus,
+        p.group_queue[g],
+        p.brk_window_start[inc],
+        p.group_width[g],
+        p.group_duration[g],
+        p.under_weight,
+        p.over_weight,
+    )
 
 
 def _incidences_by_option(p: AggregateProblem) -> list[np.ndarray]:

@@ -484,8 +484,14 @@ class Assigner:
 
 
 def improve_starts(
-    plan: Plan, shifts: list[AssignedShift], min_rest: int, passes: int = 2, change_lengths: bool = False,
-    template_caps: bool = False, day_rules: RulesConfig | None = None, deadline: float | None = None,
+    plan: Plan,
+    shifts: list[AssignedShift],
+    min_rest: int,
+    passes: int = 2,
+    change_lengths: bool = False,
+    template_caps: bool = False,
+    day_rules: RulesConfig | None = None,
+    deadline: float | None = None,
 ) -> list[AssignedShift]:
     """Local search on start times and queues: move a shift to another option of the same kind and day.
 
@@ -507,184 +513,283 @@ def improve_starts(
     Passes repeat until one moves nothing, at most `passes`, and none starts that would end, at
     the pace of the one before it, past `deadline` (a `time.perf_counter()` reading).
     """
-    p = plan.problem
-    Q, T = p.required.shape
-    D = plan.timeline.days
-    pad = int(p.opt_length.max(initial=0)) + 1
-    surplus = np.zeros((Q, T + pad), dtype=np.int64)
-    surplus[:, :T] -= p.required
-    surplus[:, T:] = 10**6  # past the horizon: nothing to gain
-    order = np.argsort(p.brk_option, kind="stable")
-    cut = np.searchsorted(p.brk_option[order], np.arange(p.n_options + 1))
-    brk_dur = p.group_duration[p.brk_group]
-    ends = p.opt_start + p.opt_length
-    # each day's span of options, and the running gain of one more agent there, kept until it changes
-    day_lo, day_hi = np.full(D, T, dtype=np.int64), np.zeros(D, dtype=np.int64)
-    np.minimum.at(day_lo, p.opt_day, p.opt_start)
-    np.maximum.at(day_hi, p.opt_day, ends)
-    day_gain: dict[int, np.ndarray] = {}
+    search = _StartSearch(plan, shifts, min_rest, change_lengths, template_caps, day_rules)
+    search.run(passes, deadline)
+    return search.out
 
-    def gain_of(day: int) -> np.ndarray:
-        if day not in day_gain:
-            gain = np.where(surplus[:, day_lo[day] : day_hi[day]] < 0, p.under_weight, -p.over_weight)
-            csum = np.zeros((Q, gain.shape[1] + 1), dtype=np.int64)
+
+@dataclass(frozen=True)
+class _Candidates:
+    """The options a shift may move to on one (day, kind) or (day, class) key, and what the start
+    search reads of them."""
+
+    option: np.ndarray
+    start: np.ndarray  # interval index on the horizon
+    end: np.ndarray
+    start_in: np.ndarray  # interval index from the start of the day's span
+    end_in: np.ndarray
+    queue: np.ndarray
+    cost: np.ndarray  # the option's cost, with `change_lengths` its break intervals at over_weight too
+    paid_min: np.ndarray
+    budget_min: np.ndarray
+    template: np.ndarray
+
+
+class _StartSearch:
+    """The state `improve_starts` moves shifts in: the roster so far (`out`), the surplus it leaves,
+    the running gains of each day, and each agent's days, paid minutes and budget left."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        shifts: list[AssignedShift],
+        min_rest: int,
+        change_lengths: bool,
+        template_caps: bool,
+        day_rules: RulesConfig | None,
+    ) -> None:
+        self.plan, self.min_rest = plan, min_rest
+        self.change_lengths, self.template_caps = change_lengths, template_caps
+        self._coverage()
+        for s in shifts:
+            self.apply(s, +1)
+        self._candidate_keys()
+        self._roster(shifts, day_rules)
+
+    def _coverage(self) -> None:
+        """The surplus with no shift, each option's span and breaks, and each day's span of options,
+        whose running gain of one more agent is kept until it changes."""
+        p = self.plan.problem
+        Q, T = p.required.shape
+        D = self.plan.timeline.days
+        pad = int(p.opt_length.max(initial=0)) + 1
+        self.surplus = np.zeros((Q, T + pad), dtype=np.int64)
+        self.surplus[:, :T] -= p.required
+        self.surplus[:, T:] = 10**6  # past the horizon: nothing to gain
+        self.order = np.argsort(p.brk_option, kind="stable")
+        self.cut = np.searchsorted(p.brk_option[self.order], np.arange(p.n_options + 1))
+        self.brk_dur = p.group_duration[p.brk_group]
+        self.ends = p.opt_start + p.opt_length
+        self.day_lo, self.day_hi = np.full(D, T, dtype=np.int64), np.zeros(D, dtype=np.int64)
+        np.minimum.at(self.day_lo, p.opt_day, p.opt_start)
+        np.maximum.at(self.day_hi, p.opt_day, self.ends)
+        self.day_gain: dict[int, np.ndarray] = {}
+        self.queue_of, self.start_of = p.opt_queue.tolist(), p.opt_start.tolist()
+        self.end_of, self.day_of = self.ends.tolist(), p.opt_day.tolist()
+        self.durations: dict[int, list[int]] = {}  # each option's break durations, in its incidences' order
+
+    def _candidate_keys(self) -> None:
+        """Candidates: the options of the same (day, kind), or with `change_lengths` of the same (day,
+        class), gathered once per key."""
+        p = self.plan.problem
+        group = p.opt_class if self.change_lengths else self.plan.opt_kind
+        self.per_day = int(group.max(initial=0)) + 1
+        self.keys = p.opt_day * self.per_day + group
+        by_key = np.argsort(self.keys, kind="stable")
+        uniq, first = np.unique(self.keys[by_key], return_index=True)
+        self.options_of = dict(zip(uniq.tolist(), np.split(by_key, first[1:]), strict=True))
+        self.extra = (
+            p.option_break_intervals * p.over_weight if self.change_lengths else np.zeros(p.n_options, dtype=np.int64)
+        )
+        self.cached: dict[int, _Candidates] = {}
+
+    def _roster(self, shifts: list[AssignedShift], day_rules: RulesConfig | None) -> None:
+        """The roster's shifts by agent and day and by agent and week, the days each agent works,
+        its paid minutes per week and the budget left."""
+        plan, p = self.plan, self.plan.problem
+        self.week_of, self.paid = week_paid(plan, shifts)
+        self.budget_left = (
+            None if p.budget_min is None else p.budget_min - sum(int(p.opt_budget_min[s.option]) for s in shifts)
+        )
+        self.by_agent_day = {(s.agent, s.day): i for i, s in enumerate(shifts)}
+        self.out = list(shifts)
+        self.week_members: dict[tuple[int, int], list[int]] = {}  # (agent, week) → indices into out
+        for i, s in enumerate(shifts):
+            self.week_members.setdefault((s.agent, int(self.week_of[s.day])), []).append(i)
+        self.worked = np.zeros(plan.unavailable_day.shape, dtype=bool)
+        for s in shifts:
+            self.worked[s.agent, s.day] = True
+        self.day_check = None if day_rules is None else _DayRules(day_rules, plan.timeline.days, p.weekend_days)
+
+    def gain_of(self, day: int) -> np.ndarray:
+        """[Q, span + 1] running gain of one more agent on the phone over the day's span of options."""
+        if day not in self.day_gain:
+            p = self.plan.problem
+            gain = np.where(self.surplus[:, self.day_lo[day] : self.day_hi[day]] < 0, p.under_weight, -p.over_weight)
+            csum = np.zeros((gain.shape[0], gain.shape[1] + 1), dtype=np.int64)
             np.cumsum(gain, axis=1, out=csum[:, 1:])
-            day_gain[day] = csum
-        return day_gain[day]
+            self.day_gain[day] = csum
+        return self.day_gain[day]
 
-    queue_of, start_of, end_of, day_of = p.opt_queue.tolist(), p.opt_start.tolist(), ends.tolist(), p.opt_day.tolist()
-    durations: dict[int, list[int]] = {}  # each option's break durations, in its incidences' order
+    def breaks_of(self, j: int) -> list[int]:
+        """Option `j`'s break durations (intervals), in its incidences' order."""
+        if j not in self.durations:
+            self.durations[j] = self.brk_dur[self.order[self.cut[j] : self.cut[j + 1]]].tolist()
+        return self.durations[j]
 
-    def breaks_of(j: int) -> list[int]:
-        if j not in durations:
-            durations[j] = brk_dur[order[cut[j] : cut[j + 1]]].tolist()
-        return durations[j]
-
-    def apply(s: AssignedShift, sign: int) -> None:
+    def apply(self, s: AssignedShift, sign: int) -> None:
+        """Add (`sign` +1) or take away (−1) shift `s` and its breaks on the surplus."""
         j = s.option
-        row = surplus[queue_of[j]]
-        row[start_of[j] : end_of[j]] += sign
-        for d, b in zip(breaks_of(j), s.break_starts, strict=False):
+        row = self.surplus[self.queue_of[j]]
+        row[self.start_of[j] : self.end_of[j]] += sign
+        for d, b in zip(self.breaks_of(j), s.break_starts, strict=False):
             row[b : b + d] -= sign
-        for day in range(day_of[j] - 1, day_of[j] + 2):  # a shift may run past midnight
-            if day in day_gain and day_lo[day] < end_of[j] and start_of[j] < day_hi[day]:
-                del day_gain[day]
+        for day in range(self.day_of[j] - 1, self.day_of[j] + 2):  # a shift may run past midnight
+            if day in self.day_gain and self.day_lo[day] < self.end_of[j] and self.start_of[j] < self.day_hi[day]:
+                del self.day_gain[day]
 
-    def gain_with_breaks(j: int, break_starts: tuple[int, ...]) -> int:
+    def gain_with_breaks(self, j: int, break_starts: tuple[int, ...]) -> int:
         """What one more agent on shift option j with these breaks gains, less the option's cost."""
-        row = surplus[queue_of[j]]
-        on = np.ones(end_of[j] - start_of[j], dtype=bool)
-        for d, b in zip(breaks_of(j), break_starts, strict=False):
-            on[b - start_of[j] : b - start_of[j] + d] = False
-        here = row[start_of[j] : end_of[j]][on]
+        p = self.plan.problem
+        row = self.surplus[self.queue_of[j]]
+        on = np.ones(self.end_of[j] - self.start_of[j], dtype=bool)
+        for d, b in zip(self.breaks_of(j), break_starts, strict=False):
+            on[b - self.start_of[j] : b - self.start_of[j] + d] = False
+        here = row[self.start_of[j] : self.end_of[j]][on]
         return int(np.where(here < 0, p.under_weight, -p.over_weight).sum()) - int(p.opt_cost[j])
 
-    for s in shifts:
-        apply(s, +1)
-    # candidates: the options of the same (day, kind), or with `change_lengths` of the same (day, class)
-    group = p.opt_class if change_lengths else plan.opt_kind
-    per_day = int(group.max(initial=0)) + 1
-    keys = p.opt_day * per_day + group
-    week_of, paid = week_paid(plan, shifts)
-    budget_left = None if p.budget_min is None else p.budget_min - sum(int(p.opt_budget_min[s.option]) for s in shifts)
-    by_key = np.argsort(keys, kind="stable")
-    uniq, first = np.unique(keys[by_key], return_index=True)
-    options_of = dict(zip(uniq.tolist(), np.split(by_key, first[1:]), strict=True))
-    extra = p.option_break_intervals * p.over_weight if change_lengths else np.zeros(p.n_options, dtype=np.int64)
-    cached: dict[int, tuple] = {}
-
-    def candidates(key: int) -> tuple:
+    def candidates(self, key: int) -> _Candidates:
         """The key's options and what the search reads of them, gathered once per key."""
-        if key not in cached:
-            cand = options_of.get(key, np.zeros(0, dtype=np.int64))
-            lo = day_lo[key // per_day]
-            cached[key] = (cand, p.opt_start[cand], ends[cand], p.opt_start[cand] - lo, ends[cand] - lo,
-                           p.opt_queue[cand], p.opt_cost[cand] + extra[cand], p.opt_paid_min[cand],
-                           p.opt_budget_min[cand], p.opt_template[cand])
-        return cached[key]
+        if key not in self.cached:
+            p, ends = self.plan.problem, self.ends
+            cand = self.options_of.get(key, np.zeros(0, dtype=np.int64))
+            lo = self.day_lo[key // self.per_day]
+            self.cached[key] = _Candidates(
+                cand,
+                p.opt_start[cand],
+                ends[cand],
+                p.opt_start[cand] - lo,
+                ends[cand] - lo,
+                p.opt_queue[cand],
+                p.opt_cost[cand] + self.extra[cand],
+                p.opt_paid_min[cand],
+                p.opt_budget_min[cand],
+                p.opt_template[cand],
+            )
+        return self.cached[key]
 
-    by_agent_day = {(s.agent, s.day): i for i, s in enumerate(shifts)}
-    out = list(shifts)
-    week_members: dict[tuple[int, int], list[int]] = {}  # (agent, week) → indices into out
-    for i, s in enumerate(shifts):
-        week_members.setdefault((s.agent, int(week_of[s.day])), []).append(i)
-
-    def week_rules_allow(s: AssignedShift, cand: np.ndarray) -> np.ndarray:
+    def week_rules_allow(self, s: AssignedShift, cand: np.ndarray) -> np.ndarray:
         """Which candidate options keep the week rules beside the agent's other shifts of the week."""
+        plan, out = self.plan, self.out
         ok = np.ones(len(cand), dtype=bool)
-        mine = [out[i].option for i in week_members[(s.agent, int(week_of[s.day]))] if out[i] is not s]
+        mine = [out[i].option for i in self.week_members[(s.agent, int(self.week_of[s.day]))] if out[i] is not s]
         others = WeekShifts(plan.opt_start_min[mine], plan.opt_end_min[mine])
         for rule in plan.week_rules:
             ok &= rule.allows(plan.opt_start_min[cand], plan.opt_end_min[cand], others)
         return ok
-    worked = np.zeros(plan.unavailable_day.shape, dtype=bool)
-    for s in shifts:
-        worked[s.agent, s.day] = True
-    day_check = None if day_rules is None else _DayRules(day_rules, D, p.weekend_days)
 
-    def days_for(s: AssignedShift) -> list[int]:
+    def days_for(self, s: AssignedShift) -> list[int]:
         """The shift's day, then the days of its week it may move to by the rules on the agent's days."""
-        if day_check is None:
+        if self.day_check is None:
             return [s.day]
-        a = s.agent
-        free = [e for e in plan.weeks[week_of[s.day]] if not worked[a, e] and not plan.unavailable_day[a, e]]
-        days = worked[a].tolist()
+        a, plan = s.agent, self.plan
+        free = [e for e in plan.weeks[self.week_of[s.day]] if not self.worked[a, e] and not plan.unavailable_day[a, e]]
+        days = self.worked[a].tolist()
         days[s.day] = False
-        return [s.day] + [e for e in free if day_check.allows(days, e)]
+        return [s.day] + [e for e in free if self.day_check.allows(days, e)]
 
-    def best_on(s: AssignedShift, day: int) -> tuple[int, int]:
+    def best_on(self, s: AssignedShift, day: int) -> tuple[int, int]:
         """The best option shift `s` may take on `day` and its score (−1 and no score if none)."""
-        j = s.option
-        cand, st, en, st_in, en_in, queue, cost, paid_c, budget_c, template = candidates(
-            int(keys[j]) + (day - s.day) * per_day)
-        if len(cand) == 0:
+        plan, p, j = self.plan, self.plan.problem, s.option
+        c = self.candidates(int(self.keys[j]) + (day - s.day) * self.per_day)
+        if len(c.option) == 0:
             return -1, 0
-        csum = gain_of(day)
-        score = csum[queue, en_in] - csum[queue, st_in] - cost
-        ok = np.ones(len(cand), dtype=bool)
-        if change_lengths:  # the same kind or class: the agent's class is the candidates' own
-            a, w = s.agent, week_of[s.day]
-            week = paid[a, w] - p.opt_paid_min[j] + paid_c
+        csum = self.gain_of(day)
+        score = csum[c.queue, c.end_in] - csum[c.queue, c.start_in] - c.cost
+        ok = np.ones(len(c.option), dtype=bool)
+        if self.change_lengths:  # the same kind or class: the agent's class is the candidates' own
+            a, w = s.agent, self.week_of[s.day]
+            week = self.paid[a, w] - p.opt_paid_min[j] + c.paid_min
             ok &= (week >= plan.week_min_paid[a, w]) & (week <= plan.week_max_paid[a, w])
-            if budget_left is not None:  # never spend more; an overspent roster may still save
-                ok &= budget_c - p.opt_budget_min[j] <= max(budget_left, 0)
-            if template_caps:
-                ok &= template == p.opt_template[j]
-        prev = by_agent_day.get((s.agent, day - 1))
-        if prev is not None and day - 1 != s.day:
-            ok &= st - end_of[out[prev].option] >= min_rest
-        nxt = by_agent_day.get((s.agent, day + 1))
-        if nxt is not None and day + 1 != s.day:
-            ok &= start_of[out[nxt].option] - en >= min_rest
-        for lo_b, hi_b in plan.blocked.get(s.agent, []):
-            ok &= (en <= lo_b) | (st >= hi_b)
+            if self.budget_left is not None:  # never spend more; an overspent roster may still save
+                ok &= c.budget_min - p.opt_budget_min[j] <= max(self.budget_left, 0)
+            if self.template_caps:
+                ok &= c.template == p.opt_template[j]
+        ok &= self._rested_and_free(s, day, c)
         if plan.week_rules:
-            ok &= week_rules_allow(s, cand)
+            ok &= self.week_rules_allow(s, c.option)
         if not ok.any():
             return -1, 0
         k = int(np.argmax(np.where(ok, score, np.iinfo(np.int64).min)))
-        return int(cand[k]), int(score[k])
+        return int(c.option[k]), int(score[k])
 
-    pass_s = 0.0
-    for _ in range(passes):
-        started = time.perf_counter()
-        if deadline is not None and started + pass_s > deadline:
-            break
-        moved = 0
-        for i, s in enumerate(out):
-            j = s.option
-            apply(s, -1)
-            best, best_score = -1, np.iinfo(np.int64).min
-            for day in days_for(s):
-                option, score = best_on(s, day)
-                if option >= 0 and score > best_score:
-                    best, best_score = option, score
-            if best >= 0 and best != j:
-                incs = order[cut[best] : cut[best + 1]]
-                g = p.brk_group[incs]
-                row = surplus[queue_of[best]]
-                row[start_of[best] : end_of[best]] += 1
-                starts = place_breaks(surplus, p.group_queue[g], p.brk_window_start[incs], p.group_width[g],
-                                      p.group_duration[g], p.under_weight, p.over_weight)
-                row[start_of[best] : end_of[best]] -= 1
-                for inc_b, b in zip(incs.tolist(), starts.tolist(), strict=True):  # undo: apply() adds them
-                    row[b : b + brk_dur[inc_b]] += 1
-                moved_to = AssignedShift(s.agent, day_of[best], best, tuple(starts.tolist()))
-                if gain_with_breaks(best, moved_to.break_starts) > gain_with_breaks(j, s.break_starts):
-                    out[i] = moved_to
-                    paid[s.agent, week_of[s.day]] += p.opt_paid_min[best] - p.opt_paid_min[j]
-                    if budget_left is not None:
-                        budget_left -= int(p.opt_budget_min[best] - p.opt_budget_min[j])
-                    if moved_to.day != s.day:
-                        del by_agent_day[(s.agent, s.day)]
-                        by_agent_day[(s.agent, moved_to.day)] = i
-                        worked[s.agent, s.day], worked[s.agent, moved_to.day] = False, True
-                    moved += 1
-            apply(out[i], +1)
-        pass_s = time.perf_counter() - started
-        if not moved:
-            break
-    return out
+    def _rested_and_free(self, s: AssignedShift, day: int, c: _Candidates) -> np.ndarray:
+        """Which candidates on `day` keep the rest to the agent's shifts the day before and after (but
+        `s` itself) and avoid its blocked time."""
+        ok = np.ones(len(c.option), dtype=bool)
+        prev = self.by_agent_day.get((s.agent, day - 1))
+        if prev is not None and day - 1 != s.day:
+            ok &= c.start - self.end_of[self.out[prev].option] >= self.min_rest
+        nxt = self.by_agent_day.get((s.agent, day + 1))
+        if nxt is not None and day + 1 != s.day:
+            ok &= self.start_of[self.out[nxt].option] - c.end >= self.min_rest
+        for lo_b, hi_b in self.plan.blocked.get(s.agent, []):
+            ok &= (c.end <= lo_b) | (c.start >= hi_b)
+        return ok
+
+    def run(self, passes: int, deadline: float | None) -> None:
+        """Passes over `out` until one moves nothing, at most `passes`, none started that would end,
+        at the pace of the one before it, past `deadline`."""
+        pass_s = 0.0
+        for _ in range(passes):
+            started = time.perf_counter()
+            if deadline is not None and started + pass_s > deadline:
+                break
+            moved = 0
+            for i, s in enumerate(self.out):
+                self.apply(s, -1)
+                moved += self.move(i, s)
+                self.apply(self.out[i], +1)
+            pass_s = time.perf_counter() - started
+            if not moved:
+                break
+
+    def move(self, i: int, s: AssignedShift) -> bool:
+        """Move shift `s` (`out[i]`, taken off the surplus) to the best option of the days it may
+        take, if that option with its breaks placed at their cheapest gains more than where it was."""
+        p = self.plan.problem
+        j = s.option
+        best, best_score = -1, np.iinfo(np.int64).min
+        for day in self.days_for(s):
+            option, score = self.best_on(s, day)
+            if option >= 0 and score > best_score:
+                best, best_score = option, score
+        if best < 0 or best == j:
+            return False
+        moved_to = AssignedShift(s.agent, self.day_of[best], best, self._cheapest_breaks(best))
+        if self.gain_with_breaks(best, moved_to.break_starts) <= self.gain_with_breaks(j, s.break_starts):
+            return False
+        self.out[i] = moved_to
+        self.paid[s.agent, self.week_of[s.day]] += p.opt_paid_min[best] - p.opt_paid_min[j]
+        if self.budget_left is not None:
+            self.budget_left -= int(p.opt_budget_min[best] - p.opt_budget_min[j])
+        if moved_to.day != s.day:
+            del self.by_agent_day[(s.agent, s.day)]
+            self.by_agent_day[(s.agent, moved_to.day)] = i
+            self.worked[s.agent, s.day], self.worked[s.agent, moved_to.day] = False, True
+        return True
+
+    def _cheapest_breaks(self, j: int) -> tuple[int, ...]:
+        """Break starts of one more shift of option `j`, each placed at its cheapest (`place_breaks`),
+        the surplus left as it was."""
+        p = self.plan.problem
+        incs = self.order[self.cut[j] : self.cut[j + 1]]
+        g = p.brk_group[incs]
+        row = self.surplus[self.queue_of[j]]
+        row[self.start_of[j] : self.end_of[j]] += 1
+        starts = place_breaks(
+            self.surplus,
+            p.group_queue[g],
+            p.brk_window_start[incs],
+            p.group_width[g],
+            p.group_duration[g],
+            p.under_weight,
+            p.over_weight,
+        )
+        row[self.start_of[j] : self.end_of[j]] -= 1
+        for inc_b, b in zip(incs.tolist(), starts.tolist(), strict=True):  # undo: apply() adds them
+            row[b : b + self.brk_dur[inc_b]] += 1
+        return tuple(starts.tolist())
 
 
 class _DayRules:

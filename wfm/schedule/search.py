@@ -41,11 +41,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 from models import aggregate, lns
 from models.construct import Construction, surplus_of
+from models.linear import SparseModel
 from models.rules import WeekShifts
 from wfm.assignment import AssignedShift, slots_from_construction, week_paid
 from wfm.planning import Plan
@@ -94,9 +97,17 @@ def _kind_choices(
     np.maximum.at(hi_end, key, en)
     offered = np.zeros(size, dtype=bool)
     offered[key] = True
-    siblings = [[k for k, sk in enumerate(plan.kinds) if sk.klass == own.klass and sk.template == own.template
-                 and sk != own and (length_change is None or abs(sk.length - own.length) <= length_change)]
-                for own in plan.kinds]
+    siblings = [
+        [
+            k
+            for k, sk in enumerate(plan.kinds)
+            if sk.klass == own.klass
+            and sk.template == own.template
+            and sk != own
+            and (length_change is None or abs(sk.length - own.length) <= length_change)
+        ]
+        for own in plan.kinds
+    ]
     by_agent_day = {(s.agent, s.day): s for s in shifts}
     keeps_week_rules = _week_rule_test(plan, shifts, key)
     out = []
@@ -108,10 +119,12 @@ def _kind_choices(
         fits: list[int] = []
         for k in kinds:
             first, last = lo_start[s.day * K + k], hi_end[s.day * K + k]
-            if ((prev is None or first - en[prev.option] >= min_rest)
-                    and (nxt is None or st[nxt.option] - last >= min_rest)
-                    and not any(lo < last and hi > first for lo, hi in plan.blocked.get(s.agent, []))
-                    and keeps_week_rules(i, s.day * K + k)):
+            if (
+                (prev is None or first - en[prev.option] >= min_rest)
+                and (nxt is None or st[nxt.option] - last >= min_rest)
+                and not any(lo < last and hi > first for lo, hi in plan.blocked.get(s.agent, []))
+                and keeps_week_rules(i, s.day * K + k)
+            ):
                 fits.append(k)
             elif not fits:  # its own kind does not fit: held
                 break
@@ -138,8 +151,10 @@ def _week_rule_test(plan: Plan, shifts: list[AssignedShift], key: np.ndarray) ->
         opts = np.array([shifts[j].option for j in mates], dtype=np.int64)
         week = WeekShifts(plan.opt_start_min[opts], plan.opt_end_min[opts])
         cand = options_of[day_kind]
-        return all(bool(rule.allows_jointly(plan.opt_start_min[cand], plan.opt_end_min[cand], own, week).all())
-                   for rule in plan.week_rules)
+        return all(
+            bool(rule.allows_jointly(plan.opt_start_min[cand], plan.opt_end_min[cand], own, week).all())
+            for rule in plan.week_rules
+        )
 
     return test
 
@@ -168,15 +183,79 @@ def improve_roster(
     (without it, around the roster's own); `on_pass` gets the pass number and the aggregate
     objective (model units)."""
     p = plan.problem
-    K = len(plan.kinds)
     model, lay = aggregate.build(p)
-    built = construction_of(plan, shifts)
-    start = aggregate.full_vector(p, model, lay, built)
+    start = aggregate.full_vector(p, model, lay, construction_of(plan, shifts))
     limits = [None if m is None else m // plan.timeline.interval_min for m in length_changes_min]
-    choices = _kind_choices(plan, shifts, min_rest, None if None in limits else max(limits))
+    cols = _add_kind_columns(plan, shifts, min_rest, None if None in limits else max(limits), model, lay)
+    a, lo, hi, lb, ub, cost = model.matrix()
+    lb = lb.copy()
+    lb[lay.x] = np.maximum(lb[lay.x], cols.held)
+    start = np.concatenate([start, cols.y_start])
+    guide = start.astype(np.float64)  # the LP knows no kind columns
+    if lp_solution is not None:
+        guide[: len(lp_solution)] = lp_solution
+        guide[len(lp_solution) :] = 0.0
+    search = _PhasedSearch(
+        a,
+        lo,
+        hi,
+        lb,
+        cost,
+        _phase_bounds(plan, cols, ub, limits),
+        lambda day_columns: aggregate.day_neighbourhoods(p, lay, cost, guide, day_columns),
+        [cols.y[cols.day_of[cols.shift_of] == d] for d in range(plan.timeline.days)],
+    )
+    vector, improved = search.run(
+        start,
+        deadline=deadline,
+        workers=workers,
+        seed=seed,
+        deterministic=deterministic,
+        seconds_each=seconds_each,
+        held_passes=held_passes,
+        escalate_gain=escalate_gain,
+        min_gain=min_gain,
+        max_budget=max_budget,
+        on_pass=on_pass,
+        stop=stop,
+    )
+    if improved == 0:
+        return shifts
+    taken = vector[cols.y] > 0
+    new_kind = np.array([int(plan.opt_kind[s.option]) for s in shifts], dtype=np.int64)
+    new_kind[cols.shift_of[taken]] = cols.kind_of[taken]
+    return _hand_back(plan, shifts, cols.movable, new_kind, aggregate.decode(p, lay, vector))
+
+
+@dataclass(frozen=True)
+class _KindColumns:
+    """The 0/1 columns y, one per (shift, kind it may take), added to the aggregate model."""
+
+    y: np.ndarray  # the columns
+    y_start: np.ndarray  # [len(y)] the roster as it is: each movable shift in its own kind
+    shift_of: np.ndarray  # [len(y)] index into the roster of each column's shift
+    kind_of: np.ndarray  # [len(y)] each column's kind
+    day_of: np.ndarray  # [len(shifts)] each shift's day
+    movable: np.ndarray  # [len(shifts)] whether the shift may take a kind (False: held)
+    option_of: np.ndarray  # [len(shifts)] each shift's option
+    held: np.ndarray  # [J] held shifts per option: a lower bound on its shift count
+
+
+def _add_kind_columns(
+    plan: Plan,
+    shifts: list[AssignedShift],
+    min_rest: int,
+    length_change: int | None,
+    model: SparseModel,
+    lay: aggregate._Layout,
+) -> _KindColumns:
+    """Add one 0/1 column per (shift, kind it may take, `_kind_choices`) and the rows that keep every
+    agent's rules: each shift takes one kind; each (day, kind) has as many shifts as agents taking
+    it, held shifts included; each agent's week stays within its paid limits."""
+    p = plan.problem
+    K = len(plan.kinds)
+    choices = _kind_choices(plan, shifts, min_rest, length_change)
     keys, group = np.unique(_day_kind(plan), return_inverse=True)
-    # one 0/1 column per (shift, kind it may take): each shift takes one; each (day, kind) has as many
-    # shifts as agents taking it, held shifts included; each agent's week stays within its paid limits
     sizes = np.array([len(c) for c in choices], dtype=np.int64)
     movable = sizes > 0
     shift_of = np.repeat(np.arange(len(shifts)), sizes)
@@ -190,12 +269,21 @@ def improve_roster(
     held = np.bincount(option_of[~movable], minlength=p.n_options).astype(np.int64)
     held_count = np.bincount(group, weights=held, minlength=len(keys)).astype(np.int64)
     y_group = np.searchsorted(keys, day_of[shift_of] * K + kind_of)
-    model.add_rows(np.concatenate([group, y_group]), np.concatenate([lay.x, y]),
-                   np.concatenate([np.ones(len(group), dtype=np.int64), -np.ones(len(y), dtype=np.int64)]),
-                   held_count, held_count)
+    model.add_rows(
+        np.concatenate([group, y_group]),
+        np.concatenate([lay.x, y]),
+        np.concatenate([np.ones(len(group), dtype=np.int64), -np.ones(len(y), dtype=np.int64)]),
+        held_count,
+        held_count,
+    )
     moving = np.flatnonzero(movable)
-    model.add_rows(np.searchsorted(moving, shift_of), y, np.ones(len(y), dtype=np.int64),
-                   np.ones(len(moving)), np.ones(len(moving)))
+    model.add_rows(
+        np.searchsorted(moving, shift_of),
+        y,
+        np.ones(len(y), dtype=np.int64),
+        np.ones(len(moving)),
+        np.ones(len(moving)),
+    )
     week_of, paid = week_paid(plan, shifts)
     aw = agent_of[shift_of] * len(plan.weeks) + week_of[day_of[shift_of]]
     weeks, y_week = np.unique(aw, return_inverse=True)
@@ -203,61 +291,107 @@ def improve_roster(
     np.add.at(held_paid, (agent_of[~movable], week_of[day_of[~movable]]), p.opt_paid_min[option_of[~movable]])
     wa, ww = np.divmod(weeks, len(plan.weeks))
     kind_paid = np.array([k.paid_min for k in plan.kinds], dtype=np.int64)
-    model.add_rows(y_week, y, kind_paid[kind_of], plan.week_min_paid[wa, ww] - held_paid[wa, ww],
-                   plan.week_max_paid[wa, ww] - held_paid[wa, ww])
-    a, lo, hi, lb, ub, cost = model.matrix()
-    lb = lb.copy()
-    lb[lay.x] = np.maximum(lb[lay.x], held)
-    start = np.concatenate([start, y_start])
-    by_day = [y[day_of[shift_of] == d] for d in range(plan.timeline.days)]
-    guide = start.astype(np.float64)  # the LP knows no kind columns
-    if lp_solution is not None:
-        guide[: len(lp_solution)] = lp_solution
-        guide[len(lp_solution) :] = 0.0
-    # the kind columns each phase may take: lengths within its limit (the others' upper bound is 0)
+    model.add_rows(
+        y_week,
+        y,
+        kind_paid[kind_of],
+        plan.week_min_paid[wa, ww] - held_paid[wa, ww],
+        plan.week_max_paid[wa, ww] - held_paid[wa, ww],
+    )
+    return _KindColumns(y, y_start, shift_of, kind_of, day_of, movable, option_of, held)
+
+
+def _phase_bounds(plan: Plan, cols: _KindColumns, ub: np.ndarray, limits: list[int | None]) -> list[np.ndarray]:
+    """The upper bounds of each phase: the kind columns whose length is within its limit (intervals;
+    None: any) keep theirs, the others' is 0."""
     kind_length = np.array([k.length for k in plan.kinds], dtype=np.int64)
-    change = np.abs(kind_length[kind_of] - kind_length[plan.opt_kind[option_of[shift_of]]])
+    change = np.abs(kind_length[cols.kind_of] - kind_length[plan.opt_kind[cols.option_of[cols.shift_of]]])
     bounds = []
     for limit in limits:
         ub_phase = ub.copy()
         if limit is not None:
-            ub_phase[y[change > limit]] = 0
+            ub_phase[cols.y[change > limit]] = 0
         bounds.append(ub_phase)
-    # one pass with the kinds held (smaller day models, quick gains), then lengths free too: passes
-    # until one gains under ESCALATE_GAIN, then again with the next limit (the last one kept) and
-    # twice the budget per day, up to MAX_BUDGET times `seconds_each`, where passes go on until one
-    # gains under MIN_GAIN; at the last limit, a budget whose passes gain under MIN_GAIN in all ends
-    # the search. Passes are numbered on across phases.
-    vector, improved, passes = start, 0, 0
+    return bounds
 
-    def numbered(k: int, obj: float) -> None:
-        if on_pass is not None:
-            on_pass(passes + k, obj)
 
-    day_columns: list[np.ndarray] = []
-    budget, phase = seconds_each, 0
-    while time.perf_counter() < deadline and not (stop is not None and stop()):
-        widest = phase == len(bounds) - 1
-        last = widest and budget >= max_budget * seconds_each
-        order = aggregate.day_neighbourhoods(p, lay, cost, guide, day_columns)
-        before = float(cost @ vector)
-        result = lns.improve(a, lo, hi, lb, bounds[phase], cost, vector, order, deadline=deadline,
-                             seconds_each=budget, workers=workers, seed=seed, deterministic=deterministic,
-                             max_passes=None if day_columns else held_passes,
-                             min_gain=min_gain if last else escalate_gain, on_pass=numbered, stop=stop)
-        vector, improved, passes = result.vector, improved + result.improved, passes + result.passes
-        if day_columns:
-            if widest and (last or before - float(cost @ vector) <= min_gain * abs(before)):
-                break
-            phase = min(phase + 1, len(bounds) - 1)
-            budget *= 2
-        day_columns = by_day
-    if improved == 0:
-        return shifts
-    taken = vector[y] > 0
-    new_kind = np.array([int(plan.opt_kind[s.option]) for s in shifts], dtype=np.int64)
-    new_kind[shift_of[taken]] = kind_of[taken]
-    return _hand_back(plan, shifts, movable, new_kind, aggregate.decode(p, lay, vector))
+@dataclass(frozen=True)
+class _PhasedSearch:
+    """The day-by-day search of `models.lns` over one model, phase by phase (`run`)."""
+
+    a: sp.csr_matrix
+    lo: np.ndarray
+    hi: np.ndarray
+    lb: np.ndarray
+    cost: np.ndarray
+    bounds: list[np.ndarray]  # the upper bounds of each phase (`_phase_bounds`)
+    neighbourhoods: Callable[[list[np.ndarray]], Callable[[np.ndarray], list[np.ndarray]]]  # by day columns
+    by_day: list[np.ndarray]  # each day's kind columns
+
+    def run(
+        self,
+        start: np.ndarray,
+        *,
+        deadline: float,
+        workers: int,
+        seed: int,
+        deterministic: bool,
+        seconds_each: float,
+        held_passes: int,
+        escalate_gain: float,
+        min_gain: float,
+        max_budget: int,
+        on_pass: Callable[[int, float], None] | None,
+        stop: Callable[[], bool] | None,
+    ) -> tuple[np.ndarray, int]:
+        """The searched vector and how many solves improved it.
+
+        One pass with the kinds held (smaller day models, quick gains), then lengths free too: passes
+        until one gains under `escalate_gain`, then again with the next limit (the last one kept)
+        and twice the budget per day, up to `max_budget` times `seconds_each`, where passes go on
+        until one gains under `min_gain`; at the last limit, a budget whose passes gain under
+        `min_gain` in all ends the search. Passes are numbered on across phases."""
+        cost, bounds = self.cost, self.bounds
+        vector, improved, passes = start, 0, 0
+
+        def numbered(k: int, obj: float) -> None:
+            if on_pass is not None:
+                on_pass(passes + k, obj)
+
+        day_columns: list[np.ndarray] = []
+        budget, phase = seconds_each, 0
+        while time.perf_counter() < deadline and not (stop is not None and stop()):
+            widest = phase == len(bounds) - 1
+            last = widest and budget >= max_budget * seconds_each
+            order = self.neighbourhoods(day_columns)
+            before = float(cost @ vector)
+            result = lns.improve(
+                self.a,
+                self.lo,
+                self.hi,
+                self.lb,
+                bounds[phase],
+                cost,
+                vector,
+                order,
+                deadline=deadline,
+                seconds_each=budget,
+                workers=workers,
+                seed=seed,
+                deterministic=deterministic,
+                max_passes=None if day_columns else held_passes,
+                min_gain=min_gain if last else escalate_gain,
+                on_pass=numbered,
+                stop=stop,
+            )
+            vector, improved, passes = result.vector, improved + result.improved, passes + result.passes
+            if day_columns:
+                if widest and (last or before - float(cost @ vector) <= min_gain * abs(before)):
+                    break
+                phase = min(phase + 1, len(bounds) - 1)
+                budget *= 2
+            day_columns = self.by_day
+        return vector, improved
 
 
 def _hand_back(
