@@ -21,7 +21,8 @@ from wfm.roster import RosterShift, read_roster, write_roster
 from wfm.schedule import ScheduleOptions, load_inputs, solve_schedule, write_schedule
 
 OPTIONS = ScheduleOptions(time_limit_s=3)
-HEADER = "agent_id,date,queue,template,shift_start,shift_end,paid_hours,break1_start,break1_end,break2_start,break2_end\n"
+HEADER = ("agent_id,date,queue,template,shift_start,shift_end,paid_hours,break1_start,break1_end,break2_start,"
+          "break2_end\n")
 runner = CliRunner()
 
 
@@ -48,21 +49,22 @@ def test_a_week_cut_by_the_horizon_keeps_the_contracts_maximum_and_lowers_its_mi
     4 × 7 h: min 20 − 28 < 0 → 0; max 40 h (not 40 × 2/7)."""
     scenario = scenario_copy(tmp_path, scenario={"days = 14": "days = 9"},
                              files={"unavailability.csv": "agent_id,date,start,end\n"})
-    plan, lo, hi, shifts = _week_limits(scenario)
+    _, lo, hi, shifts = _week_limits(scenario)
     a1 = 0
     assert (lo[a1, 0], hi[a1, 0], shifts[a1, 0]) == (20 * 60, 40 * 60, 5)  # a whole week
     assert (lo[a1, 1], hi[a1, 1], shifts[a1, 1]) == (0, 40 * 60, 2)
 
 
 def test_an_ordinary_month_is_not_infeasible_because_of_where_it_ends(tmp_path: Path) -> None:
-    """A 2-day last week with a 36 h minimum used to need 10.3 h from two shifts; now it needs none (the
-    week's 4 open days past the horizon could hold 28 h of it)."""
+    """A 30–40 h contract's 2-day last week used to need 8.6 h from its two days; now it needs none (the
+    week's 4 open days past the horizon could hold 28 h of it), and it may work up to 40 h."""
     scenario = scenario_copy(tmp_path, scenario={"days = 14": "days = 9"},
                              files={"agents.csv": "agent_id,name,skills,min_hours_week,max_hours_week,max_days_week,"
-                                                  "hourly_cost,available_from,available_to\na1,Ana,es,36,40,6,10,,\n",
+                                                  "hourly_cost,available_from,available_to\na1,Ana,es;en,30,40,6,10,,\n",
                                     "unavailability.csv": "agent_id,date,start,end\n",
                                     "preferences.csv": "agent_id,date,shift_template_or_start,kind,weight\n"})
-    _week_limits(scenario)  # raised InfeasibleError before the edge rule
+    _, lo, hi, _ = _week_limits(scenario)
+    assert (lo[0, 1], hi[0, 1]) == (max(0, 30 - 28) * 60, 40 * 60)
 
 
 def test_time_off_on_a_closed_day_does_not_lower_the_minimum(tmp_path: Path) -> None:

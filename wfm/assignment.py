@@ -606,9 +606,12 @@ class _StartSearch:
         self.week_members: dict[tuple[int, int], list[int]] = {}  # (agent, week) → indices into out
         for i, s in enumerate(shifts):
             self.week_members.setdefault((s.agent, int(self.week_of[s.day])), []).append(i)
-        self.worked = np.zeros(plan.unavailable_day.shape, dtype=bool)
+        self.worked = np.zeros(plan.unavailable_day.shape, dtype=bool) if plan.locked_day is None \
+            else plan.locked_day.copy()  # a locked shift's day is worked (and never free)
         for s in shifts:
             self.worked[s.agent, s.day] = True
+        history = plan.history
+        self.before = history.worked if history is not None and history.known else None  # [A, H] before day 0
         self.day_check = None if day_rules is None else _DayRules(day_rules, plan.timeline.days, p.weekend_days)
 
     def gain_of(self, day: int) -> np.ndarray:
@@ -684,9 +687,10 @@ class _StartSearch:
             return [s.day]
         a, plan = s.agent, self.plan
         free = [e for e in plan.weeks[self.week_of[s.day]] if not self.worked[a, e] and not plan.unavailable_day[a, e]]
-        days = self.worked[a].tolist()
-        days[s.day] = False
-        return [s.day] + [e for e in free if self.day_check.allows(days, e)]
+        before = [] if self.before is None else self.before[a].tolist()  # the previous roster's days
+        days = before + self.worked[a].tolist()
+        days[len(before) + s.day] = False
+        return [s.day] + [e for e in free if self.day_check.allows(days, len(before) + e, len(before))]
 
     def best_on(self, s: AssignedShift, day: int) -> tuple[int, int]:
         """The best option shift `s` may take on `day` and its score (−1 and no score if none)."""
@@ -805,15 +809,18 @@ class _DayRules:
             for d in wd:
                 self.weekend_of[d] = w
 
-    def allows(self, worked: list[bool], day: int) -> bool:
-        """Whether the agent may also work `day`, given its days `worked` (`day` not among them)."""
+    def allows(self, worked: list[bool], day: int, history: int = 0) -> bool:
+        """Whether the agent may also work `day`, given its days `worked` (`day` not among them); the
+        first `history` days of `worked` are the previous roster's (runs wholly inside them not checked)."""
         r = self.rules
         flags = list(worked)
         flags[day] = True
-        weekend = self.weekend_of[day]
-        new_weekend = weekend >= 0 and not any(flags[d] for d in self.days_of_weekend[weekend] if d != day)
+        weekend = self.weekend_of[day - history]
+        in_horizon = flags[history:]
+        here = day - history
+        new_weekend = weekend >= 0 and not any(in_horizon[d] for d in self.days_of_weekend[weekend] if d != here)
         if (r.max_weekends is not None and new_weekend
-                and sum(any(flags[d] for d in days) for days in self.days_of_weekend) > r.max_weekends):
+                and sum(any(in_horizon[d] for d in days) for days in self.days_of_weekend) > r.max_weekends):
             return False
         n, first = len(flags), 0
         while first < n:  # each run of equal days
@@ -821,6 +828,9 @@ class _DayRules:
             while end < n and flags[end] == flags[first]:
                 end += 1
             length, inner = end - first, first > 0 and end < n
+            if end <= history:
+                first = end
+                continue
             if flags[first]:
                 if length > r.max_consecutive_days or (inner and length < r.min_consecutive_days):
                     return False
