@@ -26,7 +26,7 @@ import pandas as pd
 
 from wfm.atomic import atomic_path, write_text
 from wfm.errors import InputError
-from wfm.kpi.readers import break_numbers
+from wfm.kpi.readers import break_keys
 from wfm.report import charts
 from wfm.report import html as h
 from wfm.report.inputs import ScheduleOutput, read_schedule_output
@@ -195,8 +195,8 @@ def fairness_table(fairness: dict) -> pd.DataFrame:
 
 def _breaks(roster: pd.DataFrame) -> pd.DataFrame:
     parts = []
-    for n in break_numbers(roster):
-        b = roster[["agent_id", f"break{n}_start", f"break{n}_end"]].dropna()
+    for key in break_keys(roster):
+        b = roster[["agent_id", f"{key}_start", f"{key}_end"]].dropna()
         parts.append(b.set_axis(["agent_id", "start", "end"], axis=1))
     if not parts:
         return pd.DataFrame({"agent_id": [], "start": pd.to_datetime([]), "end": pd.to_datetime([])})
