@@ -29,7 +29,6 @@ All times are whole minutes.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import math
 import re
@@ -43,7 +42,7 @@ import pandas as pd
 from wfm.atomic import CSV_TIME_FORMAT, write_csv
 from wfm.errors import InputError
 from wfm.scenario import BreakConfig, Scenario, ShiftTemplateConfig
-from wfm.tables import Column, TableSchema, read_table
+from wfm.tables import Column, TableSchema, read_header, read_table
 
 TIME_FORMAT = CSV_TIME_FORMAT
 BASE_COLUMNS = ("agent_id", "name", "date", "queue", "template", "shift_start", "shift_end", "paid_hours")
@@ -203,16 +202,6 @@ def write_roster(
             ]
         )
     write_csv(path, pd.DataFrame(rows, columns=roster_columns(break_names), dtype=object))
-
-
-def read_header(path: str | Path) -> list[str]:
-    """The stripped column names of a CSV file's first line ([] when it cannot be read: the table
-    reader then reports the problem)."""
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            return [h.strip() for h in next(csv.reader(fh), [])]
-    except (OSError, UnicodeDecodeError):
-        return []
 
 
 def roster_layout(header: Sequence[str]) -> tuple[RosterLayout, list[str]]:

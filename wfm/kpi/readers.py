@@ -38,8 +38,8 @@ import numpy as np
 import pandas as pd
 
 from wfm.errors import InputError
-from wfm.roster import read_header, roster_layout
-from wfm.tables import Column, TableSchema, read_table
+from wfm.roster import roster_layout
+from wfm.tables import Column, TableSchema, read_header, read_table
 
 ALL_QUEUES = "all"
 """The queue name of the rows that total every queue (and carry the agent KPIs)."""
@@ -169,8 +169,10 @@ def roster_schema(path: str | Path) -> TableSchema:
         "roster",
         (
             Column("agent_id"),
+            Column("name", required=False, default=""),
             Column("date", "date"),
             Column("queue"),
+            Column("template", required=False, default=""),
             Column("shift_start", "datetime"),
             Column("shift_end", "datetime"),
             Column("paid_hours", "float", ge=0),

@@ -1,8 +1,11 @@
 """Read a schedule output folder: `roster.csv`, `coverage.csv` and `summary.json`.
 
 `coverage.csv` needs `interval_start, queue, required_agents, scheduled_agents` (agents, ≥ 0);
-`under`, `over`, `service_level`, `asa_seconds` and other columns are ignored (the gap is
-recomputed as scheduled − required). `summary.json` is read leniently — every key is optional and
+`service_level`, `asa_seconds`, `contacts`, `occupancy` and `abandon_rate` are read when present
+(empty = unknown); `under`, `over` and other columns are ignored (the gap is recomputed as
+scheduled − required). `summary.json`'s `campaign` table is `wfm.campaign.Campaign`; `target_hours`
+(the hours the service-level target needs, from `wfm frontier`) may sit at its top or in a
+`frontier` table. `summary.json` is read leniently — every key is optional and
 unknown keys are ignored — because the report must show what there is; a key that is present
 must have the documented type.
 """
@@ -15,11 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from wfm.campaign import Campaign
 from wfm.errors import InputError
 from wfm.kpi.readers import read_roster
-from wfm.tables import Column, TableSchema, read_table
+from wfm.tables import Column, TableSchema, read_header, read_table
 
 COVERAGE_SCHEMA = TableSchema(
     "coverage",
@@ -31,6 +35,19 @@ COVERAGE_SCHEMA = TableSchema(
     ),
     allow_extra=True,
 )
+
+
+def _measure(name: str, doc: str, le: float | None = None) -> Column:
+    return Column(name, "float", required=False, default=float("nan"), ge=0, le=le, doc=doc)
+
+
+MEASURE_COLUMNS = {  # optional coverage columns the report shows (coverage of older versions lacks some)
+    "service_level": _measure("service_level", "projected service level, fraction", le=1),
+    "asa_seconds": _measure("asa_seconds", "projected average speed of answer, seconds"),
+    "contacts": _measure("contacts", "forecast contacts"),
+    "occupancy": _measure("occupancy", "projected occupancy, fraction", le=1),
+    "abandon_rate": _measure("abandon_rate", "projected abandon rate, fraction", le=1),
+}
 
 
 class Violation(BaseModel):
@@ -63,6 +80,19 @@ class Summary(BaseModel):
     violations: list[Violation] = Field(default_factory=list)
     fairness: dict[str, Any] = Field(default_factory=dict)
     interval_min: int | None = None
+    campaign: Campaign | None = None
+    target_hours: float | None = Field(default=None, ge=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _frontier_target(cls, data: Any) -> Any:
+        """`target_hours` may sit at the top or in a `frontier` (or `target`) table (`wfm frontier`)."""
+        if isinstance(data, dict) and data.get("target_hours") is None:
+            for key in ("frontier", "target"):
+                table = data.get(key)
+                if isinstance(table, dict) and table.get("target_hours") is not None:
+                    return {**data, "target_hours": table["target_hours"]}
+        return data
 
 
 @dataclass(frozen=True)
@@ -83,19 +113,25 @@ class ScheduleOutput:
         return int(steps.min().total_seconds() // 60) if len(steps) else 15
 
 
-def read_schedule_output(folder: str | Path) -> ScheduleOutput:
-    """Read roster.csv, coverage.csv and summary.json from `folder`."""
-    folder = Path(folder)
+def check_result_folder(folder: Path, names: tuple[str, ...]) -> None:
+    """Raise `InputError` unless `folder` is a folder holding each of the files `names`."""
     if not folder.is_dir():
         raise InputError(
             "schedule output folder not found", path=folder, hint="pass the --out folder of `wfm schedule`"
         )
-    for name in ("roster.csv", "coverage.csv", "summary.json"):
+    for name in names:
         if not (folder / name).is_file():
-            raise InputError(
-                f"{name} is missing", path=folder, hint="run `wfm schedule ... --out` into it first"
-            )
-    coverage = read_table(folder / "coverage.csv", COVERAGE_SCHEMA)
+            raise InputError(f"{name} is missing", path=folder, hint="run `wfm schedule ... --out` into it first")
+
+
+def read_schedule_output(folder: str | Path) -> ScheduleOutput:
+    """Read roster.csv, coverage.csv and summary.json from `folder`."""
+    folder = Path(folder)
+    check_result_folder(folder, ("roster.csv", "coverage.csv", "summary.json"))
+    header = set(read_header(folder / "coverage.csv"))
+    present = tuple(c for name, c in MEASURE_COLUMNS.items() if name in header)
+    schema = TableSchema(COVERAGE_SCHEMA.name, COVERAGE_SCHEMA.columns + present, allow_extra=True)
+    coverage = read_table(folder / "coverage.csv", schema)
     if coverage.empty:
         raise InputError("coverage has no rows", path=folder / "coverage.csv", row=1)
     roster = read_roster(folder / "roster.csv", allow_empty=True)
