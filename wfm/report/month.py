@@ -22,7 +22,8 @@ def shift_cells(roster: pd.DataFrame) -> pd.DataFrame:
     start, end = roster["shift_start"], roster["shift_end"]
     title = roster["queue"].astype(str)
     if "template" in roster:
-        title = title + " · " + roster["template"].astype(str)
+        template = roster["template"].fillna("").astype(str)
+        title = title + (" · " + template).where(template != "", "")
     for key in break_keys(roster):
         b0, b1 = roster[f"{key}_start"], roster[f"{key}_end"]
         text = f" · {key} " + b0.dt.strftime("%H:%M") + "–" + b1.dt.strftime("%H:%M")
