@@ -224,6 +224,30 @@ def report_command(
     typer.echo(f"wfm report: {files.html} ({files.charts} charts; day shown {files.day:%Y-%m-%d})")
 
 
+@app.command("export")
+@handle_errors
+def export_command(
+    result_dir: Annotated[Path, typer.Argument(help="Result folder of `wfm run` or `wfm schedule` (roster.csv).")],
+    to: Annotated[Path, typer.Option(help="Folder to write, new or an earlier export (replaced whole).")],
+    format: Annotated[
+        str, typer.Option("--format", help="ics (a calendar per agent), csv (a file per agent) or xlsx (a workbook).")
+    ],
+    scenario: Annotated[
+        Path | None, typer.Option(help="Scenario TOML for the time zone (default: summary.json's campaign).")
+    ] = None,
+) -> None:
+    """Each agent's shifts as calendars (ics), CSV files, or one Excel workbook (a sheet per week)."""
+    from wfm.export import export_result
+    from wfm.scenario import load_scenario
+
+    sc = load_scenario(scenario) if scenario is not None else None
+    result = export_result(result_dir, to, format, scenario=sc)
+    typer.echo(
+        f"wfm export: {result.shifts:,} shifts of {result.agents:,} agents → {result.folder} "
+        f"({len(result.files):,} {result.format} file(s))"
+    )
+
+
 @app.command("requirements")
 @handle_errors
 def requirements_command(
