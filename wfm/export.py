@@ -36,6 +36,7 @@ from wfm.atomic import atomic_directory, write_text
 from wfm.campaign import Campaign, campaign_of
 from wfm.errors import InputError
 from wfm.kpi.readers import break_keys, read_roster
+from wfm.report.html import clock
 from wfm.report.inputs import check_result_folder, read_summary
 from wfm.report.month import agent_names
 from wfm.scenario import Scenario
@@ -225,7 +226,7 @@ def _write_xlsx(source: _Source, folder: Path, zone: ZoneInfo | None) -> list[Pa
     if roster.empty:
         wb.create_sheet("roster")["A1"] = "The roster is empty."
     else:
-        text = roster["shift_start"].dt.strftime("%H:%M") + "–" + roster["shift_end"].dt.strftime("%H:%M")
+        text = clock(roster["shift_start"]) + "–" + clock(roster["shift_end"])
         cells = dict(zip(zip(roster["agent_id"], roster["date"], strict=True), text, strict=True))
         days = pd.date_range(roster["date"].min(), roster["date"].max(), freq="D")
         agents = sorted(_agents(roster), key=lambda a: (names[a].casefold(), a))

@@ -12,6 +12,7 @@ import html
 import math
 from collections.abc import Iterable, Mapping
 
+import numpy as np
 import pandas as pd
 
 CSS = """
@@ -107,6 +108,16 @@ def number(value: float | None, digits: int = 1) -> str:
     if math.isinf(value):
         return "∞" if value > 0 else "−∞"
     return f"{value:,.{digits}f}"
+
+
+_CLOCK = np.array([f"{m // 60:02d}:{m % 60:02d}" for m in range(1440)], dtype=object)
+
+
+def clock(times: pd.Series) -> pd.Series:
+    """Date-times as their time of day `HH:MM` ("" where missing); a table lookup, as pandas' strftime
+    is a Python loop (a second for a 1,000-agent month's breaks)."""
+    minutes = (times.dt.hour * 60 + times.dt.minute).fillna(0).astype(int).to_numpy()
+    return pd.Series(_CLOCK[minutes], index=times.index).where(times.notna(), "")
 
 
 def percent(value: float | None, digits: int = 1) -> str:

@@ -13,10 +13,12 @@ must have the documented type.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -37,16 +39,12 @@ COVERAGE_SCHEMA = TableSchema(
 )
 
 
-def _measure(name: str, doc: str, le: float | None = None) -> Column:
-    return Column(name, "float", required=False, default=float("nan"), ge=0, le=le, doc=doc)
-
-
 MEASURE_COLUMNS = {  # optional coverage columns the report shows (coverage of older versions lacks some)
-    "service_level": _measure("service_level", "projected service level, fraction", le=1),
-    "asa_seconds": _measure("asa_seconds", "projected average speed of answer, seconds"),
-    "contacts": _measure("contacts", "forecast contacts"),
-    "occupancy": _measure("occupancy", "projected occupancy, fraction", le=1),
-    "abandon_rate": _measure("abandon_rate", "projected abandon rate, fraction", le=1),
+    "service_level": 1.0,  # name → upper bound (fractions ≤ 1); every one is a number ≥ 0, empty = unknown
+    "asa_seconds": math.inf,  # `inf` where no agent answers
+    "contacts": math.inf,
+    "occupancy": 1.0,
+    "abandon_rate": 1.0,
 }
 
 
@@ -128,14 +126,33 @@ def read_schedule_output(folder: str | Path) -> ScheduleOutput:
     """Read roster.csv, coverage.csv and summary.json from `folder`."""
     folder = Path(folder)
     check_result_folder(folder, ("roster.csv", "coverage.csv", "summary.json"))
+    coverage = read_table(folder / "coverage.csv", COVERAGE_SCHEMA)
     header = set(read_header(folder / "coverage.csv"))
-    present = tuple(c for name, c in MEASURE_COLUMNS.items() if name in header)
-    schema = TableSchema(COVERAGE_SCHEMA.name, COVERAGE_SCHEMA.columns + present, allow_extra=True)
-    coverage = read_table(folder / "coverage.csv", schema)
+    for name, values in _read_measures(folder / "coverage.csv", [m for m in MEASURE_COLUMNS if m in header]).items():
+        coverage[name] = values.to_numpy()
     if coverage.empty:
         raise InputError("coverage has no rows", path=folder / "coverage.csv", row=1)
     roster = read_roster(folder / "roster.csv", allow_empty=True)
     return ScheduleOutput(folder, roster, coverage, read_summary(folder / "summary.json"))
+
+
+def _read_measures(path: Path, names: list[str]) -> dict[str, pd.Series]:
+    """The optional measure columns of coverage.csv as floats (NaN where empty; `inf` accepted);
+    `InputError` naming row and column for a value that is not a number in [0, its bound]."""
+    if not names:
+        return {}
+    raw = pd.read_csv(path, usecols=names, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    out = {}
+    for name in names:
+        text = raw[name].str.strip()
+        values = pd.to_numeric(text.where(text != "", None), errors="coerce")
+        bad = (values.isna() & (text != "")) | (values < 0) | (values > MEASURE_COLUMNS[name])
+        if bad.any():
+            i = int(np.argmax(bad.to_numpy()))
+            bound = "" if math.isinf(MEASURE_COLUMNS[name]) else f" and ≤ {MEASURE_COLUMNS[name]:g}"
+            raise InputError(f"a number ≥ 0{bound} expected, got '{text.iloc[i]}'", path=path, row=i + 2, column=name)
+        out[name] = values.astype(float)
+    return out
 
 
 def read_summary(path: Path) -> Summary:

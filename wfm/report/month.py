@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from wfm.kpi.readers import break_keys
-from wfm.report.html import escape, number
+from wfm.report.html import clock, escape, number
 
 OFF_SORT = 9999  # a day off sorts after every start time (minutes after midnight)
 
@@ -26,13 +26,13 @@ def shift_cells(roster: pd.DataFrame) -> pd.DataFrame:
         title = title + (" · " + template).where(template != "", "")
     for key in break_keys(roster):
         b0, b1 = roster[f"{key}_start"], roster[f"{key}_end"]
-        text = f" · {key} " + b0.dt.strftime("%H:%M") + "–" + b1.dt.strftime("%H:%M")
+        text = f" · {key} " + clock(b0) + "–" + clock(b1)
         title = title + text.where(b0.notna(), "")
     return pd.DataFrame(
         {
             "agent_id": roster["agent_id"],
             "day": roster["date"],
-            "text": start.dt.strftime("%H:%M") + "–" + end.dt.strftime("%H:%M"),
+            "text": clock(start) + "–" + clock(end),
             "title": title,
             "start_min": start.dt.hour * 60 + start.dt.minute,
         }
