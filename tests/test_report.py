@@ -129,6 +129,7 @@ def test_queue_table(built):
         "ASA s",
         "occupancy",
         "abandoned",
+        "unstaffed intervals",
         "required agent-h",
         "scheduled agent-h",
         "under-staffed agent-h",
@@ -137,7 +138,7 @@ def test_queue_table(built):
     assert re.search(
         r'<td class="text">support</td><td class="text">960</td><td class="text">80.0%</td>'
         r'<td class="text">80%</td><td class="text">12.5</td><td class="text">75.0%</td>'
-        r'<td class="text">2.0%</td><td class="text">50.8</td>',
+        r'<td class="text">2.0%</td><td class="text">0</td><td class="text">50.8</td>',
         queues,
     )
 
@@ -291,3 +292,70 @@ def test_negative_required_agents(tmp_path):
     assert result.output == (
         f"wfm: error: {folder / 'coverage.csv'}, row 4, column 'required_agents': must be ≥ 0, got -1\n"
     )
+
+
+def test_campaign_of_the_bundled_scenario_and_of_one_without_time_zone(tmp_path):
+    from wfm.campaign import campaign_of
+    from wfm.scenario import load_scenario
+
+    c = campaign_of(load_scenario(ROOT / "data" / "scenario.toml"), ["voice_es", "chat_es"])
+    assert (c.name, c.time_zone, c.service_level_target, c.answer_time_s) == (
+        "Campaña ES — junio 2027",
+        "Europe/Madrid",
+        0.8,
+        20.0,
+    )
+    assert c.queue_service_level_targets == {"chat_es": 0.8, "voice_es": 0.8}
+    assert c.operating_hours["sunday"] == "closed" and c.target_for("other") == 0.8
+    text = (ROOT / "data" / "scenario.toml").read_text(encoding="utf-8")
+    text = text.replace('time_zone = "Europe/Madrid"\n', "").replace('name = "Campaña ES — junio 2027"\n', "")
+    (tmp_path / "s.toml").write_text(text.replace('"forecast.csv"', f'"{ROOT / "data" / "forecast.csv"}"'))
+    bare = campaign_of(load_scenario(tmp_path / "s.toml"))
+    assert bare.time_zone is None and bare.name is None  # floating calendars; the header names the folder
+
+
+def test_coverage_measures_accept_inf_and_name_a_bad_cell(tmp_path):
+    folder = make_schedule_output(tmp_path / "o")
+    coverage = pd.read_csv(folder / "coverage.csv", dtype=str, keep_default_na=False)
+    assert coverage.loc[32, ["interval_start", "queue"]].tolist() == ["2026-03-02T08:00", "sales"]
+    coverage.loc[32, ["scheduled_agents", "asa_seconds"]] = ["0", "inf"]  # no agent: ASA is infinite
+    coverage.to_csv(folder / "coverage.csv", index=False)
+    queues = section(write_report(folder).html.read_text(encoding="utf-8"), "queues")
+    # ASA over the staffed intervals (12.5 s everywhere else), the unstaffed interval counted apart
+    assert re.search(
+        r'<td class="text">sales</td>(<td class="text">[^<]*</td>){3}<td class="text">12.5</td>'
+        r'(<td class="text">[^<]*</td>){2}<td class="text">1</td>',
+        queues,
+    )
+    coverage.loc[41, "occupancy"] = "1.5"  # file row 43
+    coverage.to_csv(folder / "coverage.csv", index=False)
+    result = runner.invoke(app, ["report", str(folder)])
+    assert result.exit_code == 2
+    assert result.output == (
+        f"wfm: error: {folder / 'coverage.csv'}, row 43, column 'occupancy': a number ≥ 0 and ≤ 1 expected, got '1.5'\n"
+    )
+
+
+def test_many_runs_of_days_below_target_list_the_worst_first(tmp_path):
+    from wfm.report.alerts import _days_below
+
+    levels = {
+        f"2027-06-{d:02d}": v
+        for d, v in {28: 0.30, 29: 0.26, 30: 0.32, 1: 0.76, 3: 0.51, 4: 0.67, 7: 0.70, 9: 0.72, 10: 0.85}.items()
+    }
+    alerts = _days_below(levels, 0.8)
+    assert [a.what for a in alerts] == [
+        "28–30 Jun 2027 at 26–32% service level (target 80%).",
+        "3–4 Jun 2027 at 51–67% service level (target 80%).",
+        "7 Jun 2027 at 70% service level (target 80%).",
+        "2 more day(s) below the target: 1 Jun 2027 (76%), 9 Jun 2027 (72%).",
+    ]
+
+
+def test_the_speed_benchmarks_month_renders(tmp_path):
+    from benchmarks.bench_report import generate_output
+
+    folder = generate_output(tmp_path / "g", agents=30, days=10)
+    page = write_report(folder).html.read_text(encoding="utf-8")
+    assert len(re.findall(r'<td class="name">Agent \d{4}</td>', page)) == 30
+    assert page.count('<svg class="chart heatmap"') == 4

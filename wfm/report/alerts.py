@@ -4,7 +4,8 @@ Alerts, in order (each with a level: `bad` must be acted on, `warn` should be lo
 all is well):
 
 1. rule violations of the roster (bad): do not publish it;
-2. days below the service-level target, consecutive days grouped (bad): "28–30 Jun 2027 at 26–32%";
+2. days below the service-level target, consecutive days grouped (bad): "28–30 Jun 2027 at 26–32%",
+   the three worst runs one by one, the others together;
 3. queues below their target over the horizon (bad);
 4. the worst intervals: the most agents short (warn);
 5. hours: over the budget (bad), or budget left unused while intervals are under-staffed (warn);
@@ -30,6 +31,7 @@ from wfm.report.inputs import ScheduleOutput
 
 Level = Literal["bad", "warn", "ok"]
 UNUSED_BUDGET_SHARE = 0.005  # unused budget below this share of it is rounding, not an alert
+MAX_DAY_ALERTS = 3  # runs of days below target shown one by one (the worst); the others share one alert
 
 
 @dataclass(frozen=True)
@@ -106,18 +108,27 @@ def _range(values: list[float]) -> str:
 
 
 def _days_below(levels: dict[str, float | None], target: float) -> list[Alert]:
+    """One alert per run of consecutive days below `target`, the worst runs first; past
+    `MAX_DAY_ALERTS` runs the rest share one alert."""
     below = {dt.date.fromisoformat(d): v for d, v in levels.items() if v is not None and v < target}
-    alerts = []
-    for run in day_runs(list(below)):
-        values = [below[d] for d in run]
-        alerts.append(
-            Alert(
-                "bad",
-                f"{day_span(run)} at {_range(values)} service level (target {percent(target, 0)}).",
-                "Add agent-hours on these days: move shifts from over-staffed days (blue in the heatmaps), "
-                "lift agents' weekly hours or days off there, or raise the budget.",
-            )
+    runs = sorted(day_runs(list(below)), key=lambda run: (min(below[d] for d in run), run[0]))
+    todo = (
+        "Add agent-hours on these days: move shifts from over-staffed days (blue in the heatmaps), "
+        "lift agents' weekly hours or days off there, or raise the budget."
+    )
+    alerts = [
+        Alert(
+            "bad",
+            f"{day_span(run)} at {_range([below[d] for d in run])} service level (target {percent(target, 0)}).",
+            todo,
         )
+        for run in runs[:MAX_DAY_ALERTS]
+    ]
+    rest = sorted(runs[MAX_DAY_ALERTS:])
+    if rest:
+        listed = ", ".join(f"{day_span(run)} ({_range([below[d] for d in run])})" for run in rest)
+        days = sum(len(run) for run in rest)
+        alerts.append(Alert("bad", f"{days} more day(s) below the target: {listed}.", todo))
     return alerts
 
 
