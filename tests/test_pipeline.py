@@ -13,6 +13,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -76,6 +77,9 @@ def test_summary_carries_the_campaign_for_report_and_export(first):
     assert campaign["service_level_target"] == sc.contract.get("service_level", sc.service.service_level or 0.8)
     page = (first.out_dir / "report.html").read_text(encoding="utf-8")
     assert f"<h1>{sc.name}</h1>" in page and ".new-" not in page  # never the staging folder's name
+    roster = pd.read_csv(first.out_dir / "roster.csv", dtype=str)
+    agents = pd.read_csv(FIXTURE / "agents.csv", dtype=str).set_index("agent_id")["name"]
+    assert (roster["name"] == roster["agent_id"].map(agents)).all()  # agents' names, not their ids
 
 
 def test_summary_records_input_checksums_parameters_and_versions(first):

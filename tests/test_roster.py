@@ -297,3 +297,12 @@ def test_every_csv_output_writes_date_times_alike(tmp_path: Path) -> None:
     stamps = [line.split(",")[0] for line in (tmp_path / "coverage.csv").read_text().splitlines()[1:]]
     assert stamps[0] == "2026-03-02T00:00" and "2026-03-02T08:00" in stamps  # midnight too, not "2026-03-02"
     assert all(len(s) == 16 and s[10] == "T" for s in stamps)
+
+
+def test_with_names_takes_agents_names() -> None:
+    from wfm.agents import read_agents
+    from wfm.roster import with_names
+
+    agents = read_agents(FIXTURES / "office" / "agents.csv")
+    shifts = with_names([_shift(agents[0].agent_id, "2026-03-03T08:00", 4)], agents)
+    assert shifts[0].name == agents[0].name

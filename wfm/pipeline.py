@@ -242,6 +242,7 @@ def _chain(
     """Forecast, requirements, schedule and report into `work`; return the summary written."""
     from wfm.report import write_report
     from wfm.requirements import compute_requirements, read_forecast, write_requirements
+    from wfm.roster import with_names
     from wfm.schedule import ScheduleOptions, load_inputs, solve_schedule
 
     cfg = plan.scenario.config
@@ -300,6 +301,7 @@ def _chain(
                 echo=event.stage != "assign", **{k: v for k, v in numbers.items() if v is not None})
 
     result = solve_schedule(inputs, options, progress)
+    result = dataclasses.replace(result, shifts=with_names(result.shifts, inputs.agents))  # roster.csv `name`
     stage_s["schedule"] = time.perf_counter() - t
     s = result.summary
     if s["status"] == "timeout":

@@ -29,6 +29,7 @@ All times are whole minutes.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import re
@@ -39,6 +40,7 @@ from typing import Literal
 
 import pandas as pd
 
+from wfm.agents import Agent
 from wfm.atomic import CSV_TIME_FORMAT, write_csv
 from wfm.errors import InputError
 from wfm.scenario import BreakConfig, Scenario, ShiftTemplateConfig
@@ -104,6 +106,12 @@ class RosterShift:
     def length_min(self) -> int:
         """Minutes from start to end, breaks included."""
         return round((self.end - self.start).total_seconds() / 60)
+
+
+def with_names(shifts: Sequence[RosterShift], agents: Iterable[Agent]) -> list[RosterShift]:
+    """`shifts` with each agent's name from agents.csv (empty names stay empty: the roster shows the id)."""
+    names = {a.agent_id: a.name for a in agents}
+    return [dataclasses.replace(s, name=names.get(s.agent_id, s.name)) for s in shifts]
 
 
 def applicable_breaks(template: ShiftTemplateConfig, length_min: int) -> list[BreakConfig]:
