@@ -129,7 +129,7 @@ def test_queue_table(built):
         "ASA s",
         "occupancy",
         "abandoned",
-        "unstaffed intervals",
+        "overloaded intervals",
         "required agent-h",
         "scheduled agent-h",
         "under-staffed agent-h",
@@ -321,7 +321,7 @@ def test_coverage_measures_accept_inf_and_name_a_bad_cell(tmp_path):
     coverage.loc[32, ["scheduled_agents", "asa_seconds"]] = ["0", "inf"]  # no agent: ASA is infinite
     coverage.to_csv(folder / "coverage.csv", index=False)
     queues = section(write_report(folder).html.read_text(encoding="utf-8"), "queues")
-    # ASA over the staffed intervals (12.5 s everywhere else), the unstaffed interval counted apart
+    # ASA over the intervals where it is finite (12.5 s everywhere else), the overloaded one counted apart
     assert re.search(
         r'<td class="text">sales</td>(<td class="text">[^<]*</td>){3}<td class="text">12.5</td>'
         r'(<td class="text">[^<]*</td>){2}<td class="text">1</td>',

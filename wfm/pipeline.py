@@ -328,7 +328,7 @@ def _chain(
     write_schedule_files(work, dataclasses.replace(result, summary=summary))
     log.info("report", "writing report.html")
     files = write_report(work)
-    log.info("report", f"report.html with {files.charts} chart(s)", seconds=round(time.perf_counter() - t, 3))
+    log.info("report", f"report.html and {files.charts} chart(s)", seconds=round(time.perf_counter() - t, 3))
     return summary
 
 

@@ -120,8 +120,9 @@ def render_report(out: ScheduleOutput, day: dt.date, max_agents: int, campaign: 
             "Queues",
             h.table(_queue_table(out, campaign)),
             id="queues",
-            note="projected at the scheduled staffing; rates weighted by forecast contacts; ASA over the "
-            "intervals with an agent (unstaffed intervals: contacts arrive and no agent is on the phone).",
+            note="projected at the scheduled staffing; rates weighted by forecast contacts. Overloaded "
+            "intervals: contacts arrive faster than the agents on the phone can answer them, so the wait "
+            "grows without bound; ASA is over the other intervals.",
         ),
         *(c for c in charts if c),
         heat,
@@ -191,8 +192,8 @@ def _queue_table(out: ScheduleOutput, campaign: Campaign) -> pd.DataFrame:
         table["occupancy"] = f["occupancy"].map(h.percent)
     if "abandon_rate" in f:
         table["abandoned"] = f["abandon_rate"].map(h.percent)
-    if "unstaffed" in f:
-        table["unstaffed intervals"] = f["unstaffed"].map(lambda v: h.number(v, 0))
+    if "overloaded" in f:
+        table["overloaded intervals"] = f["overloaded"].map(lambda v: h.number(v, 0))
     table["required agent-h"] = f["required_h"].map(h.number)
     table["scheduled agent-h"] = f["scheduled_h"].map(h.number)
     table["under-staffed agent-h"] = f["under_h"].map(h.number)

@@ -29,7 +29,7 @@ def _weighted(frame: pd.DataFrame, column: str, by: list[str] | str) -> pd.Serie
         return frame.groupby(by, sort=True)[column].mean()
     w = frame["contacts"].astype(float)
     v = frame[column].astype(float)
-    w = w.where(np.isfinite(v), 0.0)  # an unstaffed interval's infinite ASA is counted apart (`unstaffed`)
+    w = w.where(np.isfinite(v), 0.0)  # an overloaded interval's infinite ASA is counted apart (`overloaded`)
     with np.errstate(invalid="ignore"):
         wv = (w * v).where(w > 0, 0.0)
     keys = [frame[b] for b in ([by] if isinstance(by, str) else by)]
@@ -38,9 +38,10 @@ def _weighted(frame: pd.DataFrame, column: str, by: list[str] | str) -> pd.Serie
 
 
 def queue_figures(coverage: pd.DataFrame, interval_min: int) -> pd.DataFrame:
-    """One row per queue: contacts, service_level, asa_seconds (over staffed intervals), occupancy,
-    abandon_rate (what coverage has), `unstaffed` (intervals with contacts and no agent), required /
-    scheduled / under-staffed agent-hours."""
+    """One row per queue: contacts, service_level, asa_seconds (over the intervals where it is finite),
+    occupancy, abandon_rate (what coverage has), `overloaded` (intervals with contacts whose ASA is
+    infinite: fewer agents on the phone than the traffic needs, or none), required / scheduled /
+    under-staffed agent-hours."""
     cov = coverage[open_rows(coverage)]
     h = interval_min / 60
     out = pd.DataFrame(index=pd.Index(sorted(coverage["queue"].unique()), name="queue"))
@@ -50,13 +51,13 @@ def queue_figures(coverage: pd.DataFrame, interval_min: int) -> pd.DataFrame:
         if column in cov and (column in ("service_level", "asa_seconds") or "contacts" in cov):
             out[column] = _weighted(cov, column, "queue")
     if "contacts" in cov:
-        unstaffed = (cov["contacts"] > 0) & (cov["scheduled_agents"] == 0)
-        out["unstaffed"] = unstaffed.groupby(cov["queue"]).sum()
+        stuck = ~np.isfinite(cov["asa_seconds"]) if "asa_seconds" in cov else cov["scheduled_agents"] == 0
+        out["overloaded"] = ((cov["contacts"] > 0) & stuck).groupby(cov["queue"]).sum()
     short = np.maximum(cov["required_agents"] - cov["scheduled_agents"], 0)
     out["required_h"] = cov.groupby("queue")["required_agents"].sum() * h
     out["scheduled_h"] = cov.groupby("queue")["scheduled_agents"].sum() * h
     out["under_h"] = short.groupby(cov["queue"]).sum() * h
-    return out.fillna({"required_h": 0.0, "scheduled_h": 0.0, "under_h": 0.0, "unstaffed": 0}).reset_index()
+    return out.fillna({"required_h": 0.0, "scheduled_h": 0.0, "under_h": 0.0, "overloaded": 0}).reset_index()
 
 
 def daily_queue_levels(coverage: pd.DataFrame) -> pd.DataFrame:
