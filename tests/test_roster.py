@@ -306,3 +306,15 @@ def test_with_names_takes_agents_names() -> None:
     agents = read_agents(FIXTURES / "office" / "agents.csv")
     shifts = with_names([_shift(agents[0].agent_id, "2026-03-03T08:00", 4)], agents)
     assert shifts[0].name == agents[0].name
+
+
+@pytest.mark.parametrize(("second", "why"), [("coffee", "repeated"), ("shift", "would be shift_start")])
+def test_break_names_must_name_columns(tmp_path: Path, second: str, why: str) -> None:
+    text = (FIXTURES / "office" / "scenario.toml").read_text()
+    first_lunch = text.index('name = "lunch"')
+    (tmp_path / "scenario.toml").write_text(text[:first_lunch] + f'name = "{second}"' + text[first_lunch + 14 :])
+    with pytest.raises(InputError) as err:
+        load_scenario(tmp_path / "scenario.toml")
+    assert "key 'shift_templates.0.breaks': break names must be unique within a template and not 'shift'" in str(
+        err.value
+    ), why
