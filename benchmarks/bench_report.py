@@ -32,71 +32,24 @@ BREAKS = (("break1", 120, 15), ("lunch", 240, 60), ("break2", 390, 15))  # name,
 OPEN_MIN, CLOSE_MIN = 7 * 60, 23 * 60
 
 
+START = pd.Timestamp("2027-06-01")
+FMT = "%Y-%m-%dT%H:%M"
+
+
 def generate_output(folder: Path, *, agents: int = 1000, days: int = 30, seed: int = 0) -> Path:
     """Write a seeded schedule output (roster.csv in the named layout, coverage.csv, summary.json)."""
     rng = np.random.default_rng(seed)
     folder.mkdir(parents=True, exist_ok=True)
-    start = pd.Timestamp("2027-06-01")
-    works = rng.random((agents, days)) < 22 / 30
-    a_idx, d_idx = np.nonzero(works)
-    queue = rng.integers(0, len(QUEUES), agents)[a_idx]
-    shift_start = (
-        start + pd.to_timedelta(d_idx, "D") + pd.to_timedelta(OPEN_MIN + 30 * rng.integers(0, 17, len(a_idx)), "m")
-    )
-    fmt = "%Y-%m-%dT%H:%M"
-    roster = {
-        "agent_id": [f"A{a:04d}" for a in a_idx],
-        "name": [f"Agent {a:04d}" for a in a_idx],
-        "date": (start + pd.to_timedelta(d_idx, "D")).strftime("%Y-%m-%d"),
-        "queue": np.array(QUEUES)[queue],
-        "template": "day8",
-        "shift_start": shift_start.strftime(fmt),
-        "shift_end": (shift_start + pd.Timedelta(hours=8)).strftime(fmt),
-        "paid_hours": "7.00",
-    }
-    for name, after, length in BREAKS:
-        b = shift_start + pd.Timedelta(minutes=after)
-        roster[f"{name}_start"], roster[f"{name}_end"] = (
-            b.strftime(fmt),
-            (b + pd.Timedelta(minutes=length)).strftime(fmt),
-        )
-    pd.DataFrame(roster).to_csv(folder / "roster.csv", index=False)
-
-    n_int = days * 96
-    first = ((shift_start - start) // pd.Timedelta(minutes=15)).to_numpy()
-    diff = np.zeros((len(QUEUES), n_int + 1))
-    np.add.at(diff, (queue, first), 1)
-    np.add.at(diff, (queue, first + 32), -1)
-    for _, after, length in BREAKS:
-        np.add.at(diff, (queue, first + after // 15), -1)
-        np.add.at(diff, (queue, first + (after + length) // 15), 1)
-    scheduled = np.cumsum(diff, axis=1)[:, :n_int]
-    minute = (np.arange(n_int) % 96) * 15
-    is_open = (minute >= OPEN_MIN) & (minute < CLOSE_MIN)
-    required = np.where(is_open, np.maximum(scheduled + rng.integers(-6, 7, scheduled.shape), 0), 0)
-    contacts = np.where(is_open, required * 2.5, 0.0)
-    intervals = pd.date_range(start, periods=n_int, freq="15min").strftime(fmt)
-    coverage = pd.DataFrame(
-        {
-            "interval_start": np.repeat(intervals, len(QUEUES)),
-            "queue": np.tile(QUEUES, n_int),
-            "required_agents": required.T.ravel(),
-            "scheduled_agents": scheduled.T.ravel().astype(int),
-            "service_level": np.clip(0.8 + 0.03 * (scheduled - required), 0, 1).T.ravel().round(4),
-            "asa_seconds": np.clip(20 - 2 * (scheduled - required), 0, 300).T.ravel(),
-            "contacts": contacts.T.ravel(),
-            "occupancy": np.where(is_open, 0.8, 0.0).repeat(len(QUEUES)),
-            "abandon_rate": np.where(is_open, 0.03, 0.0).repeat(len(QUEUES)),
-        }
-    )
-    coverage.to_csv(folder / "coverage.csv", index=False)
-    by_day = {f"{start + pd.Timedelta(days=d):%Y-%m-%d}": float(0.6 + 0.3 * rng.random()) for d in range(days)}
+    roster, queue, shift_start = _roster(rng, agents, days)
+    roster.to_csv(folder / "roster.csv", index=False)
+    _coverage(rng, queue, shift_start, days).to_csv(folder / "coverage.csv", index=False)
+    by_day = {f"{START + pd.Timedelta(days=d):%Y-%m-%d}": float(0.6 + 0.3 * rng.random()) for d in range(days)}
     summary = {
         "status": "feasible",
         "objective": 123456.7,
         "gap": 0.05,
-        "hours_used": 7.0 * len(a_idx),
-        "budget_hours": 7.2 * len(a_idx),
+        "hours_used": 7.0 * len(roster),
+        "budget_hours": 7.2 * len(roster),
         "hours_counted_on": "paid",
         "projected_service_level": 0.78,
         "service_level_by_day": by_day,
@@ -109,6 +62,58 @@ def generate_output(folder: Path, *, agents: int = 1000, days: int = 30, seed: i
     }
     (folder / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
     return folder
+
+
+def _roster(rng: np.random.Generator, agents: int, days: int) -> tuple[pd.DataFrame, np.ndarray, pd.DatetimeIndex]:
+    """Each agent works about 22 of the days, an 8-hour shift starting 07:00–15:00 in one queue."""
+    a_idx, d_idx = np.nonzero(rng.random((agents, days)) < 22 / 30)
+    queue = rng.integers(0, len(QUEUES), agents)[a_idx]
+    start_min = OPEN_MIN + 30 * rng.integers(0, 17, len(a_idx))
+    shift_start = START + pd.to_timedelta(d_idx, "D") + pd.to_timedelta(start_min, "m")
+    roster = {
+        "agent_id": [f"A{a:04d}" for a in a_idx],
+        "name": [f"Agent {a:04d}" for a in a_idx],
+        "date": (START + pd.to_timedelta(d_idx, "D")).strftime("%Y-%m-%d"),
+        "queue": np.array(QUEUES)[queue],
+        "template": "day8",
+        "shift_start": shift_start.strftime(FMT),
+        "shift_end": (shift_start + pd.Timedelta(hours=8)).strftime(FMT),
+        "paid_hours": "7.00",
+    }
+    for name, after, length in BREAKS:
+        b = shift_start + pd.Timedelta(minutes=after)
+        roster[f"{name}_start"] = b.strftime(FMT)
+        roster[f"{name}_end"] = (b + pd.Timedelta(minutes=length)).strftime(FMT)
+    return pd.DataFrame(roster), queue, shift_start
+
+
+def _coverage(rng: np.random.Generator, queue: np.ndarray, shift_start: pd.DatetimeIndex, days: int) -> pd.DataFrame:
+    """Agents on the phone per queue and interval (breaks removed); requirements within ±6 of them."""
+    n_int = days * 96
+    first = ((shift_start - START) // pd.Timedelta(minutes=15)).to_numpy()
+    diff = np.zeros((len(QUEUES), n_int + 1))
+    np.add.at(diff, (queue, first), 1)
+    np.add.at(diff, (queue, first + 32), -1)
+    for _, after, length in BREAKS:
+        np.add.at(diff, (queue, first + after // 15), -1)
+        np.add.at(diff, (queue, first + (after + length) // 15), 1)
+    scheduled = np.cumsum(diff, axis=1)[:, :n_int]
+    minute = (np.arange(n_int) % 96) * 15
+    is_open = (minute >= OPEN_MIN) & (minute < CLOSE_MIN)
+    required = np.where(is_open, np.maximum(scheduled + rng.integers(-6, 7, scheduled.shape), 0), 0)
+    return pd.DataFrame(
+        {
+            "interval_start": np.repeat(pd.date_range(START, periods=n_int, freq="15min").strftime(FMT), len(QUEUES)),
+            "queue": np.tile(QUEUES, n_int),
+            "required_agents": required.T.ravel(),
+            "scheduled_agents": scheduled.T.ravel().astype(int),
+            "service_level": np.clip(0.8 + 0.03 * (scheduled - required), 0, 1).T.ravel().round(4),
+            "asa_seconds": np.clip(20 - 2 * (scheduled - required), 0, 300).T.ravel(),
+            "contacts": np.where(is_open, required * 2.5, 0.0).T.ravel(),
+            "occupancy": np.where(is_open, 0.8, 0.0).repeat(len(QUEUES)),
+            "abandon_rate": np.where(is_open, 0.03, 0.0).repeat(len(QUEUES)),
+        }
+    )
 
 
 def _time_report(folder: Path) -> tuple[float, int, float]:
