@@ -70,7 +70,7 @@ def test_charts_are_inline_svg_and_no_png_is_written(built):
     assert sorted(kinds) == sorted(
         ["service-level", "hours", "heat-scale", "heatmap", "heatmap", "day", "day", "gantt"]
     )
-    assert files.charts == 6  # service level, hours, two heatmaps, the day, the Gantt
+    assert files.charts == 7  # service level, hours, two heatmaps, the day of each queue, the Gantt
 
 
 def test_header_names_the_campaign_not_the_folder(built):
@@ -219,7 +219,7 @@ def test_chosen_day_and_gantt_of_one_day(tmp_path):
     folder = make_schedule_output(tmp_path / "o")
     result = runner.invoke(app, ["report", str(folder), "--day", "2026-03-04", "--max-agents", "4"])
     assert result.exit_code == 0, result.output
-    assert result.output == f"wfm report: {folder / 'report.html'} (6 charts; day shown 2026-03-04)\n"
+    assert result.output == f"wfm report: {folder / 'report.html'} (7 charts; day shown 2026-03-04)\n"
     page = (folder / "report.html").read_text(encoding="utf-8")
     assert "Roster on 2026-03-04: 4 of 6 agents working that day" in page
     assert "The checker found no rule violation." in page
@@ -234,7 +234,7 @@ def test_minimal_summary_and_stale_charts(tmp_path):
     page = files.html.read_text(encoding="utf-8")
     # no service level per day nor hours in the summary: those charts are left out, not invented
     assert 'id="service-level"' not in page and 'id="hours"' not in page
-    assert files.charts == 4
+    assert files.charts == 5  # two heatmaps, the day of each queue, the Gantt
     assert not list(folder.glob("report_*.png"))  # the PNG report's files are removed
     assert (folder / "notes.txt").read_text(encoding="utf-8") == "mine"
     assert not [p for p in folder.iterdir() if p.name.startswith(".")]  # no temporary file left

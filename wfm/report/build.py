@@ -106,7 +106,7 @@ def choose_day(coverage: pd.DataFrame, day: dt.date | None) -> dt.date:
 
 
 def render_report(out: ScheduleOutput, day: dt.date, max_agents: int, campaign: Campaign) -> tuple[str, int]:
-    """The HTML page and the number of charts it draws."""
+    """The HTML page and the number of charts it draws (SVGs, the colour scale's legend not counted)."""
     cov = out.coverage
     days = sorted(cov["interval_start"].dt.normalize().unique())
     charts = [_service_level_chart(out, campaign), _hours_chart(out)]
@@ -151,8 +151,8 @@ def render_report(out: ScheduleOutput, day: dt.date, max_agents: int, campaign: 
         f"Schedule {first:%d %b %Y} to {last:%d %b %Y} · {cov['queue'].nunique()} queue(s) · "
         f"{out.roster['agent_id'].nunique():,} agents · intervals of {out.interval_min} min"
     )
-    n_charts = sum(1 for c in charts if c) + cov["queue"].nunique() + 1 + (1 if len(out.roster) else 0)
-    return h.page(title, subtitle, sections, sortable=True), n_charts
+    page = h.page(title, subtitle, sections, sortable=True)
+    return page, page.count('<svg class="chart ') - page.count('<svg class="chart heat-scale"')
 
 
 def _key_figures(out: ScheduleOutput) -> dict[str, str]:
