@@ -204,19 +204,48 @@ def report_command(
     max_agents: Annotated[
         int, typer.Option(help="Gantt rows at most; bigger rosters show one day's first N agents.")
     ] = 50,
+    scenario: Annotated[
+        Path | None, typer.Option(help="Scenario TOML for the campaign's name and targets (default: summary.json's).")
+    ] = None,
 ) -> None:
-    """Charts and one self-contained report.html from a schedule output folder."""
+    """One self-contained report.html, with alerts and inline charts, from a schedule output folder."""
     import datetime as dt
 
     from wfm.errors import InputError
     from wfm.report import write_report
+    from wfm.scenario import load_scenario
 
     try:
         chosen = dt.date.fromisoformat(day) if day is not None else None
     except ValueError:
         raise InputError(f"--day expects a date YYYY-MM-DD, got '{day}'") from None
-    files = write_report(outdir, day=chosen, max_agents=max_agents)
-    typer.echo(f"wfm report: {files.html} ({len(files.images)} charts; day shown {files.day:%Y-%m-%d})")
+    sc = load_scenario(scenario) if scenario is not None else None
+    files = write_report(outdir, day=chosen, max_agents=max_agents, scenario=sc)
+    typer.echo(f"wfm report: {files.html} ({files.charts} charts; day shown {files.day:%Y-%m-%d})")
+
+
+@app.command("export")
+@handle_errors
+def export_command(
+    result_dir: Annotated[Path, typer.Argument(help="Result folder of `wfm run` or `wfm schedule` (roster.csv).")],
+    to: Annotated[Path, typer.Option(help="Folder to write, new or an earlier export (replaced whole).")],
+    format: Annotated[
+        str, typer.Option("--format", help="ics (a calendar per agent), csv (a file per agent) or xlsx (a workbook).")
+    ],
+    scenario: Annotated[
+        Path | None, typer.Option(help="Scenario TOML for the time zone (default: summary.json's campaign).")
+    ] = None,
+) -> None:
+    """Each agent's shifts as calendars (ics), CSV files, or one Excel workbook (a sheet per week)."""
+    from wfm.export import export_result
+    from wfm.scenario import load_scenario
+
+    sc = load_scenario(scenario) if scenario is not None else None
+    result = export_result(result_dir, to, format, scenario=sc)
+    typer.echo(
+        f"wfm export: {result.shifts:,} shifts of {result.agents:,} agents → {result.folder} "
+        f"({len(result.files):,} {result.format} file(s))"
+    )
 
 
 @app.command("requirements")

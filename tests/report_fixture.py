@@ -1,9 +1,12 @@
 """A small schedule output folder (roster.csv, coverage.csv, summary.json) in the scheduler's format.
 
 Built in code rather than stored so tests can vary its size; the values are simple and known:
-each agent works 08:00–16:00 with one 30-minute break at 11:00 + 30 min × (agent number mod 3),
-coverage counts the agents on the phone per interval, and requirements are 2 agents per queue
-from 08:00 to 16:00 with 3 from 10:00 to 12:00 on the second day.
+each agent works 08:00–16:00 with one 30-minute break (`lunch`) at 11:00 + 30 min × (agent
+number mod 3), coverage counts the agents on the phone per interval, and requirements are 2 agents
+per queue from 08:00 to 16:00 with 3 from 10:00 to 12:00 on the second day (and 5 in queue
+`support` at 14:00–14:15 that day, so the queues' largest gaps differ). The roster is written in
+the named layout (with agent names `Agent Name N`) or, with `layout="numbered"`, in the layout of
+older rosters (no name, `break1_*`).
 """
 
 from __future__ import annotations
@@ -25,8 +28,11 @@ def make_schedule_output(
     agents: int = 6,
     start: str = "2026-03-02",
     violations: list[dict] | None = None,
+    layout: str = "named",
+    summary: dict | None = None,
 ) -> Path:
-    """Write the three files into `folder` (created) and return it."""
+    """Write the three files into `folder` (created) and return it; `summary` keys are merged into
+    summary.json's."""
     folder.mkdir(parents=True, exist_ok=True)
     first = dt.date.fromisoformat(start)
     rows = []
@@ -38,6 +44,7 @@ def make_schedule_output(
             rows.append(
                 {
                     "agent_id": f"A{a:03d}",
+                    "name": f"Agent Name {a}",
                     "date": f"{date}",
                     "queue": QUEUES[a % len(QUEUES)],
                     "shift_start": f"{s:%Y-%m-%dT%H:%M}",
@@ -50,7 +57,13 @@ def make_schedule_output(
                 }
             )
     roster = pd.DataFrame(rows)
-    roster.to_csv(folder / "roster.csv", index=False)
+    if layout == "named":
+        named = roster.drop(columns=["break2_start", "break2_end"])
+        named.rename(columns={"break1_start": "lunch_start", "break1_end": "lunch_end"}).to_csv(
+            folder / "roster.csv", index=False
+        )
+    else:
+        roster.drop(columns=["name"]).to_csv(folder / "roster.csv", index=False)
 
     intervals = pd.date_range(pd.Timestamp(first), periods=days * 96, freq="15min")
     t = intervals.to_numpy()[:, None]
@@ -72,6 +85,11 @@ def make_schedule_output(
     frames = []
     for queue in QUEUES:
         scheduled = on_phone[:, (roster["queue"] == queue).to_numpy()].sum(axis=1)
+        if queue == "support":
+            spike = (intervals.normalize() == pd.Timestamp(first + dt.timedelta(days=1))) & (
+                intervals.strftime("%H:%M") == "14:00"
+            )
+            required = np.where(spike, 5, required)
         frames.append(
             pd.DataFrame(
                 {
@@ -83,12 +101,15 @@ def make_schedule_output(
                     "over": np.maximum(scheduled - required, 0),
                     "service_level": np.where(open_, "0.8", ""),
                     "asa_seconds": np.where(open_, "12.5", ""),
+                    "contacts": np.where(open_, 10.0, 0.0),
+                    "occupancy": np.where(open_, 0.75, 0.0),
+                    "abandon_rate": np.where(open_, 0.02, 0.0),
                 }
             )
         )
     pd.concat(frames).to_csv(folder / "coverage.csv", index=False)
 
-    summary = {
+    summary_data = {
         "status": "optimal",
         "objective": 12.0,
         "best_bound": 12.0,
@@ -107,6 +128,7 @@ def make_schedule_output(
         },
         "interval_min": 15,
         "solver": {"workers": 2},
+        **(summary or {}),
     }
-    (folder / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    (folder / "summary.json").write_text(json.dumps(summary_data, indent=2), encoding="utf-8")
     return folder

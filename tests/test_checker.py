@@ -91,7 +91,7 @@ def test_violations_name_agent_date_and_detail() -> None:
 def test_office_coverage_by_hand() -> None:
     cov = _check("office").coverage
     assert list(cov.columns) == ["interval_start", "queue", "required_agents", "scheduled_agents", "under",
-                                 "over", "service_level", "asa_seconds"]
+                                 "over", "service_level", "asa_seconds", "contacts", "occupancy", "abandon_rate"]
     assert len(cov) == 14 * 48 * 2  # every 30-minute interval of 14 days × queues en, es
     es = cov[(cov["queue"] == "es") & (cov["interval_start"].dt.date == dt.date(2026, 3, 2))]
     on = es.set_index(es["interval_start"].dt.strftime("%H:%M"))["scheduled_agents"]

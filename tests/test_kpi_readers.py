@@ -10,6 +10,7 @@ import pytest
 
 from wfm.errors import InputError
 from wfm.kpi import compute_kpis, load_contract, read_contacts, read_roster, read_states
+from wfm.kpi.readers import break_keys
 
 FIX = Path(__file__).parent / "fixtures" / "kpi"
 
@@ -139,3 +140,24 @@ def test_roster_accepts_extra_columns_and_any_number_of_breaks(tmp_path):
     df = read_roster(path)
     assert list(df["break2_end"].dt.strftime("%H:%M")) == ["02:30"]
     assert df["break3_start"].isna().all()
+
+
+def test_roster_in_the_named_layout(tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_text(
+        "agent_id,name,date,queue,template,shift_start,shift_end,paid_hours,break1_start,break1_end,"
+        "lunch_start,lunch_end\n"
+        "a1,Ana,2026-03-02,sales,day8,2026-03-02T08:00,2026-03-02T16:00,7,2026-03-02T10:00,2026-03-02T10:15,"
+        "2026-03-02T12:00,2026-03-02T13:00\n"
+        "a2,Ben,2026-03-02,sales,part,2026-03-02T08:00,2026-03-02T12:00,4,2026-03-02T10:00,2026-03-02T10:15,,\n",
+        encoding="utf-8",
+    )
+    df = read_roster(path)
+    assert break_keys(df) == ["break1", "lunch"]
+    assert list(df["name"]) == ["Ana", "Ben"] and list(df["template"]) == ["day8", "part"]
+    assert list(df["lunch_end"].dt.strftime("%H:%M").fillna("")) == ["13:00", ""]
+    path.write_text(path.read_text().replace("2026-03-02T12:00,2026-03-02T13:00", "2026-03-02T17:00,2026-03-02T18:00"))
+    with pytest.raises(InputError) as err:
+        read_roster(path)
+    assert (err.value.row, err.value.column) == (2, "lunch_start")
+    assert "break 'lunch' is not inside the shift" in err.value.message

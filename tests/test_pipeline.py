@@ -13,6 +13,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -56,7 +57,7 @@ def test_the_chain_writes_every_file_and_a_roster_that_keeps_every_rule(first):
     out = first.out_dir
     names = {p.name for p in out.iterdir()}
     assert names >= EVERY_FILE
-    assert any(re.fullmatch(r"report_.+\.png", n) for n in names)
+    assert not any(re.fullmatch(r"report_.+\.png", n) for n in names)  # the report draws its charts inline
     assert set(first.files) == names
     report = check_files(SCENARIO, out / "roster.csv", requirements=out / "requirements.csv")
     assert not report.violations
@@ -66,6 +67,19 @@ def test_the_chain_writes_every_file_and_a_roster_that_keeps_every_rule(first):
     assert summary["hours_used"] == pytest.approx(report.hours_used)
     # nothing left beside the result: no lock, no temporary folder, no failure log
     assert [p.name for p in out.parent.iterdir()] == [out.name]
+
+
+def test_summary_carries_the_campaign_for_report_and_export(first):
+    summary = json.loads((first.out_dir / "summary.json").read_text())
+    sc = load_scenario(SCENARIO).config
+    campaign = summary["campaign"]
+    assert campaign["name"] == sc.name and campaign["operating_hours"] == dict(sc.operating_hours)
+    assert campaign["service_level_target"] == sc.contract.get("service_level", sc.service.service_level or 0.8)
+    page = (first.out_dir / "report.html").read_text(encoding="utf-8")
+    assert f"<h1>{sc.name}</h1>" in page and ".new-" not in page  # never the staging folder's name
+    roster = pd.read_csv(first.out_dir / "roster.csv", dtype=str)
+    agents = pd.read_csv(FIXTURE / "agents.csv", dtype=str).set_index("agent_id")["name"]
+    assert (roster["name"] == roster["agent_id"].map(agents)).all()  # agents' names, not their ids
 
 
 def test_summary_records_input_checksums_parameters_and_versions(first):

@@ -66,10 +66,14 @@ def write_json(path: str | Path, data: Any) -> None:
     write_text(path, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
 
 
+CSV_TIME_FORMAT = "%Y-%m-%dT%H:%M"
+"""The one date-time format of every CSV wfm writes: ISO 8601 local wall clock, whole minutes."""
+
+
 def write_csv(path: str | Path, frame: pd.DataFrame, *, float_format: str | None = None) -> None:
-    """Write `frame` as CSV (no index, '\\n' line ends) to `path` atomically."""
+    """Write `frame` as CSV (no index, '\\n' line ends, date-times as `CSV_TIME_FORMAT`) to `path` atomically."""
     with atomic_path(path) as tmp:
-        frame.to_csv(tmp, index=False, lineterminator="\n", float_format=float_format)
+        frame.to_csv(tmp, index=False, lineterminator="\n", float_format=float_format, date_format=CSV_TIME_FORMAT)
 
 
 @contextlib.contextmanager

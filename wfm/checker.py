@@ -778,14 +778,16 @@ def _coverage(ctx: _Context, requirements: pd.DataFrame) -> tuple[pd.DataFrame, 
     queues = sorted(ctx.queues)
     grid = _requirements_grid(ctx, requirements, queues, n_intervals)
     grid["scheduled"] = _scheduled(ctx, queues, n_intervals)
-    grid["service_level"] = np.ones(grid["scheduled"].shape)
-    grid["asa_s"] = np.zeros(grid["scheduled"].shape)
+    measures = {"service_level": "service_level", "asa_s": "asa_seconds", "occupancy": "occupancy",
+                "abandon_rate": "abandon_rate"}
+    for name in measures:
+        grid[name] = np.zeros(grid["scheduled"].shape)
     for k, queue in enumerate(queues):
         targets = ctx.scenario.config.service.targets_for(queue)
         on_phone = effective_agents(grid["scheduled"][k], targets.shrinkage)
         perf = projected_performance(grid["contacts"][k], grid["aht_s"][k], on_phone, h.interval_min, targets)
-        grid["service_level"][k] = perf["service_level"]
-        grid["asa_s"][k] = perf["asa_seconds"]
+        for name, key in measures.items():
+            grid[name][k] = perf[key]
     starts = pd.date_range(pd.Timestamp(h.start), periods=n_intervals, freq=f"{h.interval_min}min")
     under = np.maximum(0, grid["required"] - grid["scheduled"])
     over = np.maximum(0, grid["scheduled"] - grid["required"])
@@ -798,6 +800,9 @@ def _coverage(ctx: _Context, requirements: pd.DataFrame) -> tuple[pd.DataFrame, 
         "over": over.T.ravel(),
         "service_level": grid["service_level"].T.ravel(),
         "asa_seconds": grid["asa_s"].T.ravel(),
+        "contacts": grid["contacts"].T.ravel(),
+        "occupancy": grid["occupancy"].T.ravel(),
+        "abandon_rate": grid["abandon_rate"].T.ravel(),
     })
     return frame, grid
 

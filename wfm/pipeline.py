@@ -9,10 +9,12 @@ An explicit requirements file thus wins over a forecast, which wins over history
 scenario names must exist, whether used or not: all are checked before any work starts.
 
 The result folder DIR holds `forecast.csv` (when the chain forecast), `requirements.csv`,
-`roster.csv`, `coverage.csv`, `summary.json`, `report.html` with its `report_*.png`, and `run.log`.
+`roster.csv`, `coverage.csv`, `summary.json`, `report.html`, and `run.log`.
 `summary.json` is the schedule's (status, objective, bound, gap, hours, service level, parameters,
 versions, input checksums — with the history's or forecast's checksum added) plus a `run` table:
-where the chain started, its input files, the forecast's method per queue, and seconds per stage.
+where the chain started, its input files, the forecast's method per queue, and seconds per stage;
+and a `campaign` table (`wfm.campaign`: name, time zone, service-level targets, operating hours)
+that `wfm report` and `wfm export` read.
 
 Cron safety:
 - DIR appears whole or not at all: the run builds a temporary sibling `.DIR.new-*` and swaps it in
@@ -49,6 +51,7 @@ from pathlib import Path
 from typing import Any
 
 from wfm.atomic import atomic_directory, atomic_path, recover_directory, write_csv
+from wfm.campaign import campaign_of
 from wfm.errors import InputError, SolverTimeout, WfmError
 from wfm.lock import output_lock
 from wfm.runlog import LogFormat, RunLog
@@ -239,6 +242,7 @@ def _chain(
     """Forecast, requirements, schedule and report into `work`; return the summary written."""
     from wfm.report import write_report
     from wfm.requirements import compute_requirements, read_forecast, write_requirements
+    from wfm.roster import with_names
     from wfm.schedule import ScheduleOptions, load_inputs, solve_schedule
 
     cfg = plan.scenario.config
@@ -297,6 +301,7 @@ def _chain(
                 echo=event.stage != "assign", **{k: v for k, v in numbers.items() if v is not None})
 
     result = solve_schedule(inputs, options, progress)
+    result = dataclasses.replace(result, shifts=with_names(result.shifts, inputs.agents))  # roster.csv `name`
     stage_s["schedule"] = time.perf_counter() - t
     s = result.summary
     if s["status"] == "timeout":
@@ -317,11 +322,13 @@ def _chain(
         checksums[plan.start] = _sha256(plan.source)
     t = time.perf_counter()
     run_info["stage_seconds"] = {k: round(v, 3) for k, v in stage_s.items()}
-    summary = {**s, "input_checksums": checksums, "run": run_info}
+    queues = sorted({str(q) for q in inputs.requirements["queue"].unique()})
+    campaign = campaign_of(plan.scenario, queues).model_dump(exclude_none=True)
+    summary = {**s, "input_checksums": checksums, "run": run_info, "campaign": campaign}
     write_schedule_files(work, dataclasses.replace(result, summary=summary))
     log.info("report", "writing report.html")
     files = write_report(work)
-    log.info("report", f"report.html and {len(files.images)} chart(s)", seconds=round(time.perf_counter() - t, 3))
+    log.info("report", f"report.html and {files.charts} chart(s)", seconds=round(time.perf_counter() - t, 3))
     return summary
 
 

@@ -110,6 +110,15 @@ class ShiftTemplateConfig(_Strict):
             raise ValueError("shift lengths must be in (0, 16] hours")
         return sorted(set(v))
 
+    @field_validator("breaks")
+    @classmethod
+    def _break_names(cls, v: list[BreakConfig]) -> list[BreakConfig]:
+        # each break name is a roster column pair `<name>_start, <name>_end` (wfm.roster)
+        names = [b.name for b in v]
+        if len(set(names)) != len(names) or "shift" in names:
+            raise ValueError("break names must be unique within a template and not 'shift' (they name roster columns)")
+        return v
+
     @model_validator(mode="after")
     def _breaks_ordered(self) -> ShiftTemplateConfig:
         if parse_hhmm(self.latest_start) < parse_hhmm(self.earliest_start):

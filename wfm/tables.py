@@ -65,6 +65,16 @@ def first_data_row() -> int:
     return 2
 
 
+def read_header(path: str | Path) -> list[str]:
+    """The stripped column names of a CSV file's first line ([] when it cannot be read: the table
+    reader then reports the problem)."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            return [h.strip() for h in next(csv.reader(fh), [])]
+    except (OSError, UnicodeDecodeError):
+        return []
+
+
 def read_table(path: str | Path, schema: TableSchema) -> pd.DataFrame:
     """Read `path` as CSV and validate it against `schema`.
 

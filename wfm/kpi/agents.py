@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from wfm.kpi.readers import BREAK_REASONS, BUSY_STATES, PRODUCTIVE_STATES, break_numbers
+from wfm.kpi.readers import BREAK_REASONS, BUSY_STATES, PRODUCTIVE_STATES, break_keys
 from wfm.kpi.segments import MS_PER_DAY, Layer, overlay, split_by_interval, to_ms
 
 _OPEN, _BREAK = 0, 1
@@ -92,11 +92,11 @@ def _schedule_times(
     shift_start = np.clip(to_ms(roster["shift_start"]), w0, w1)
     shift_end = np.clip(to_ms(roster["shift_end"]), w0, w1)
     b_agent, b_start, b_end = [], [], []
-    for n in break_numbers(roster):
-        has = roster[f"break{n}_start"].notna().to_numpy()
+    for key in break_keys(roster):
+        has = roster[f"{key}_start"].notna().to_numpy()
         b_agent.append(shift_agent[has])
-        b_start.append(np.clip(to_ms(roster.loc[has, f"break{n}_start"]), w0, w1))
-        b_end.append(np.clip(to_ms(roster.loc[has, f"break{n}_end"]), w0, w1))
+        b_start.append(np.clip(to_ms(roster.loc[has, f"{key}_start"]), w0, w1))
+        b_end.append(np.clip(to_ms(roster.loc[has, f"{key}_end"]), w0, w1))
     b_agent_a = np.concatenate(b_agent) if b_agent else np.zeros(0, dtype=np.int64)
     b_start_a = np.concatenate(b_start) if b_start else np.zeros(0, dtype=np.int64)
     b_end_a = np.concatenate(b_end) if b_end else np.zeros(0, dtype=np.int64)

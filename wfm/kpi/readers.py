@@ -24,22 +24,22 @@ Agent state log (one row per state an agent was in): `agent_id, state, start, en
 lunch, training, meeting, …; empty = `unspecified`; ignored for other states). One agent's states
 must not overlap; `end` ≥ `start`.
 
-Roster (the schedule's `roster.csv`): `agent_id, date, queue, shift_start, shift_end, paid_hours`
-and `breakN_start, breakN_end` for N = 1..K (empty when a shift has fewer breaks). Other columns
+Roster (the schedule's `roster.csv`, either layout of `wfm.roster`): `agent_id, date, queue,
+shift_start, shift_end, paid_hours` and a `X_start, X_end` column pair per break (named after the
+template's breaks, or `breakN` in older rosters; empty when a shift has no such break). Other columns
 are ignored. Breaks lie inside their shift; one agent's shifts do not overlap.
 """
 
 from __future__ import annotations
 
-import csv
-import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from wfm.errors import InputError
-from wfm.tables import Column, TableSchema, read_table
+from wfm.roster import roster_layout
+from wfm.tables import Column, TableSchema, read_header, read_table
 
 ALL_QUEUES = "all"
 """The queue name of the rows that total every queue (and carry the agent KPIs)."""
@@ -81,7 +81,6 @@ STATES_SCHEMA = TableSchema(
     ),
 )
 
-_BREAK_COLUMN = re.compile(r"^break(\d+)_(start|end)$")
 _TRUE = ("1", "true", "yes", "y", "t")
 _FALSE = ("0", "false", "no", "n", "f")
 
@@ -160,25 +159,20 @@ def read_states(path: str | Path) -> pd.DataFrame:
 
 
 def roster_schema(path: str | Path) -> TableSchema:
-    """The roster schema for the break columns present in `path`'s header (breakN_start/_end)."""
-    header: list[str] = []
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            header = [h.strip() for h in next(csv.reader(fh), [])]
-    except (OSError, UnicodeDecodeError):
-        pass  # read_table reports a missing or undecodable file
-    numbers = sorted({int(m.group(1)) for h in header if (m := _BREAK_COLUMN.match(h))})
+    """The roster schema for the break columns `path`'s header names, in either layout (`wfm.roster`)."""
     breaks = tuple(
-        Column(f"break{n}_{edge}", "datetime", required=False, default=pd.NaT)
-        for n in numbers
+        Column(f"{key}_{edge}", "datetime", required=False, default=pd.NaT)
+        for key in roster_layout(read_header(path))[1]
         for edge in ("start", "end")
     )
     return TableSchema(
         "roster",
         (
             Column("agent_id"),
+            Column("name", required=False, default=""),
             Column("date", "date"),
             Column("queue"),
+            Column("template", required=False, default=""),
             Column("shift_start", "datetime"),
             Column("shift_end", "datetime"),
             Column("paid_hours", "float", ge=0),
@@ -188,9 +182,9 @@ def roster_schema(path: str | Path) -> TableSchema:
     )
 
 
-def break_numbers(roster: pd.DataFrame) -> list[int]:
-    """The N of the breakN_start/breakN_end column pairs of a roster frame, ascending."""
-    return sorted({int(m.group(1)) for c in roster.columns if (m := _BREAK_COLUMN.match(c))})
+def break_keys(roster: pd.DataFrame) -> list[str]:
+    """The break names X of a roster frame's `X_start`/`X_end` column pairs, in column order."""
+    return roster_layout(list(roster.columns))[1]
 
 
 def read_roster(path: str | Path, *, allow_empty: bool = False) -> pd.DataFrame:
@@ -198,8 +192,9 @@ def read_roster(path: str | Path, *, allow_empty: bool = False) -> pd.DataFrame:
     df = read_table(path, roster_schema(path))
     if df.empty and not allow_empty:
         raise InputError("the roster has no rows", path=path, row=1)
+    keys = break_keys(df)
     _require_local_times(
-        df, ["shift_start", "shift_end", *(c for c in df.columns if _BREAK_COLUMN.match(c))], path
+        df, ["shift_start", "shift_end", *(f"{k}_{edge}" for k in keys for edge in ("start", "end"))], path
     )
     _first_bad(
         df["agent_id"] == ALL_AGENTS, df, path, "agent_id", f"'{ALL_AGENTS}' is reserved for the totals"
@@ -211,20 +206,19 @@ def read_roster(path: str | Path, *, allow_empty: bool = False) -> pd.DataFrame:
         "shift_end",
         "shift ends before it starts (shift_end ≤ shift_start)",
     )
-    for n in break_numbers(df):
-        start, end = df[f"break{n}_start"], df[f"break{n}_end"]
-        _first_bad(start.notna() & end.isna(), df, path, f"break{n}_end", f"break {n} has a start but no end")
-        _first_bad(
-            start.isna() & end.notna(), df, path, f"break{n}_start", f"break {n} has an end but no start"
-        )
+    for key in keys:
+        s_col, e_col = f"{key}_start", f"{key}_end"
+        start, end = df[s_col], df[e_col]
+        _first_bad(start.notna() & end.isna(), df, path, e_col, f"break '{key}' has a start but no end")
+        _first_bad(start.isna() & end.notna(), df, path, s_col, f"break '{key}' has an end but no start")
         present = start.notna()
-        _first_bad(present & (end <= start), df, path, f"break{n}_end", f"break {n} ends before it starts")
+        _first_bad(present & (end <= start), df, path, e_col, f"break '{key}' ends before it starts")
         _first_bad(
             present & ((start < df["shift_start"]) | (end > df["shift_end"])),
             df,
             path,
-            f"break{n}_start",
-            f"break {n} is not inside the shift",
+            s_col,
+            f"break '{key}' is not inside the shift",
         )
     _check_no_overlap(df, path, "shift_start", "shift_end", "shift", "overlaps the previous shift of agent")
     return df

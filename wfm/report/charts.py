@@ -37,9 +37,9 @@ def gap_heatmap(coverage: pd.DataFrame, queue: str, interval_min: int) -> bytes:
     """
     minute = coverage["interval_start"].dt.hour * 60 + coverage["interval_start"].dt.minute
     gap = coverage["scheduled_agents"] - coverage["required_agents"]
-    grid = pd.DataFrame(
-        {"day": coverage["interval_start"].dt.normalize(), "minute": minute, "gap": gap}
-    ).pivot_table(index="day", columns="minute", values="gap", aggfunc="sum")
+    grid = pd.DataFrame({"day": coverage["interval_start"].dt.normalize(), "minute": minute, "gap": gap}).pivot_table(
+        index="day", columns="minute", values="gap", aggfunc="sum"
+    )
     grid = grid.reindex(columns=np.arange(0, 1440, interval_min))
     values = grid.to_numpy(dtype=float)
     bound = float(np.nanmax(np.abs(values))) if np.isfinite(values).any() else 1.0
