@@ -38,7 +38,7 @@ from wfm.forecasting.actuals import Observed
 class IntradayParameters:
     """The credibility priors of the module docstring: contacts, and a share of the day's forecast."""
 
-    prior_contacts: float = 50.0
+    prior_contacts: float = 200.0
     prior_share: float = 0.1
     aht_prior_contacts: float = 200.0
 

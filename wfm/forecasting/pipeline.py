@@ -59,6 +59,8 @@ class ForecastResult:
     quantile: float | None
     intraday: dict[str, DayFactors] | None = None
     """Per queue, today so far and the factors of the intraday re-forecast (with actuals only)."""
+    now: np.datetime64 | None = None
+    """The end of the last actual interval (with actuals only)."""
 
     def summary(self) -> pd.DataFrame:
         """Per queue: method, total contacts (P50 and the upper quantile), backtest WAPE vs seasonal
@@ -134,21 +136,16 @@ def forecast(
         result = backtest_queue(queue, _with_baseline(tried), plan, calendar)
         chosen = _choose(queue, tried, result) if method == AUTO else method
         horizon = horizon_for(queue, first_day, days, calendar)
-        is_open = horizon.is_open
         contacts = forecast_contacts(chosen, queue, horizon, calendar)
         aht = HandleTime().fit(queue).predict(horizon)
-        actual = None
+        fc = QueueForecast(queue.queue, first_day, queue.interval_min, horizon.is_open, contacts, aht)
         if actuals is not None:
-            again = reforecast(is_open, contacts, aht, actuals.observed(queue.queue, first_day, days), intraday)
-            is_open, contacts, aht, actual = again.is_open, again.contacts, again.aht_s, again.actual
-            factors[queue.queue] = again.factors
-        upper = None
+            fc, factors[queue.queue] = _reforecast(fc, actuals, intraday)
         if quantile is not None:
-            upper = upper_contacts(contacts, error_quantile(result.errors(chosen), quantile))
-            upper = upper if actual is None else np.where(actual, contacts, upper)
-        forecasts.append(
-            QueueForecast(queue.queue, first_day, queue.interval_min, is_open, contacts, aht, upper, actual)
-        )
+            z = error_quantile(result.errors(chosen), quantile)
+            upper = upper_contacts(fc.contacts, z)
+            fc = dataclasses.replace(fc, upper=upper if fc.actual is None else np.where(fc.actual, fc.contacts, upper))
+        forecasts.append(fc)
         choices.append(
             QueueChoice(queue.queue, chosen, result.pooled_wape(chosen), result.pooled_wape(SeasonalNaive.name))
         )
@@ -156,7 +153,22 @@ def forecast(
     table = forecast_table(
         [f.resample(out_min) for f in forecasts], None if quantile is None else quantile_column(quantile)
     )
-    return ForecastResult(table, choices, forecasts, history, quantile, factors if actuals is not None else None)
+    if actuals is None:
+        return ForecastResult(table, choices, forecasts, history, quantile)
+    return ForecastResult(table, choices, forecasts, history, quantile, factors, actuals.now)
+
+
+def _reforecast(
+    plain: QueueForecast, actuals: Actuals, params: IntradayParameters | None
+) -> tuple[QueueForecast, DayFactors]:
+    """The intraday step (`intraday.py`) on one queue's plain forecast: actuals where elapsed, the
+    rest of today scaled."""
+    observed = actuals.observed(plain.queue, plain.first_day, plain.is_open.shape[0])
+    again = reforecast(plain.is_open, plain.contacts, plain.aht_s, observed, params)
+    fc = dataclasses.replace(
+        plain, is_open=again.is_open, contacts=again.contacts, aht_s=again.aht_s, actual=again.actual
+    )
+    return fc, again.factors
 
 
 def backtest(
