@@ -150,7 +150,7 @@ def check_days(actuals: Actuals, history_last_day: np.datetime64, first_day: np.
     if actuals.today < first_day:
         raise _at_row(
             actuals,
-            days == actuals.today,
+            (actuals.rows["interval_start"] == actuals.rows["interval_start"].max()).to_numpy(),
             f"the actuals end on {actuals.today}, before --start {first_day}: nothing to re-forecast",
             hint=f"start the forecast on {actuals.today}, the day now falls in",
         )

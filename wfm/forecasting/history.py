@@ -148,9 +148,7 @@ def read_history(path: str | Path) -> History:
     return history_from_frame(frame, source=str(path))
 
 
-def history_from_frame(
-    frame: pd.DataFrame, source: str = "history", interval_min: int | None = None
-) -> History:
+def history_from_frame(frame: pd.DataFrame, source: str = "history", interval_min: int | None = None) -> History:
     """Validate a long table (columns as in `history.csv`, parsed) and grid it per queue.
 
     `interval_min` imposes a grid (minutes) instead of detecting it: rows off it, or further
@@ -220,9 +218,7 @@ def _handle_time(frame: pd.DataFrame, source: str) -> pd.Series:
     zero = busy & (out <= 0)
     if zero.any():
         row = zero.idxmax()
-        raise InputError(
-            "handle time must be > 0 where contacts > 0", path=source, row=int(row), column="talk_seconds"
-        )
+        raise InputError("handle time must be > 0 where contacts > 0", path=source, row=int(row), column="talk_seconds")
     return out.where(busy)
 
 
@@ -237,12 +233,9 @@ def _check_duplicates(frame: pd.DataFrame, source: str) -> None:
     if dup.any():
         row = dup.idxmax()
         key = frame.loc[row, ["queue", "interval_start"]]
-        first = frame.index[
-            (frame["queue"] == key["queue"]) & (frame["interval_start"] == key["interval_start"])
-        ][0]
+        first = frame.index[(frame["queue"] == key["queue"]) & (frame["interval_start"] == key["interval_start"])][0]
         raise InputError(
-            f"duplicate interval {_stamp(key['interval_start'])} for queue '{key['queue']}' "
-            f"(first at row {first})",
+            f"duplicate interval {_stamp(key['interval_start'])} for queue '{key['queue']}' (first at row {first})",
             path=source,
             row=int(row),
             column="interval_start",
@@ -308,9 +301,7 @@ def _check_grid(frame: pd.DataFrame, grid: int, source: str, grid_of: str) -> No
             column="interval_start",
             hint=f"interval starts must be multiples of {grid} minutes after midnight",
         )
-    day_min_step = (
-        pd.Series(np.where(same_day, step, np.iinfo(np.int64).max)).groupby(day_key.to_numpy()).min()
-    )
+    day_min_step = pd.Series(np.where(same_day, step, np.iinfo(np.int64).max)).groupby(day_key.to_numpy()).min()
     coarse = day_min_step[(day_min_step > grid) & (day_min_step < np.iinfo(np.int64).max)]
     if not coarse.empty:
         key = coarse.index[0]

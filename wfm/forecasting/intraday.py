@@ -9,7 +9,7 @@ towards 1 by a prior worth k contacts,
     r = (A + k) / (F + k) = 1 + Z·(A/F − 1),   Z = F / (F + k),   k = k₀ + s₀·F_day,
 
 with A the actual and F the forecast contacts of today's elapsed intervals, F_day the forecast
-of the whole day, k₀ = `prior_contacts` (Poisson noise: a small queue needs more contacts before
+of the whole day, k₀ = `prior_contacts` ≥ 1 (Poisson noise: a small queue needs more contacts before
 it is believed) and s₀ = `prior_share` (intraday shape noise: however large the queue, a morning
 that is busy because calls came early is no proof of a busy day). Z is 0 at the start of the day
 and grows towards 1 as the day's volume arrives.
@@ -43,10 +43,10 @@ class IntradayParameters:
     aht_prior_contacts: float = 200.0
 
     def __post_init__(self) -> None:
-        if min(self.prior_contacts, self.prior_share, self.aht_prior_contacts) < 0:
-            raise ValueError("intraday priors must be ≥ 0")
-        if self.prior_contacts == 0 and self.prior_share == 0:
-            raise ValueError("prior_contacts or prior_share must be > 0 (the ratio at the start of a day)")
+        if self.prior_contacts < 1:
+            raise ValueError("prior_contacts must be ≥ 1: a day forecast at zero must not scale by infinity")
+        if min(self.prior_share, self.aht_prior_contacts) < 0:
+            raise ValueError("prior_share and aht_prior_contacts must be ≥ 0")
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ def day_factors(
     a = float(actual[elapsed].sum())
     f = float(forecast[elapsed].sum())
     k = params.prior_contacts + params.prior_share * float(forecast.sum())
-    contacts_factor = (a + k) / (f + k) if f + k > 0 else 1.0
+    contacts_factor = (a + k) / (f + k)
     called = elapsed & (actual > 0) & ~np.isnan(actual_aht_s)
     weight = actual[called]
     expected_work_s = float((weight * forecast_aht_s[called]).sum())
