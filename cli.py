@@ -119,7 +119,7 @@ def forecast_command(
         **options,
     )
     where = f" → {out}" + (f", chart → {chart}" if chart else "")
-    now = "" if result.now is None else f", actuals to {str(result.now).replace(' ', 'T')}"
+    now = "" if result.now is None else f", actuals to {result.now}"
     typer.echo(f"wfm forecast: {days} days from {start}{now}, {len(result.table)} open intervals{where}")
     typer.echo(_forecast_summary(result.summary()))
 

@@ -166,6 +166,14 @@ BAD = [
         "re-forecast — start the forecast on 2026-02-16, the day now falls in",
     ),
     (
+        "only_history_days",
+        lambda: history_frame(HISTORY_DAYS, seed=8).iloc[-14:-12],
+        "2026-02-16",
+        2,
+        "row 3, column 'interval_start': the actuals end on 2026-02-13, before --start 2026-02-16: nothing to "
+        "re-forecast — the history already ends on 2026-02-14: give actuals of the days after it",
+    ),
+    (
         "after_the_forecast",
         lambda: later_days("2026-02-16", "2026-02-17"),
         "2026-02-16",

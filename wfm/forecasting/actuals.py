@@ -152,7 +152,9 @@ def check_days(actuals: Actuals, history_last_day: np.datetime64, first_day: np.
             actuals,
             (actuals.rows["interval_start"] == actuals.rows["interval_start"].max()).to_numpy(),
             f"the actuals end on {actuals.today}, before --start {first_day}: nothing to re-forecast",
-            hint=f"start the forecast on {actuals.today}, the day now falls in",
+            hint=f"start the forecast on {actuals.today}, the day now falls in"
+            if actuals.today > history_last_day
+            else f"the history already ends on {history_last_day}: give actuals of the days after it",
         )
     if actuals.today > last_day:
         raise _at_row(
@@ -184,7 +186,7 @@ def _check_overlap(
     actuals: Actuals, series: QueueSeries, history: QueueSeries, history_last_day: np.datetime64
 ) -> None:
     """Refuse actual rows on the history's days that disagree with it."""
-    n = int((history_last_day - series.first_day).astype(int)) + 1
+    n = min(int((history_last_day - series.first_day).astype(int)) + 1, series.n_days)
     if n <= 0:
         return
     offset = int((series.first_day - history.first_day).astype(int))

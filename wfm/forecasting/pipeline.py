@@ -115,12 +115,7 @@ def forecast(
     """
     history = history if isinstance(history, History) else history_from_frame(history)
     first_day = _parse_start(start, history)
-    if not 1 <= days <= MAX_DAYS:
-        raise InputError(f"--days must be between 1 and {MAX_DAYS}, got {days}")
-    if quantile is not None:
-        check_quantile(quantile)
-    if interval_min is not None and interval_min not in GRIDS_MIN:
-        raise InputError(f"--interval-min must be one of {', '.join(map(str, GRIDS_MIN))}, got {interval_min}")
+    _check_options(days, quantile, interval_min)
     if actuals is not None:
         if not isinstance(actuals, Actuals):
             actuals = actuals_from_frame(actuals, history)
@@ -227,6 +222,15 @@ def backtest_file(
     if out is not None:
         write_csv(out, table)
     return table
+
+
+def _check_options(days: int, quantile: float | None, interval_min: int | None) -> None:
+    if not 1 <= days <= MAX_DAYS:
+        raise InputError(f"--days must be between 1 and {MAX_DAYS}, got {days}")
+    if quantile is not None:
+        check_quantile(quantile)
+    if interval_min is not None and interval_min not in GRIDS_MIN:
+        raise InputError(f"--interval-min must be one of {', '.join(map(str, GRIDS_MIN))}, got {interval_min}")
 
 
 def _parse_start(start: dt.date | str, history: History) -> np.datetime64:
