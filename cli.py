@@ -167,31 +167,31 @@ def _backtest_summary(table: Any) -> str:
 def kpi_command(
     contacts: Annotated[Path, typer.Argument(help="Contact log CSV: one row per contact.")],
     out: Annotated[Path, typer.Option(help="Folder for kpi_*.csv and kpi.html (other files are kept).")],
-    states: Annotated[Path | None, typer.Option(help="Agent state log CSV: agent_id,state,start,end,reason.")] = None,
+    states: Annotated[
+        Path | None, typer.Option(help="Agent state log CSV: agent_id,state,start,end,reason.")
+    ] = None,
     roster: Annotated[
         Path | None, typer.Option(help="roster.csv to measure adherence against (needs --states).")
     ] = None,
-    scenario: Annotated[Path | None, typer.Option(help="Scenario TOML whose \\[contract] table is judged.")] = None,
+    scenario: Annotated[
+        Path | None, typer.Option(help="Scenario TOML whose \\[contract] table is judged.")
+    ] = None,
     answer_time_s: Annotated[
         float | None, typer.Option(help="Service-level answer time T, seconds (default: contract's or 20).")
     ] = None,
     short_abandon_s: Annotated[
         float | None, typer.Option(help="Abandons after a shorter wait are short abandons, s (default 5).")
     ] = None,
-    interval_min: Annotated[int, typer.Option(help="Interval of kpi_interval.csv, minutes: 5, 10, 15, 30, 60.")] = 15,
+    interval_min: Annotated[
+        int, typer.Option(help="Interval of kpi_interval.csv, minutes: 5, 10, 15, 30, 60.")
+    ] = 15,
 ) -> None:
     """Contract KPIs per interval, day and month from a contact log (and state log, roster, contract)."""
     from wfm.kpi import run_kpi
 
     run = run_kpi(
-        contacts,
-        out,
-        states_path=states,
-        roster_path=roster,
-        scenario_path=scenario,
-        answer_time_s=answer_time_s,
-        short_abandon_s=short_abandon_s,
-        interval_min=interval_min,
+        contacts, out, states_path=states, roster_path=roster, scenario_path=scenario,
+        answer_time_s=answer_time_s, short_abandon_s=short_abandon_s, interval_min=interval_min,
     )
     typer.echo(f"wfm kpi: {len(run.written)} files → {out}")
     typer.echo(_kpi_summary(run))
@@ -207,14 +207,8 @@ def _kpi_summary(run: Any) -> str:
         abandon_rate=shown["abandon_rate"].map(_percent),
         asa_seconds=shown["asa_seconds"].map(lambda v: "-" if v != v else f"{v:.1f}"),
         aht_seconds=shown["aht_seconds"].map(lambda v: "-" if v != v else f"{v:.0f}"),
-    ).rename(
-        columns={
-            "service_level": f"SL {o.answer_time_s:g}s",
-            "asa_seconds": "ASA s",
-            "abandon_rate": "abandoned",
-            "aht_seconds": "AHT s",
-        }
-    )
+    ).rename(columns={"service_level": f"SL {o.answer_time_s:g}s", "asa_seconds": "ASA s",
+                      "abandon_rate": "abandoned", "aht_seconds": "AHT s"})
     text = shown.to_string(index=False)
     if run.tables.contract is not None:
         c = run.tables.contract
@@ -229,7 +223,9 @@ def _kpi_summary(run: Any) -> str:
 @app.command("report")
 @handle_errors
 def report_command(
-    outdir: Annotated[Path, typer.Argument(help="Output folder of `wfm schedule` (roster, coverage, summary).")],
+    outdir: Annotated[
+        Path, typer.Argument(help="Output folder of `wfm schedule` (roster, coverage, summary).")
+    ],
     day: Annotated[
         str | None, typer.Option(help="Day of the day chart, YYYY-MM-DD (default: the most under-staffed).")
     ] = None,
@@ -323,14 +319,8 @@ def check_command(
     from wfm.checker import check_files
     from wfm.errors import EXIT_RULES_BROKEN
 
-    report = check_files(
-        scenario,
-        roster,
-        requirements=requirements,
-        agents=agents,
-        unavailability=unavailability,
-        preferences=preferences,
-    )
+    report = check_files(scenario, roster, requirements=requirements, agents=agents,
+                         unavailability=unavailability, preferences=preferences)
     if json_output:
         typer.echo(json.dumps(report.to_dict(), indent=2, sort_keys=True))
     else:
@@ -375,9 +365,8 @@ def schedule_command(
 
     if objective is not None and objective not in ("coverage", "service"):
         raise InputError(f"--objective must be coverage or service, got '{objective}'")
-    inputs = load_inputs(
-        scenario, requirements=requirements, agents=agents, unavailability=unavailability, preferences=preferences
-    )
+    inputs = load_inputs(scenario, requirements=requirements, agents=agents,
+                         unavailability=unavailability, preferences=preferences)
     options = ScheduleOptions(time_limit_s=time_limit_s, workers=workers, seed=seed, objective=objective)
     with progress_reporter("json" if json_lines else "quiet" if quiet else "live") as progress:
         result = solve_schedule(inputs, options, progress)
@@ -389,26 +378,17 @@ def schedule_command(
         gap = "n/a" if s["gap"] is None else f"{s['gap']:.2%}"
         bound = "n/a" if s["best_bound"] is None else f"{s['best_bound']:,.2f}"
         budget = "no budget" if s["budget_hours"] is None else f"{s['budget_hours']:,.1f} h budget"
-        typer.echo(
-            f"status {s['status']}: objective {s['objective']:,.2f}, bound {bound}, gap {gap}, "
-            f"{s['solve_seconds']:.1f}s"
-        )
-        typer.echo(
-            f"{s['shifts']:,} shifts for {s['agents']:,} agents; {s['hours_used']:,.1f} "
-            f"{s['hours_counted_on']} h used of {budget}"
-        )
-        typer.echo(
-            f"projected service level {s['projected_service_level']:.1%}; under-staffed "
-            f"{s['under_agent_hours']:,.1f} agent-h, over-staffed {s['over_agent_hours']:,.1f} agent-h"
-        )
+        typer.echo(f"status {s['status']}: objective {s['objective']:,.2f}, bound {bound}, gap {gap}, "
+                   f"{s['solve_seconds']:.1f}s")
+        typer.echo(f"{s['shifts']:,} shifts for {s['agents']:,} agents; {s['hours_used']:,.1f} "
+                   f"{s['hours_counted_on']} h used of {budget}")
+        typer.echo(f"projected service level {s['projected_service_level']:.1%}; under-staffed "
+                   f"{s['under_agent_hours']:,.1f} agent-h, over-staffed {s['over_agent_hours']:,.1f} agent-h")
         typer.echo(f"rule violations: {len(s['violations'])}; wrote {out}/roster.csv, coverage.csv, summary.json")
     if s["status"] == "timeout":
-        typer.echo(
-            "wfm: no roster that keeps every rule was found within the time limit "
-            f"({len(s['violations'])} violations, listed in summary.json) — raise --time-limit-s "
-            "or relax the rules named there",
-            err=True,
-        )
+        typer.echo("wfm: no roster that keeps every rule was found within the time limit "
+                   f"({len(s['violations'])} violations, listed in summary.json) — raise --time-limit-s "
+                   "or relax the rules named there", err=True)
         raise typer.Exit(EXIT_TIMEOUT)
 
 
@@ -454,26 +434,14 @@ def run_command(
         raise
     s = result.summary
     if fmt == "json":
-        typer.echo(
-            json.dumps(
-                {
-                    "event": "result",
-                    "out": str(result.out_dir),
-                    "files": list(result.files),
-                    "seconds": round(result.seconds, 3),
-                    **s,
-                },
-                default=str,
-            )
-        )
+        typer.echo(json.dumps({"event": "result", "out": str(result.out_dir), "files": list(result.files),
+                               "seconds": round(result.seconds, 3), **s}, default=str))
         return
     budget = "no budget" if s["budget_hours"] is None else f"{s['budget_hours']:,.1f} h budget"
     gap = "n/a" if s["gap"] is None else f"{s['gap']:.2%}"
     note = " (interrupted: best roster so far)" if result.interrupted else ""
-    typer.echo(
-        f"wfm run: status {s['status']}{note}, gap {gap}; {s['hours_used']:,.1f} {s['hours_counted_on']} h "
-        f"used of {budget}; projected service level {s['projected_service_level']:.1%}"
-    )
+    typer.echo(f"wfm run: status {s['status']}{note}, gap {gap}; {s['hours_used']:,.1f} {s['hours_counted_on']} h "
+               f"used of {budget}; projected service level {s['projected_service_level']:.1%}")
     typer.echo(f"wrote {result.out_dir}: {', '.join(result.files)} ({result.seconds:.1f}s)")
 
 
@@ -504,18 +472,8 @@ def batch_command(
     fmt = _log_format(log_format)
     result = run_batch(scenarios, out, workers=workers, address=address, time_limit_s=time_limit_s, log_format=fmt)
     if fmt == "text":
-        shown = result.table[
-            [
-                "campaign",
-                "status",
-                "hours_used",
-                "budget_hours",
-                "projected_service_level",
-                "gap",
-                "seconds",
-                "exit_code",
-            ]
-        ]
+        shown = result.table[["campaign", "status", "hours_used", "budget_hours", "projected_service_level", "gap",
+                              "seconds", "exit_code"]]
         typer.echo(shown.to_string(index=False, na_rep="-", float_format=lambda v: f"{v:,.4g}"))
         typer.echo(f"wrote {result.path}")
     if result.exit_code:
