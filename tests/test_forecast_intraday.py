@@ -220,3 +220,13 @@ def test_actuals_as_forecast_leave_the_forecast_as_it_was(periodic, plain):
     np.testing.assert_allclose(result.table["contacts"], plain.table["contacts"], atol=0.011)
     np.testing.assert_allclose(result.table["aht_seconds"], plain.table["aht_seconds"], atol=0.11)
     assert result.intraday["q"].contacts_factor == pytest.approx(1.0, abs=1e-4)
+
+
+@pytest.mark.slow
+def test_the_intraday_benchmark_runs_on_one_day_and_cut():
+    from benchmarks.bench_forecast import ROOT, intraday
+
+    rows, per_cut = intraday(ROOT / "data" / "history.csv", 1, ["11:00"])
+    assert [row["queues"] for row in rows] == ["chat_es", "voice_es", "all"]
+    assert list(per_cut["cut"]) == ["11:00"] * 3
+    assert (per_cut[["plain_mae", "intraday_mae", "plain_wape", "intraday_wape"]] > 0).all().all()
