@@ -76,14 +76,22 @@ def forecast_command(
     backtest_weeks: Annotated[
         int | None, typer.Option(help="Backtest the last W weeks (rolling origin) instead of forecasting.")
     ] = None,
+    actuals: Annotated[
+        Path | None,
+        typer.Option(help="Today's actuals so far (history.csv format): re-forecast the rest of the day."),
+    ] = None,
 ) -> None:
-    """Forecast contacts and handle time per interval from history, or backtest the methods."""
+    """Forecast contacts and handle time per interval from history, or backtest the methods.
+
+    With --actuals, intervals before now carry the actuals and the rest of today is scaled by how
+    today has run so far (column source = actual|forecast).
+    """
     from wfm.errors import InputError
     from wfm.forecasting import BacktestPlan, backtest_file, forecast_file
 
     options = {"method": method, "country": country, "special_days": special_days}
     if backtest_weeks is not None:
-        given = {"--start": start, "--interval-min": interval_min, "--chart": chart}
+        given = {"--start": start, "--interval-min": interval_min, "--chart": chart, "--actuals": actuals}
         unused = [name for name, value in given.items() if value is not None]
         if unused:
             raise InputError(f"{', '.join(unused)} not used with --backtest-weeks")
@@ -100,10 +108,19 @@ def forecast_command(
             f"missing option(s): {', '.join(missing)}", hint="or give --backtest-weeks W to backtest instead"
         )
     result = forecast_file(
-        history, out, start, days, chart=chart, interval_min=interval_min, quantile=quantile, **options
+        history,
+        out,
+        start,
+        days,
+        chart=chart,
+        actuals=actuals,
+        interval_min=interval_min,
+        quantile=quantile,
+        **options,
     )
     where = f" → {out}" + (f", chart → {chart}" if chart else "")
-    typer.echo(f"wfm forecast: {days} days from {start}, {len(result.table)} open intervals{where}")
+    now = "" if result.now is None else f", actuals to {result.now}"
+    typer.echo(f"wfm forecast: {days} days from {start}{now}, {len(result.table)} open intervals{where}")
     typer.echo(_forecast_summary(result.summary()))
 
 
@@ -113,11 +130,22 @@ def _percent(value: float) -> str:
 
 def _forecast_summary(summary: Any) -> str:
     shown = summary.copy()
-    for column in [c for c in shown.columns if c.startswith("contacts")]:
+    factors = {"contacts_factor": "× contacts", "aht_factor": "× AHT"}
+    for column in [c for c in shown.columns if c.startswith("contacts") and c not in factors]:
         shown[column] = shown[column].map("{:,.1f}".format)
+    for column in [c for c in ("actual_contacts", "forecast_contacts") if c in shown]:
+        shown[column] = shown[column].map("{:,.1f}".format)
+    for column in [c for c in factors if c in shown]:
+        shown[column] = shown[column].map("{:.3f}".format)
     for column in ("backtest_wape", "naive_wape"):
         shown[column] = shown[column].map(_percent)
-    names = {"backtest_wape": "backtest WAPE", "naive_wape": "seasonal-naive WAPE"}
+    names = {
+        "backtest_wape": "backtest WAPE",
+        "naive_wape": "seasonal-naive WAPE",
+        "actual_contacts": "today so far",
+        "forecast_contacts": "forecast so far",
+        **factors,
+    }
     return shown.rename(columns=names).to_string(index=False)
 
 

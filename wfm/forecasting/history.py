@@ -148,11 +148,13 @@ def read_history(path: str | Path) -> History:
     return history_from_frame(frame, source=str(path))
 
 
-def history_from_frame(frame: pd.DataFrame, source: str = "history") -> History:
+def history_from_frame(frame: pd.DataFrame, source: str = "history", interval_min: int | None = None) -> History:
     """Validate a long table (columns as in `history.csv`, parsed) and grid it per queue.
 
-    Row numbers in error messages are the frame's index values (file line numbers when the frame
-    comes from `wfm.tables.read_table`).
+    `interval_min` imposes a grid (minutes) instead of detecting it: rows off it, or further
+    apart on a day, are refused as off the history's grid (used for today's actuals, which may
+    hold a single interval). Row numbers in error messages are the frame's index values (file
+    line numbers when the frame comes from `wfm.tables.read_table`).
     """
     if frame.empty:
         raise InputError("no rows: the history needs at least one week per queue", path=source)
@@ -164,7 +166,11 @@ def history_from_frame(frame: pd.DataFrame, source: str = "history") -> History:
     frame["aht_s"] = _handle_time(frame, source)
     frame = frame.sort_values(["queue", "interval_start"], kind="stable")
     _check_duplicates(frame, source)
-    interval_min = _detect_grid(frame, source)
+    if interval_min is None:
+        interval_min = _detect_grid(frame, source)
+        _check_grid(frame, interval_min, source, "this file")
+    else:
+        _check_grid(frame, interval_min, source, "the history")
     _check_day_gaps(frame, source)
     queues = {q: _grid_queue(q, part, interval_min) for q, part in frame.groupby("queue", sort=True)}
     return History(interval_min=interval_min, queues=queues, source=source)
@@ -212,9 +218,7 @@ def _handle_time(frame: pd.DataFrame, source: str) -> pd.Series:
     zero = busy & (out <= 0)
     if zero.any():
         row = zero.idxmax()
-        raise InputError(
-            "handle time must be > 0 where contacts > 0", path=source, row=int(row), column="talk_seconds"
-        )
+        raise InputError("handle time must be > 0 where contacts > 0", path=source, row=int(row), column="talk_seconds")
     return out.where(busy)
 
 
@@ -229,12 +233,9 @@ def _check_duplicates(frame: pd.DataFrame, source: str) -> None:
     if dup.any():
         row = dup.idxmax()
         key = frame.loc[row, ["queue", "interval_start"]]
-        first = frame.index[
-            (frame["queue"] == key["queue"]) & (frame["interval_start"] == key["interval_start"])
-        ][0]
+        first = frame.index[(frame["queue"] == key["queue"]) & (frame["interval_start"] == key["interval_start"])][0]
         raise InputError(
-            f"duplicate interval {_stamp(key['interval_start'])} for queue '{key['queue']}' "
-            f"(first at row {first})",
+            f"duplicate interval {_stamp(key['interval_start'])} for queue '{key['queue']}' (first at row {first})",
             path=source,
             row=int(row),
             column="interval_start",
@@ -242,7 +243,7 @@ def _check_duplicates(frame: pd.DataFrame, source: str) -> None:
 
 
 def _detect_grid(frame: pd.DataFrame, source: str) -> int:
-    """The interval length in minutes; refuses off-grid timestamps, mixed grids and in-day gaps."""
+    """The interval length in minutes: the most common spacing of a queue's rows on one day."""
     stamps = frame["interval_start"]
     seconds = (stamps - stamps.dt.normalize()).dt.total_seconds().to_numpy()
     off5 = (seconds % (5 * 60)) != 0
@@ -254,10 +255,7 @@ def _detect_grid(frame: pd.DataFrame, source: str) -> int:
             row=int(row),
             column="interval_start",
         )
-    minute = (seconds // 60).astype(np.int64)
-    day_key = frame["queue"] + "|" + stamps.dt.strftime("%Y-%m-%d")
-    same_day = (day_key == day_key.shift()).to_numpy()
-    step = np.where(same_day, np.diff(minute, prepend=0), 0)
+    _, _, same_day, step = _spacing(frame)
     steps = step[same_day]
     if steps.size == 0:
         raise InputError(
@@ -275,26 +273,43 @@ def _detect_grid(frame: pd.DataFrame, source: str) -> int:
             row=int(row),
             column="interval_start",
         )
+    return grid
+
+
+def _spacing(frame: pd.DataFrame) -> tuple[np.ndarray, pd.Series, np.ndarray, np.ndarray]:
+    """Per row (frame sorted by queue, time): minute of the day, queue|day key, whether the previous
+    row is the same queue and day, and the minutes since it (0 when not)."""
+    stamps = frame["interval_start"]
+    minute = ((stamps - stamps.dt.normalize()).dt.total_seconds().to_numpy() // 60).astype(np.int64)
+    day_key = frame["queue"] + "|" + stamps.dt.strftime("%Y-%m-%d")
+    same_day = (day_key == day_key.shift()).to_numpy()
+    step = np.where(same_day, np.diff(minute, prepend=0), 0)
+    return minute, day_key, same_day, step
+
+
+def _check_grid(frame: pd.DataFrame, grid: int, source: str, grid_of: str) -> None:
+    """Refuse timestamps off the `grid`-minute grid (of `grid_of`), mixed grids and in-day gaps."""
+    stamps = frame["interval_start"]
+    minute, day_key, same_day, step = _spacing(frame)
     off = (minute % grid) != 0
     if off.any():
         row = frame.index[np.argmax(off)]
         raise InputError(
-            f"{_stamp(stamps[row])} is off the {grid}-minute grid of this file",
+            f"{_stamp(stamps[row])} is off the {grid}-minute grid of {grid_of}",
             path=source,
             row=int(row),
             column="interval_start",
             hint=f"interval starts must be multiples of {grid} minutes after midnight",
         )
-    day_min_step = (
-        pd.Series(np.where(same_day, step, np.iinfo(np.int64).max)).groupby(day_key.to_numpy()).min()
-    )
+    day_min_step = pd.Series(np.where(same_day, step, np.iinfo(np.int64).max)).groupby(day_key.to_numpy()).min()
     coarse = day_min_step[(day_min_step > grid) & (day_min_step < np.iinfo(np.int64).max)]
     if not coarse.empty:
         key = coarse.index[0]
         position = np.argmax((day_key.to_numpy() == key) & same_day)
         raise InputError(
             f"mixed grids: rows {int(coarse.iloc[0])} minutes apart for queue '{key.split('|')[0]}' "
-            f"on {key.split('|')[1]}, but {grid} minutes apart elsewhere",
+            f"on {key.split('|')[1]}, but {grid} minutes apart "
+            + ("elsewhere" if grid_of == "this file" else f"in {grid_of}"),
             path=source,
             row=int(frame.index[position]),
             column="interval_start",
@@ -314,7 +329,6 @@ def _detect_grid(frame: pd.DataFrame, source: str) -> int:
             hint="an open queue needs a row for every interval between its first and last of the day "
             "(contacts 0 when none arrived); see 'How missing intervals are read'",
         )
-    return grid
 
 
 def _check_day_gaps(frame: pd.DataFrame, source: str) -> None:

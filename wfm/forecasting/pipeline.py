@@ -10,6 +10,7 @@ backtest gets `profile` if it has the 14 days that needs, else `seasonal-naive`,
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,10 +20,12 @@ import pandas as pd
 
 from wfm.atomic import atomic_path, write_csv
 from wfm.errors import InputError
+from wfm.forecasting.actuals import Actuals, actuals_from_frame, check_days, read_actuals
 from wfm.forecasting.backtest import BacktestPlan, QueueBacktest, backtest_queue, metrics_table
 from wfm.forecasting.calendar import Calendar, build_calendar
 from wfm.forecasting.handle_time import HandleTime
 from wfm.forecasting.history import GRIDS_MIN, History, QueueSeries, history_from_frame, read_history
+from wfm.forecasting.intraday import DayFactors, IntradayParameters, reforecast
 from wfm.forecasting.methods import METHODS, DayProfile, Ets, SeasonalNaive, forecast_contacts
 from wfm.forecasting.opening import horizon_for
 from wfm.forecasting.output import QueueForecast, forecast_table
@@ -54,9 +57,14 @@ class ForecastResult:
     forecasts: list[QueueForecast]
     history: History
     quantile: float | None
+    intraday: dict[str, DayFactors] | None = None
+    """Per queue, today so far and the factors of the intraday re-forecast (with actuals only)."""
+    now: np.datetime64 | None = None
+    """The end of the last actual interval (with actuals only)."""
 
     def summary(self) -> pd.DataFrame:
-        """Per queue: method, total contacts (P50 and the upper quantile), backtest WAPE vs seasonal naive."""
+        """Per queue: method, total contacts (P50 and the upper quantile), backtest WAPE vs seasonal
+        naive; with actuals, today's actual and forecast contacts so far and the factors applied."""
         totals = self.table.groupby("queue").sum(numeric_only=True)
         rows = []
         for choice in self.choices:
@@ -70,6 +78,8 @@ class ForecastResult:
                 row[column] = float(totals[column].get(choice.queue, 0.0))
             row["backtest_wape"] = choice.backtest_wape
             row["naive_wape"] = choice.naive_wape
+            if self.intraday is not None:
+                row.update(dataclasses.asdict(self.intraday[choice.queue]))
             rows.append(row)
         return pd.DataFrame(rows)
 
@@ -91,30 +101,31 @@ def forecast(
     country: str | None = None,
     special_days: str | Path | None = None,
     quantile: float | None = 0.8,
+    actuals: Actuals | pd.DataFrame | None = None,
+    intraday: IntradayParameters | None = None,
 ) -> ForecastResult:
     """Forecast contacts (P50 and upper `quantile`) and AHT per interval for `days` days from `start`.
 
     `history` is a `History` (from `read_history`) or a long table with the columns of
     `history.csv`. `interval_min` is the output interval length (default: the history's).
     `country` (ISO code) adds its public holidays; `special_days` is a special-days file.
-    Raises `InputError` for bad options or a history too short for the method.
+    `actuals` (from `read_actuals`, or a table in the history's format) are today's actuals so
+    far: elapsed intervals carry them and the rest of today is re-forecast (`intraday.py`).
+    Raises `InputError` for bad options, bad actuals or a history too short for the method.
     """
     history = history if isinstance(history, History) else history_from_frame(history)
     first_day = _parse_start(start, history)
-    if not 1 <= days <= MAX_DAYS:
-        raise InputError(f"--days must be between 1 and {MAX_DAYS}, got {days}")
-    if quantile is not None:
-        check_quantile(quantile)
-    if interval_min is not None and interval_min not in GRIDS_MIN:
-        raise InputError(
-            f"--interval-min must be one of {', '.join(map(str, GRIDS_MIN))}, got {interval_min}"
-        )
+    _check_options(days, quantile, interval_min)
+    if actuals is not None:
+        if not isinstance(actuals, Actuals):
+            actuals = actuals_from_frame(actuals, history)
+        check_days(actuals, history.last_day, first_day, days)
     candidates = _candidates(method)
     calendar = _calendar(history, first_day + days, country, special_days)
     series = [calendar.mark(s) for s in history.queues.values()]
     _require_length(series, min(METHODS[m].min_history_days for m in candidates), method, history.source)
     plan = BacktestPlan(SELECTION_WINDOWS, min(days, SELECTION_MAX_DAYS))
-    choices, forecasts = [], []
+    choices, forecasts, factors = [], [], {}
     for queue in series:
         tried = [m for m in candidates if queue.n_days >= plan.history_needed(m)]
         result = backtest_queue(queue, _with_baseline(tried), plan, calendar)
@@ -122,22 +133,37 @@ def forecast(
         horizon = horizon_for(queue, first_day, days, calendar)
         contacts = forecast_contacts(chosen, queue, horizon, calendar)
         aht = HandleTime().fit(queue).predict(horizon)
-        upper = None
+        fc = QueueForecast(queue.queue, first_day, queue.interval_min, horizon.is_open, contacts, aht)
+        if actuals is not None:
+            fc, factors[queue.queue] = _reforecast(fc, actuals, intraday)
         if quantile is not None:
-            upper = upper_contacts(contacts, error_quantile(result.errors(chosen), quantile))
-        forecasts.append(
-            QueueForecast(queue.queue, first_day, queue.interval_min, horizon.is_open, contacts, aht, upper)
-        )
+            z = error_quantile(result.errors(chosen), quantile)
+            upper = upper_contacts(fc.contacts, z)
+            fc = dataclasses.replace(fc, upper=upper if fc.actual is None else np.where(fc.actual, fc.contacts, upper))
+        forecasts.append(fc)
         choices.append(
-            QueueChoice(
-                queue.queue, chosen, result.pooled_wape(chosen), result.pooled_wape(SeasonalNaive.name)
-            )
+            QueueChoice(queue.queue, chosen, result.pooled_wape(chosen), result.pooled_wape(SeasonalNaive.name))
         )
     out_min = history.interval_min if interval_min is None else interval_min
     table = forecast_table(
         [f.resample(out_min) for f in forecasts], None if quantile is None else quantile_column(quantile)
     )
-    return ForecastResult(table, choices, forecasts, history, quantile)
+    if actuals is None:
+        return ForecastResult(table, choices, forecasts, history, quantile)
+    return ForecastResult(table, choices, forecasts, history, quantile, factors, actuals.now)
+
+
+def _reforecast(
+    plain: QueueForecast, actuals: Actuals, params: IntradayParameters | None
+) -> tuple[QueueForecast, DayFactors]:
+    """The intraday step (`intraday.py`) on one queue's plain forecast: actuals where elapsed, the
+    rest of today scaled."""
+    observed = actuals.observed(plain.queue, plain.first_day, plain.is_open.shape[0])
+    again = reforecast(plain.is_open, plain.contacts, plain.aht_s, observed, params)
+    fc = dataclasses.replace(
+        plain, is_open=again.is_open, contacts=again.contacts, aht_s=again.aht_s, actual=again.actual
+    )
+    return fc, again.factors
 
 
 def backtest(
@@ -158,9 +184,7 @@ def backtest(
     _require_length(series, needed[SeasonalNaive.name], SeasonalNaive.name, history.source, plan)
     if method != AUTO:
         _require_length(series, needed[method], method, history.source, plan)
-    results = [
-        backtest_queue(s, [m for m in candidates if s.n_days >= needed[m]], plan, calendar) for s in series
-    ]
+    results = [backtest_queue(s, [m for m in candidates if s.n_days >= needed[m]], plan, calendar) for s in series]
     return metrics_table(results)
 
 
@@ -171,13 +195,17 @@ def forecast_file(
     days: int,
     *,
     chart: str | Path | None = None,
+    actuals: str | Path | None = None,
     **options: object,
 ) -> ForecastResult:
-    """Read `history_path`, forecast (options as `forecast`), write `out` and the optional chart PNG.
+    """Read `history_path` (and today's `actuals` so far, if given), forecast (options as
+    `forecast`), write `out` and the optional chart PNG.
 
     Everything is computed before anything is written, and each file is written atomically.
     """
-    result = forecast(read_history(history_path), start, days, **options)  # type: ignore[arg-type]
+    history = read_history(history_path)
+    observed = None if actuals is None else read_actuals(actuals, history)
+    result = forecast(history, start, days, actuals=observed, **options)  # type: ignore[arg-type]
     png = result.chart_png() if chart is not None else None
     write_csv(out, result.table)
     if chart is not None and png is not None:
@@ -194,6 +222,15 @@ def backtest_file(
     if out is not None:
         write_csv(out, table)
     return table
+
+
+def _check_options(days: int, quantile: float | None, interval_min: int | None) -> None:
+    if not 1 <= days <= MAX_DAYS:
+        raise InputError(f"--days must be between 1 and {MAX_DAYS}, got {days}")
+    if quantile is not None:
+        check_quantile(quantile)
+    if interval_min is not None and interval_min not in GRIDS_MIN:
+        raise InputError(f"--interval-min must be one of {', '.join(map(str, GRIDS_MIN))}, got {interval_min}")
 
 
 def _parse_start(start: dt.date | str, history: History) -> np.datetime64:
@@ -224,9 +261,7 @@ def _with_baseline(methods: list[str]) -> list[str]:
     return methods if SeasonalNaive.name in methods else [SeasonalNaive.name, *methods]
 
 
-def _calendar(
-    history: History, end: np.datetime64, country: str | None, special_days: str | Path | None
-) -> Calendar:
+def _calendar(history: History, end: np.datetime64, country: str | None, special_days: str | Path | None) -> Calendar:
     first = min(s.first_day for s in history.queues.values())
     years = range(int(str(first)[:4]), int(str(end)[:4]) + 1)
     return build_calendar(country, years, special_days)
