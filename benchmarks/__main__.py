@@ -118,9 +118,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     curtois.set_defaults(func=cmd_curtois)
 
-    from benchmarks import bench_report, bounds, generate, peer, report, runner  # each registers its subcommand
+    from benchmarks import (  # each registers its subcommand
+        bench_report,
+        bounds,
+        continuity,
+        generate,
+        peer,
+        report,
+        runner,
+    )
 
-    for module in (runner, report, generate, peer, bounds, bench_report):
+    for module in (runner, report, generate, peer, bounds, bench_report, continuity):
         module.add_command(commands)
     return parser
 

@@ -21,8 +21,9 @@ from wfm.roster import RosterShift, read_roster, write_roster
 from wfm.schedule import ScheduleOptions, load_inputs, solve_schedule, write_schedule
 
 OPTIONS = ScheduleOptions(time_limit_s=3)
-HEADER = ("agent_id,date,queue,template,shift_start,shift_end,paid_hours,break1_start,break1_end,break2_start,"
-          "break2_end\n")
+HEADER = (
+    "agent_id,date,queue,template,shift_start,shift_end,paid_hours,break1_start,break1_end,break2_start,break2_end\n"
+)
 runner = CliRunner()
 
 
@@ -43,12 +44,14 @@ def _week_limits(scenario: Path, previous: list[RosterShift] | None = None) -> t
 
 
 def test_a_week_cut_by_the_horizon_keeps_the_contracts_maximum_and_lowers_its_minimum_by_the_days_cut(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     """Office: a1 works 20–40 h, ≤ 5 days; the longest paid shift is 7 h (8 h less an unpaid lunch).
     A 9-day horizon from Monday leaves a 2-day last week whose 4 open days past the horizon could hold
     4 × 7 h: min 20 − 28 < 0 → 0; max 40 h (not 40 × 2/7)."""
-    scenario = scenario_copy(tmp_path, scenario={"days = 14": "days = 9"},
-                             files={"unavailability.csv": "agent_id,date,start,end\n"})
+    scenario = scenario_copy(
+        tmp_path, scenario={"days = 14": "days = 9"}, files={"unavailability.csv": "agent_id,date,start,end\n"}
+    )
     _, lo, hi, shifts = _week_limits(scenario)
     a1 = 0
     assert (lo[a1, 0], hi[a1, 0], shifts[a1, 0]) == (20 * 60, 40 * 60, 5)  # a whole week
@@ -58,11 +61,16 @@ def test_a_week_cut_by_the_horizon_keeps_the_contracts_maximum_and_lowers_its_mi
 def test_an_ordinary_month_is_not_infeasible_because_of_where_it_ends(tmp_path: Path) -> None:
     """A 30–40 h contract's 2-day last week used to need 8.6 h from its two days; now it needs none (the
     week's 4 open days past the horizon could hold 28 h of it), and it may work up to 40 h."""
-    scenario = scenario_copy(tmp_path, scenario={"days = 14": "days = 9"},
-                             files={"agents.csv": "agent_id,name,skills,min_hours_week,max_hours_week,max_days_week,"
-                                                  "hourly_cost,available_from,available_to\na1,Ana,es;en,30,40,6,10,,\n",
-                                    "unavailability.csv": "agent_id,date,start,end\n",
-                                    "preferences.csv": "agent_id,date,shift_template_or_start,kind,weight\n"})
+    scenario = scenario_copy(
+        tmp_path,
+        scenario={"days = 14": "days = 9"},
+        files={
+            "agents.csv": "agent_id,name,skills,min_hours_week,max_hours_week,max_days_week,"
+            "hourly_cost,available_from,available_to\na1,Ana,es;en,30,40,6,10,,\n",
+            "unavailability.csv": "agent_id,date,start,end\n",
+            "preferences.csv": "agent_id,date,shift_template_or_start,kind,weight\n",
+        },
+    )
     _, lo, hi, _ = _week_limits(scenario)
     assert (lo[0, 1], hi[0, 1]) == (max(0, 30 - 28) * 60, 40 * 60)
 
@@ -80,15 +88,19 @@ def test_time_off_on_a_closed_day_does_not_lower_the_minimum(tmp_path: Path) -> 
 
 
 def _with_previous(tmp_path: Path, rows: str) -> Path:
-    scenario = scenario_copy(tmp_path, scenario={"start = 2026-03-02": "start = 2026-03-04", "days = 14": "days = 11"},
-                             files={"previous.csv": HEADER + rows})
+    scenario = scenario_copy(
+        tmp_path,
+        scenario={"start = 2026-03-02": "start = 2026-03-04", "days = 14": "days = 11"},
+        files={"previous.csv": HEADER + rows},
+    )
     return scenario
 
 
 def test_the_straddling_week_counts_the_previous_rosters_hours_and_shifts(tmp_path: Path) -> None:
     """The horizon starts on Wednesday 4 March; a1 worked Monday and Tuesday 6 h each before it."""
-    scenario = _with_previous(tmp_path, _row("a1", "2026-03-02", "12:00", "18:00")
-                              + _row("a1", "2026-03-03", "12:00", "18:00"))
+    scenario = _with_previous(
+        tmp_path, _row("a1", "2026-03-02", "12:00", "18:00") + _row("a1", "2026-03-03", "12:00", "18:00")
+    )
     inputs = load_inputs(scenario, previous_roster=tmp_path / "previous.csv")
     _, lo, hi, shifts = _week_limits(scenario, inputs.previous)
     # a1: 20–40 h, 5 days; 12 h and 2 shifts worked; 5 March whole day off (open: credits 4 h)
@@ -121,25 +133,40 @@ def test_runs_of_days_continue_across_the_start(tmp_path: Path) -> None:
     """max_consecutive_days = 4: three days before and two in the horizon make a run of 5."""
     rows = "".join(_row("a3", f"2026-03-0{d}", "13:00", "19:00") for d in (1, 2, 3))
     scenario = _with_previous(tmp_path, rows)
-    (tmp_path / "roster.csv").write_text(HEADER + _row("a3", "2026-03-04", "13:00", "19:00")
-                                         + _row("a3", "2026-03-05", "13:00", "19:00"))
+    (tmp_path / "roster.csv").write_text(
+        HEADER + _row("a3", "2026-03-04", "13:00", "19:00") + _row("a3", "2026-03-05", "13:00", "19:00")
+    )
     joined = check_files(scenario, tmp_path / "roster.csv", previous_roster=tmp_path / "previous.csv")
     assert "max-consecutive-days" in {v.rule for v in joined.violations}
 
 
-@pytest.mark.parametrize(("row", "column", "message"), [
-    (_row("a1", "2026-03-04", "12:00", "18:00"), "date", "reaches into the horizon"),
-    (_row("zz", "2026-03-03", "12:00", "18:00"), "agent_id", "unknown agent"),
-])
+@pytest.mark.parametrize(
+    ("row", "column", "message"),
+    [
+        (_row("a1", "2026-03-04", "12:00", "18:00"), "date", "reaches into the horizon"),
+        (_row("zz", "2026-03-03", "12:00", "18:00"), "agent_id", "unknown agent"),
+    ],
+)
 def test_a_bad_previous_roster_is_refused_naming_row_and_column(
-        tmp_path: Path, row: str, column: str, message: str) -> None:
+    tmp_path: Path, row: str, column: str, message: str
+) -> None:
     scenario = _with_previous(tmp_path, _row("a1", "2026-03-02", "12:00", "18:00") + row)
     with pytest.raises(InputError) as info:
         load_inputs(scenario, previous_roster=tmp_path / "previous.csv")
     assert (info.value.row, info.value.column) == (3, column)
     assert message in info.value.message
-    result = runner.invoke(app, ["schedule", str(scenario), "--out", str(tmp_path / "out"), "--previous-roster",
-                                 str(tmp_path / "previous.csv"), "--quiet"])
+    result = runner.invoke(
+        app,
+        [
+            "schedule",
+            str(scenario),
+            "--out",
+            str(tmp_path / "out"),
+            "--previous-roster",
+            str(tmp_path / "previous.csv"),
+            "--quiet",
+        ],
+    )
     assert result.exit_code == EXIT_BAD_INPUT
     assert not (tmp_path / "out").exists()
 
@@ -163,11 +190,14 @@ def test_locked_shifts_appear_unchanged_and_the_roster_keeps_every_rule(tmp_path
     assert not result.report.violations
 
 
-@pytest.mark.parametrize(("row", "column"), [
-    (_row("a3", "2026-03-06", "13:15", "19:15"), "shift_start"),  # off the hourly grid
-    (_row("a3", "2026-03-06", "13:00", "18:00"), "shift_end"),  # 5 h is not a length of 'late'
-    (_row("a3", "2026-04-06", "13:00", "19:00"), "date"),  # outside the horizon
-])
+@pytest.mark.parametrize(
+    ("row", "column"),
+    [
+        (_row("a3", "2026-03-06", "13:15", "19:15"), "shift_start"),  # off the hourly grid
+        (_row("a3", "2026-03-06", "13:00", "18:00"), "shift_end"),  # 5 h is not a length of 'late'
+        (_row("a3", "2026-04-06", "13:00", "19:00"), "date"),  # outside the horizon
+    ],
+)
 def test_a_locked_row_off_the_template_or_horizon_is_bad_input(tmp_path: Path, row: str, column: str) -> None:
     scenario = scenario_copy(tmp_path, files={"locked.csv": HEADER + row})
     with pytest.raises(InputError) as info:
@@ -177,13 +207,22 @@ def test_a_locked_row_off_the_template_or_horizon_is_bad_input(tmp_path: Path, r
 
 def test_locked_shifts_that_break_a_rule_alone_are_infeasible_naming_them(tmp_path: Path) -> None:
     """a3's time off on 10 March 08:00–12:00 meets a locked 'day' shift from 08:00."""
-    scenario = scenario_copy(tmp_path, files={"locked.csv": HEADER + _row("a3", "2026-03-10", "08:00", "12:00",
-                                                                             "day")})
+    scenario = scenario_copy(tmp_path, files={"locked.csv": HEADER + _row("a3", "2026-03-10", "08:00", "12:00", "day")})
     with pytest.raises(InfeasibleError) as info:
         load_inputs(scenario, locked=tmp_path / "locked.csv")
     assert any("a3 on 2026-03-10: unavailable" in r for r in info.value.reasons)
-    result = runner.invoke(app, ["schedule", str(scenario), "--out", str(tmp_path / "out"), "--locked",
-                                 str(tmp_path / "locked.csv"), "--quiet"])
+    result = runner.invoke(
+        app,
+        [
+            "schedule",
+            str(scenario),
+            "--out",
+            str(tmp_path / "out"),
+            "--locked",
+            str(tmp_path / "locked.csv"),
+            "--quiet",
+        ],
+    )
     assert result.exit_code == EXIT_INFEASIBLE
 
 
@@ -195,15 +234,21 @@ def test_two_horizons_cut_mid_week_join_into_a_roster_that_keeps_every_rule(tmp_
     the joined roster passes the checker over the whole fortnight."""
     whole = scenario_copy(tmp_path / "whole")
     first = scenario_copy(tmp_path / "first", scenario={"days = 14": "days = 5"})
-    second = scenario_copy(tmp_path / "second", scenario={"start = 2026-03-02": "start = 2026-03-07",
-                                                          "days = 14": "days = 9"})
+    second = scenario_copy(
+        tmp_path / "second", scenario={"start = 2026-03-02": "start = 2026-03-07", "days = 14": "days = 9"}
+    )
     one = solve_schedule(load_inputs(first), OPTIONS)
     write_schedule(tmp_path / "one", one)
     two = solve_schedule(load_inputs(second, previous_roster=tmp_path / "one" / "roster.csv"), OPTIONS)
     assert not two.report.violations
     sc = load_inputs(whole).scenario
-    joined = check_roster(sc, one.shifts + two.shifts, load_inputs(whole).requirements, load_inputs(whole).agents,
-                          load_inputs(whole).unavailability)
+    joined = check_roster(
+        sc,
+        one.shifts + two.shifts,
+        load_inputs(whole).requirements,
+        load_inputs(whole).agents,
+        load_inputs(whole).unavailability,
+    )
     assert [v for v in joined.violations if v.rule != "budget"] == []
 
 
@@ -216,7 +261,8 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 def test_replan_keeps_everything_before_from_and_lists_exactly_what_changed(
-        published: tuple[Path, Path], tmp_path: Path) -> None:
+    published: tuple[Path, Path], tmp_path: Path
+) -> None:
     scenario, roster = published
     from_at = dt.datetime(2026, 3, 9, 12, 0)
     done = replan(scenario, roster, from_at, change_weight=1.0, options=OPTIONS)
@@ -239,7 +285,8 @@ def test_replan_with_nothing_changed_and_a_high_change_weight_moves_nobody(publi
 
 
 def test_replan_refuses_a_from_outside_the_horizon_and_a_roster_of_another_scenario(
-        published: tuple[Path, Path], tmp_path: Path) -> None:
+    published: tuple[Path, Path], tmp_path: Path
+) -> None:
     scenario, roster = published
     with pytest.raises(InputError, match="outside the horizon"):
         replan(scenario, roster, dt.datetime(2026, 4, 1, 0, 0), options=OPTIONS)
@@ -247,8 +294,20 @@ def test_replan_refuses_a_from_outside_the_horizon_and_a_roster_of_another_scena
     write_roster(other, [s for s in read_roster(roster, load_inputs(scenario).scenario)], 2)
     text = other.read_text().replace("2026-03-03", "2027-03-03")
     other.write_text(text)
-    result = runner.invoke(app, ["replan", str(scenario), "--published", str(other), "--from", "2026-03-09T00:00",
-                                 "--out", str(tmp_path / "out"), "--quiet"])
+    result = runner.invoke(
+        app,
+        [
+            "replan",
+            str(scenario),
+            "--published",
+            str(other),
+            "--from",
+            "2026-03-09T00:00",
+            "--out",
+            str(tmp_path / "out"),
+            "--quiet",
+        ],
+    )
     assert result.exit_code == EXIT_BAD_INPUT, result.output
     assert "another scenario" in result.output
     assert not (tmp_path / "out").exists()

@@ -26,7 +26,7 @@ from wfm.staffing import ServiceTargets, required_agents
 
 FIXTURES = Path(__file__).parent / "fixtures" / "requirements"
 ROOT = Path(__file__).resolve().parents[1]
-EXPECTED_COLUMNS = "interval_start, queue, contacts, aht_seconds, talk_seconds, hold_seconds, acw_seconds"
+EXPECTED_COLUMNS = "interval_start, queue, contacts, aht_seconds, talk_seconds, hold_seconds, acw_seconds, source"
 
 # (fixture named after its defect, row, column, message)
 BROKEN = [

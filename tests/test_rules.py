@@ -54,7 +54,11 @@ def test_known_values() -> None:
     assert late.allows(np.array([600]), np.array([1140]), WeekShifts.of([], []), ahead).tolist() == [False]
     spread = StartTimeSpread(120)
     assert spread.allows(np.array([360, 420, 600, 660]), np.zeros(4), WeekShifts.of([480, 540], [0, 0])).tolist() == [
-        False, True, True, False]
+        False,
+        True,
+        True,
+        False,
+    ]
     # a day ahead that can only start at 12:00 holds today's start to 10:00 or later
     ahead = [WeekShifts.of([720], [1200])]
     assert spread.allows(np.array([540, 600]), np.zeros(2), WeekShifts.of([], []), ahead).tolist() == [False, True]
@@ -62,8 +66,13 @@ def test_known_values() -> None:
 
 def test_the_late_rule_bounds_each_class_week_in_the_aggregate() -> None:
     rule = MaxLateShifts(2, LATE_FROM)
-    rows = rule.aggregate_rows(np.array([0, 0, 1, 1]), np.array([0, 1, 0, 0]), np.zeros(4, dtype=np.int64),
-                               np.array([1200, 1200, 1000, 1260]), np.array([3, 5]))
+    rows = rule.aggregate_rows(
+        np.array([0, 0, 1, 1]),
+        np.array([0, 1, 0, 0]),
+        np.zeros(4, dtype=np.int64),
+        np.array([1200, 1200, 1000, 1260]),
+        np.array([3, 5]),
+    )
     assert rows is not None
     assert sorted(zip(rows.option.tolist(), rows.rhs[rows.row].tolist(), strict=True)) == [(0, 6), (1, 6), (3, 10)]
 
@@ -92,8 +101,11 @@ def test_placing_shifts_one_at_a_time_with_allows_keeps_the_rules(days: list, ma
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.integers(480, 720), st.sampled_from([240, 480, 540])), min_size=1, max_size=4),
-       st.integers(0, 3), st.integers(0, 8))
+@given(
+    st.lists(st.tuples(st.integers(480, 720), st.sampled_from([240, 480, 540])), min_size=1, max_size=4),
+    st.integers(0, 3),
+    st.integers(0, 8),
+)
 def test_any_jointly_allowed_choices_keep_the_rules(week: list, max_late: int, spread_steps: int) -> None:
     """From a week that keeps the rule, every combination of the candidates `allows_jointly` gives
     each shift keeps it too."""
@@ -137,8 +149,12 @@ def test_layers_import_one_way_without_cycles() -> None:
             assert not {d for d in deps if not d.startswith("models")}, name
         assert "cli" not in deps, name
     # `from wfm.report import charts` names the module wfm.report.charts, not the package's __init__
-    graph = {n: {d for d in deps if d in modules and d != n and not any(
-        e.startswith(d + ".") and e in modules for e in deps)} for n, deps in modules.items()}
+    graph = {
+        n: {
+            d for d in deps if d in modules and d != n and not any(e.startswith(d + ".") and e in modules for e in deps)
+        }
+        for n, deps in modules.items()
+    }
     state: dict[str, int] = {}
 
     def visit(n: str, path: list[str]) -> None:

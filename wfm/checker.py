@@ -519,13 +519,18 @@ def rule_days_off_week(ctx: _Context) -> list[Violation]:
 # --- rule 11 --------------------------------------------------------------------------------------
 
 
-def longest_paid_hours(templates: Sequence[ShiftTemplateConfig]) -> float:
-    """Paid hours of the longest shift any template makes: what one day past an edge can hold."""
+def longest_paid_hours(templates: Sequence[ShiftTemplateConfig], agent: Agent) -> float:
+    """Paid hours of the longest shift the agent can work: a template length that some start on the
+    template's grid fits inside the agent's availability window. What one day past an edge can hold."""
     out = 0.0
     for t in templates:
+        starts = range(parse_hhmm(t.earliest_start), parse_hhmm(t.latest_start) + 1, t.start_step_min)
         for length_h in t.lengths_h:
-            unpaid = sum(b.duration_min for b in t.breaks if not b.paid and b.min_shift_h <= length_h + 1e-9)
-            out = max(out, length_h - unpaid / 60)
+            length = round(length_h * 60)
+            if not any(agent.available_from_min <= s and s + length <= agent.available_to_min for s in starts):
+                continue
+            unpaid = sum(b.duration_min for b in t.breaks if not b.paid and b.min_shift_h * 60 <= length)
+            out = max(out, (length - unpaid) / 60)
     return out
 
 
@@ -561,7 +566,6 @@ def rule_weekly_limits(ctx: _Context) -> list[Violation]:
         tpl = ctx.templates.get(s.template)
         before_h[(s.agent_id, s.date.isocalendar()[:2])] += paid_hours(s.start, s.end, s.breaks, tpl)
         before_n[(s.agent_id, s.date.isocalendar()[:2])] += 1
-    longest = longest_paid_hours(list(ctx.templates.values()))
     out = []
     for agent_id, agent in ctx.agents.items():
         for week, days in ctx.weeks.items():
@@ -576,7 +580,8 @@ def rule_weekly_limits(ctx: _Context) -> list[Violation]:
             off = sum(ctx.scenario.opening(d.weekday()) is not None
                       and any(u.whole_day for u in ctx.unavailability.get((agent_id, d), [])) for d in credited)
             lo, hi, max_shifts = week_hour_limits(agent, off, cut, before_h[(agent_id, week)],
-                                                  before_n[(agent_id, week)], longest, len(days))
+                                                  before_n[(agent_id, week)],
+                                                  longest_paid_hours(list(ctx.templates.values()), agent), len(days))
             h, n = hours[(agent_id, week)], count[(agent_id, week)]
             if h < lo - HOURS_TOL:
                 out.append(Violation(agent_id, days[0], "min-hours-week",

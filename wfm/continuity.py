@@ -53,8 +53,9 @@ class History:
     @staticmethod
     def none(n_agents: int) -> History:
         zeros = np.zeros(n_agents, dtype=np.int64)
-        return History(False, (), np.zeros((n_agents, HISTORY_DAYS), dtype=bool), (None,) * n_agents, zeros,
-                       zeros, zeros)
+        return History(
+            False, (), np.zeros((n_agents, HISTORY_DAYS), dtype=bool), (None,) * n_agents, zeros, zeros, zeros
+        )
 
     def days_off_before(self, agent: int, days: int) -> int:
         """Days off among the `days` days just before the horizon."""
@@ -73,9 +74,13 @@ def read_previous_roster(path: str | Path, scenario: Scenario, agents: list[Agen
         if s.date < start - dt.timedelta(days=HISTORY_DAYS):
             continue
         if s.date >= start or s.end > horizon_start + dt.timedelta(days=1):
-            raise InputError(f"the previous roster reaches into the horizon (which starts {start}): give only "
-                             "shifts before it, or publish this one as locked shifts", path=path, row=row,
-                             column="date")
+            raise InputError(
+                f"the previous roster reaches into the horizon (which starts {start}): give only "
+                "shifts before it, or publish this one as locked shifts",
+                path=path,
+                row=row,
+                column="date",
+            )
         if s.agent_id not in known:
             raise InputError("unknown agent (not in agents.csv)", path=path, row=row, column="agent_id")
         out.append(s)
@@ -83,7 +88,9 @@ def read_previous_roster(path: str | Path, scenario: Scenario, agents: list[Agen
 
 
 def history_of(
-    scenario: Scenario, agents: list[Agent], previous: list[RosterShift] | None,
+    scenario: Scenario,
+    agents: list[Agent],
+    previous: list[RosterShift] | None,
     unavailability: Sequence[Unavailability] = (),
 ) -> History:
     """The `History` of `previous` (None: no previous roster) for `agents`, in their order; whole days of
@@ -106,8 +113,11 @@ def history_of(
             paid[i] += round(paid_hours(s.start, s.end, s.breaks, templates.get(s.template)) * 60)
             count[i] += 1
     week_start = start - dt.timedelta(days=start.weekday())
-    off = {(u.agent_id, u.date) for u in unavailability
-           if u.whole_day and week_start <= u.date < start and scenario.opening(u.date.weekday()) is not None}
+    off = {
+        (u.agent_id, u.date)
+        for u in unavailability
+        if u.whole_day and week_start <= u.date < start and scenario.opening(u.date.weekday()) is not None
+    }
     days_off = np.zeros(len(agents), dtype=np.int64)
     for agent_id, _ in off:
         if agent_id in index:
@@ -137,12 +147,20 @@ def read_locked(path: str | Path, scenario: Scenario, agents: list[Agent]) -> li
         start = s.start.hour * 60 + s.start.minute
         first, last = (int(x[:2]) * 60 + int(x[3:]) for x in (template.earliest_start, template.latest_start))
         if not (first <= start <= last and (start - first) % template.start_step_min == 0):
-            raise InputError(f"shift_start is off template '{s.template}''s grid ({template.earliest_start} to "
-                             f"{template.latest_start} every {template.start_step_min} min)", path=path, row=row,
-                             column="shift_start")
+            raise InputError(
+                f"shift_start is off template '{s.template}''s grid ({template.earliest_start} to "
+                f"{template.latest_start} every {template.start_step_min} min)",
+                path=path,
+                row=row,
+                column="shift_start",
+            )
         if not any(round(h * 60) == s.length_min for h in template.lengths_h):
-            raise InputError(f"the shift's length is not one of template '{s.template}''s lengths_h",
-                             path=path, row=row, column="shift_end")
+            raise InputError(
+                f"the shift's length is not one of template '{s.template}''s lengths_h",
+                path=path,
+                row=row,
+                column="shift_end",
+            )
         if (s.agent_id, s.date) in seen:
             raise InputError("a second locked shift of the agent on that date", path=path, row=row, column="date")
         seen.add((s.agent_id, s.date))
@@ -150,15 +168,32 @@ def read_locked(path: str | Path, scenario: Scenario, agents: list[Agent]) -> li
 
 
 # rules a set of locked shifts can break on its own (the others need the rest of the roster)
-LOCKED_RULES = frozenset({
-    "skill", "unknown-queue", "one-shift-per-day", "template", "operating-hours", "availability-window",
-    "unavailable", "breaks", "rest", "max-hours-week", "max-days-week", "max-consecutive-days", "budget",
-    "max-late-shifts-week", "start-time-spread-week",
-})
+LOCKED_RULES = frozenset(
+    {
+        "skill",
+        "unknown-queue",
+        "one-shift-per-day",
+        "template",
+        "operating-hours",
+        "availability-window",
+        "unavailable",
+        "breaks",
+        "rest",
+        "max-hours-week",
+        "max-days-week",
+        "max-consecutive-days",
+        "budget",
+        "max-late-shifts-week",
+        "start-time-spread-week",
+    }
+)
 
 
 def locked_reasons(report_violations: list, path: str | Path | None) -> list[str]:
     """What a planner reads when locked shifts alone break a rule: one line per violation."""
     where = f"{path}: " if path else ""
-    return [f"{where}locked shift of {v.agent_id} on {v.date}: {v.rule} — {v.detail}"
-            for v in report_violations if v.rule in LOCKED_RULES]
+    return [
+        f"{where}locked shift of {v.agent_id} on {v.date}: {v.rule} — {v.detail}"
+        for v in report_violations
+        if v.rule in LOCKED_RULES
+    ]

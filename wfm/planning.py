@@ -521,13 +521,18 @@ def _unavailable(
     return unavailable_day, whole_day_off, blocked
 
 
-def longest_paid_min(cfg: ScenarioConfig) -> int:
-    """Paid minutes of the longest shift any template makes (its unpaid breaks off): what one day
+def longest_paid_min(cfg: ScenarioConfig, agent: Agent) -> int:
+    """Paid minutes of the longest shift `agent` can work (its unpaid breaks off): a template length
+    with some start on the template's grid inside the agent's daily availability window. What one day
     beyond the horizon's edge can hold, by the edge rule (`wfm.continuity`)."""
     out = 0
     for t in cfg.shift_templates:
+        first, last = parse_hhmm(t.earliest_start), parse_hhmm(t.latest_start)
+        start = max(first, first + -(-(agent.available_from_min - first) // t.start_step_min) * t.start_step_min)
         for length_h in t.lengths_h:
             length = round(length_h * 60)
+            if start > last or start + length > agent.available_to_min:
+                continue
             unpaid = sum(b.duration_min for b in t.breaks if not b.paid and b.min_shift_h * 60 <= length)
             out = max(out, length - unpaid)
     return out
@@ -555,12 +560,13 @@ def _week_limits(
     A, W = len(agents), len(weeks)
     wmin, wmax, wshifts = (np.zeros((A, W), dtype=np.int64) for _ in range(3))
     rules, reasons = cfg.rules, []
-    longest = longest_paid_min(cfg)
+    longest_of = [longest_paid_min(cfg, a) for a in agents]
     for w, days in enumerate(weeks):
         n = len(days)
         before = tl.date(days[0]).weekday()  # days of the ISO week before the horizon
         after = 7 - before - n
         for i, a in enumerate(agents):
+            longest = longest_of[i]
             days_off = int((whole_day_off[i, list(days)] & open_day[list(days)]).sum())
             days_off += int(history.week_days_off[i]) if before and history.known else 0
             credit = days_off * a.min_hours_week / a.max_days_week

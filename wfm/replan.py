@@ -57,8 +57,12 @@ def _published(path: Path, scenario: Scenario) -> list[RosterShift]:
     shifts = read_roster(path, scenario)
     for row, s in enumerate(shifts, start=2):
         if s.date not in dates:
-            raise InputError(f"date {s.date} is outside the scenario's horizon: is this roster published for "
-                             "another scenario?", path=path, row=row, column="date")
+            raise InputError(
+                f"date {s.date} is outside the scenario's horizon: is this roster published for another scenario?",
+                path=path,
+                row=row,
+                column="date",
+            )
     return shifts
 
 
@@ -74,11 +78,17 @@ def _change(before: RosterShift | None, after: RosterShift | None) -> str | None
         return None if after is None else "added"
     if after is None:
         return "removed"
-    what = [name for name, a, b in (
-        ("start", before.start, after.start), ("length", before.length_min, after.length_min),
-        ("queue", before.queue, after.queue), ("template", before.template, after.template),
-        ("breaks", [(b.start, b.end) for b in before.breaks], [(b.start, b.end) for b in after.breaks]),
-    ) if a != b]
+    what = [
+        name
+        for name, a, b in (
+            ("start", before.start, after.start),
+            ("length", before.length_min, after.length_min),
+            ("queue", before.queue, after.queue),
+            ("template", before.template, after.template),
+            ("breaks", [(b.start, b.end) for b in before.breaks], [(b.start, b.end) for b in after.breaks]),
+        )
+        if a != b
+    ]
     return "+".join(what) or None
 
 
@@ -119,8 +129,9 @@ def replan_inputs(
     """The inputs of the re-planned horizon, and the published shifts kept before it."""
     sc = inputs.scenario
     if not (sc.horizon_dates[0] <= from_at.date() <= sc.horizon_dates[-1]):
-        raise InputError(f"--from {from_at:%Y-%m-%dT%H:%M} is outside the horizon ({sc.horizon_dates[0]} to "
-                         f"{sc.horizon_dates[-1]})")
+        raise InputError(
+            f"--from {from_at:%Y-%m-%dT%H:%M} is outside the horizon ({sc.horizon_dates[0]} to {sc.horizon_dates[-1]})"
+        )
     first = from_at.date()
     cutoff = from_at + dt.timedelta(hours=freeze_h)
     known = {a.agent_id for a in inputs.agents}
@@ -136,10 +147,23 @@ def replan_inputs(
     previous = [s for s in before if s.agent_id in known and (first - s.date).days <= 14]
     prefs = [p for p in inputs.preferences if p.date >= first] + keep
     unav = inputs.unavailability  # days before the horizon still credit the week that straddles it
-    start_from = [s for s in published if s.date >= first and s.agent_id in known  # still possible ones
-                  and (s.agent_id, s.date) not in locked_days and not _meets_time_off(s, unav)]
-    out = dataclasses.replace(inputs, scenario=new_sc, previous=previous, locked=locked, preferences=prefs,
-                              start_from=start_from, keep_weight=change_weight)
+    start_from = [
+        s
+        for s in published
+        if s.date >= first
+        and s.agent_id in known  # still possible ones
+        and (s.agent_id, s.date) not in locked_days
+        and not _meets_time_off(s, unav)
+    ]
+    out = dataclasses.replace(
+        inputs,
+        scenario=new_sc,
+        previous=previous,
+        locked=locked,
+        preferences=prefs,
+        start_from=start_from,
+        keep_weight=change_weight,
+    )
     if locked:
         alone = check_roster(new_sc, locked, out.requirements, out.agents, unav, previous=previous)
         reasons = locked_reasons(list(alone.violations), "published roster")
@@ -169,8 +193,15 @@ def replan(
     result = solve_schedule(inputs, options or ScheduleOptions(), progress)
     first = from_at.date()
     in_horizon = [s for s in published if s.date >= first and s.agent_id in {a.agent_id for a in inputs.agents}]
-    before = check_roster(inputs.scenario, in_horizon, inputs.requirements, inputs.agents, inputs.unavailability,
-                          inputs.preferences, previous=inputs.previous)
+    before = check_roster(
+        inputs.scenario,
+        in_horizon,
+        inputs.requirements,
+        inputs.agents,
+        inputs.unavailability,
+        inputs.preferences,
+        previous=inputs.previous,
+    )
     changes = changes_between(published, result.shifts, first)
     summary = dict(result.summary)
     summary["replan"] = {
@@ -188,16 +219,21 @@ def replan(
 
 
 def _coverage_figures(report: CheckReport) -> dict[str, Any]:
-    return {"under_agent_hours": report.under_agent_hours, "over_agent_hours": report.over_agent_hours,
-            "projected_service_level": report.projected_service_level, "objective": report.objective,
-            "violations": len(report.violations)}
+    return {
+        "under_agent_hours": report.under_agent_hours,
+        "over_agent_hours": report.over_agent_hours,
+        "projected_service_level": report.projected_service_level,
+        "objective": report.objective,
+        "violations": len(report.violations),
+    }
 
 
 def write_replan(out_dir: str | Path, replanned: ReplanResult) -> None:
     """roster.csv (the whole roster), coverage.csv, summary.json and changes.csv into `out_dir`, replaced
     whole and atomically, under the same lock as `wfm run` (`DIR.lock`)."""
     with output_lock(out_dir), atomic_directory(out_dir) as tmp:
-        write_roster(tmp / "roster.csv", replanned.roster, replanned.result.max_breaks)
+        result = replanned.result
+        write_roster(tmp / "roster.csv", replanned.roster, result.max_breaks, break_names=result.break_names or None)
         write_csv(tmp / "coverage.csv", replanned.result.report.coverage, float_format="%.6g")
         write_json(tmp / "summary.json", replanned.summary)
         write_csv(tmp / "changes.csv", replanned.changes)

@@ -226,7 +226,9 @@ def read_forecast(path: str | Path, quantile: float | None = None) -> pd.DataFra
     extra = _quantile_columns(path)
     schema = replace(
         FORECAST_SCHEMA,
-        columns=FORECAST_SCHEMA.columns + tuple(Column(q, "float", required=False, ge=0) for q in extra),
+        columns=FORECAST_SCHEMA.columns
+        + tuple(Column(q, "float", required=False, ge=0) for q in extra)
+        + (Column("source", "str", required=False, choices=("actual", "forecast")),),
     )
     df = read_table(path, schema)
     if use != "contacts":

@@ -58,7 +58,11 @@ class WeekRule(ABC):
         """The rule as the scenario's `[rules]` (plain values, with `late_from_min`) sets it, or None."""
 
     def aggregate_rows(
-        self, opt_class: np.ndarray, opt_week: np.ndarray, opt_start_min: np.ndarray, opt_end_min: np.ndarray,
+        self,
+        opt_class: np.ndarray,
+        opt_week: np.ndarray,
+        opt_start_min: np.ndarray,
+        opt_end_min: np.ndarray,
         class_size: np.ndarray,
     ) -> OptionRows | None:
         """Rows the aggregate model may add (a relaxation for each class of `class_size` agents)."""

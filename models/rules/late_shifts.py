@@ -34,7 +34,11 @@ class MaxLateShifts(WeekRule):
         return np.asarray(end_min) >= min(self.late_from_min, 1440)
 
     def aggregate_rows(
-        self, opt_class: np.ndarray, opt_week: np.ndarray, opt_start_min: np.ndarray, opt_end_min: np.ndarray,
+        self,
+        opt_class: np.ndarray,
+        opt_week: np.ndarray,
+        opt_start_min: np.ndarray,
+        opt_end_min: np.ndarray,
         class_size: np.ndarray,
     ) -> OptionRows | None:
         late = np.flatnonzero(self.late(opt_end_min))
@@ -43,8 +47,9 @@ class MaxLateShifts(WeekRule):
         n_weeks = int(opt_week.max(initial=0)) + 1
         keys, row = np.unique(opt_class[late] * n_weeks + opt_week[late], return_inverse=True)
         rhs = self.max_per_week * class_size[keys // n_weeks]
-        return OptionRows(row.astype(np.int64), late.astype(np.int64), np.ones(len(late), dtype=np.int64),
-                          rhs.astype(np.int64))
+        return OptionRows(
+            row.astype(np.int64), late.astype(np.int64), np.ones(len(late), dtype=np.int64), rhs.astype(np.int64)
+        )
 
     def allows(
         self, start_min: np.ndarray, end_min: np.ndarray, others: WeekShifts, ahead: Sequence[WeekShifts] = ()

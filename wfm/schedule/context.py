@@ -163,8 +163,14 @@ def start_solve(inputs: ScheduleInputs, options: ScheduleOptions, progress: Call
         sc = Scenario(cfg, sc.path)
     t0 = time.perf_counter()
     history = history_of(sc, inputs.agents, inputs.previous, inputs.unavailability)
-    plan_of = functools.partial(build_plan, agents=inputs.agents, unavailability=inputs.unavailability,
-                                requirements=inputs.requirements, history=history, locked=inputs.locked)
+    plan_of = functools.partial(
+        build_plan,
+        agents=inputs.agents,
+        unavailability=inputs.unavailability,
+        requirements=inputs.requirements,
+        history=history,
+        locked=inputs.locked,
+    )
     if kind == "service":  # the cuts carry the objective; the coverage weights are 0
         no_cover = cfg.objective.model_copy(update={"under_weight": 0.0, "over_weight": 0.0, "kind": "service"})
         sc_solve = Scenario(cfg.model_copy(update={"objective": no_cover}), sc.path)

@@ -29,8 +29,9 @@ class _Coverage:
         self.surplus[:, :T] -= p.required
         order = np.argsort(p.brk_option, kind="stable")
         cut = np.searchsorted(p.brk_option[order], np.arange(p.n_options + 1))
-        self.durations = [p.group_duration[p.brk_group[order[cut[j] : cut[j + 1]]]].tolist()
-                          for j in range(p.n_options)]
+        self.durations = [
+            p.group_duration[p.brk_group[order[cut[j] : cut[j + 1]]]].tolist() for j in range(p.n_options)
+        ]
         for s in shifts:
             self.apply(s, +1)
 
@@ -90,7 +91,12 @@ def revert_changes(
 
 
 def _fits(
-    plan: Plan, out: list[AssignedShift], at: dict[tuple[int, int], int], i: int, g: AssignedShift, min_rest: int,
+    plan: Plan,
+    out: list[AssignedShift],
+    at: dict[tuple[int, int], int],
+    i: int,
+    g: AssignedShift,
+    min_rest: int,
     ends: np.ndarray,
 ) -> bool:
     """Whether `g` may stand in for `out[i]`: rest to the agent's shifts the day before and after, its

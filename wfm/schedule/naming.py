@@ -36,8 +36,15 @@ def check(solve: Solve, assigned: list[AssignedShift], info: dict[str, Any], **m
     started = time.perf_counter()
     inputs = solve.inputs
     shifts = to_roster(solve.scenario, solve.plan, inputs.agents, assigned) + list(inputs.locked)
-    report = check_roster(solve.scenario, shifts, inputs.requirements, inputs.agents, inputs.unavailability,
-                          inputs.preferences, previous=inputs.previous)
+    report = check_roster(
+        solve.scenario,
+        shifts,
+        inputs.requirements,
+        inputs.agents,
+        inputs.unavailability,
+        inputs.preferences,
+        previous=inputs.previous,
+    )
     solve.check_s = time.perf_counter() - started
     return Candidate(shifts, report, assigned, info, **making)
 

@@ -48,6 +48,7 @@ class ScheduleResult:
     summary: dict[str, Any]
     max_breaks: int
     stage_log: list[str] = field(default_factory=list)
+    break_names: tuple[str, ...] = ()  # the roster's break columns, named after the templates' breaks
 
     @property
     def status(self) -> str:

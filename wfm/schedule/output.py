@@ -15,6 +15,7 @@ from wfm import __version__
 from wfm.agents import Agent
 from wfm.assignment import AssignedShift
 from wfm.atomic import atomic_directory, write_csv, write_json
+from wfm.campaign import campaign_of
 from wfm.planning import Plan
 from wfm.roster import Break, RosterShift, applicable_breaks, paid_hours, write_roster
 from wfm.scenario import Scenario
@@ -39,6 +40,7 @@ def to_roster(sc: Scenario, plan: Plan, agents: list[Agent], assigned: list[Assi
         out.append(
             RosterShift(
                 agent_id=agents[s.agent].agent_id,
+                name=agents[s.agent].name,
                 date=tl.date(s.day),
                 queue=plan.queues[int(p.opt_queue[j])],
                 template=tpl.name,
@@ -68,7 +70,7 @@ def _versions() -> dict[str, str]:
 def write_schedule_files(folder: str | Path, result: ScheduleResult) -> None:
     """Write roster.csv, coverage.csv and summary.json into an existing `folder` (each file atomically)."""
     folder = Path(folder)
-    write_roster(folder / "roster.csv", result.shifts, result.max_breaks)
+    write_roster(folder / "roster.csv", result.shifts, result.max_breaks, break_names=result.break_names or None)
     write_csv(folder / "coverage.csv", result.report.coverage, float_format="%.6g")
     write_json(folder / "summary.json", result.summary)
 
@@ -130,6 +132,7 @@ def summary_of(solve: Any, best: Any) -> dict[str, Any]:
         },
         "input_checksums": solve.inputs.checksums,
         "versions": _versions(),
+        "campaign": campaign_of(solve.scenario, list(solve.plan.queues)).model_dump(exclude_none=True),
     }
 
 
@@ -142,8 +145,15 @@ def from_roster(
     class_of = {a: c for c, members in enumerate(plan.classes) for a in members}
     agent_index = {a.agent_id: i for i, a in enumerate(agents)}
     queue_index = {q: i for i, q in enumerate(plan.queues)}
-    keys = zip(p.opt_day.tolist(), p.opt_start.tolist(), p.opt_length.tolist(), p.opt_queue.tolist(),
-               p.opt_class.tolist(), p.opt_template.tolist(), strict=True)
+    keys = zip(
+        p.opt_day.tolist(),
+        p.opt_start.tolist(),
+        p.opt_length.tolist(),
+        p.opt_queue.tolist(),
+        p.opt_class.tolist(),
+        p.opt_template.tolist(),
+        strict=True,
+    )
     option = {key: j for j, key in enumerate(keys)}
     origin = dt.datetime.combine(tl.start, dt.time())
 
@@ -157,10 +167,15 @@ def from_roster(
         if a is None or s.queue not in queue_index or s.template not in names:
             return None
         start = index(s.start)
-        key = ((s.date - tl.start).days, start, index(s.end) - start, queue_index[s.queue], class_of[a],
-               names[s.template])
+        key = (
+            (s.date - tl.start).days,
+            start,
+            index(s.end) - start,
+            queue_index[s.queue],
+            class_of[a],
+            names[s.template],
+        )
         if key not in option:
             return None
         out.append(AssignedShift(a, key[0], option[key], tuple(index(b.start) for b in s.breaks)))
     return out
-

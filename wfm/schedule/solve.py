@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from wfm.roster import scenario_max_breaks
+from wfm.roster import scenario_break_names, scenario_max_breaks
 from wfm.schedule.candidate import Candidate
 from wfm.schedule.context import start_solve
 from wfm.schedule.inputs import ScheduleInputs
@@ -27,4 +27,11 @@ def solve_schedule(
     solve.late_bound()
     summary = summary_of(solve, best)
     solve.emit("done", best.report.objective, f"status {summary['status']}")
-    return ScheduleResult(best.shifts, best.report, summary, scenario_max_breaks(solve.scenario), solve.log)
+    return ScheduleResult(
+        best.shifts,
+        best.report,
+        summary,
+        scenario_max_breaks(solve.scenario),
+        solve.log,
+        tuple(scenario_break_names(solve.scenario)),
+    )

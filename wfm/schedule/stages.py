@@ -24,8 +24,9 @@ def given_roster(solve: Solve, best: Candidate | None, prm: SolverParams) -> Can
     if not inputs.start_from:
         return best
     locked = {(s.agent_id, s.date) for s in inputs.locked}
-    assigned = from_roster(solve.scenario, solve.plan, inputs.agents,
-                           [s for s in inputs.start_from if (s.agent_id, s.date) not in locked])
+    assigned = from_roster(
+        solve.scenario, solve.plan, inputs.agents, [s for s in inputs.start_from if (s.agent_id, s.date) not in locked]
+    )
     if assigned is None:
         solve.emit("roster", message="the roster to start from is not made of the plan's options: not used")
         return best
@@ -33,8 +34,9 @@ def given_roster(solve: Solve, best: Candidate | None, prm: SolverParams) -> Can
     given = check(solve, assigned, {"started_from_given_roster": True})
     solve.note(given)
     solve.given_candidate = given
-    solve.emit("roster", given.report.objective, f"given roster: {len(given.shifts):,} shifts, "
-                                                 f"{given.violation_counts()}")
+    solve.emit(
+        "roster", given.report.objective, f"given roster: {len(given.shifts):,} shifts, {given.violation_counts()}"
+    )
     return given
 
 
@@ -220,11 +222,17 @@ def fewer_changes(solve: Solve, best: Candidate, prm: SolverParams) -> Candidate
     for start in (best, solve.given_candidate):  # the best roster, and the one searched from the given
         if start is None:
             continue
-        kept, reverted = revert_changes(solve.steer, start.assigned, solve.given,
-                                        solve.inputs.keep_weight * solve.units, min_rest)
+        kept, reverted = revert_changes(
+            solve.steer, start.assigned, solve.given, solve.inputs.keep_weight * solve.units, min_rest
+        )
         if reverted:
-            made = check(solve, kept, {**start.info, "reverted_to_given": reverted}, built=start.built,
-                         aggregate_objective=start.aggregate_objective)
+            made = check(
+                solve,
+                kept,
+                {**start.info, "reverted_to_given": reverted},
+                built=start.built,
+                aggregate_objective=start.aggregate_objective,
+            )
             best = solve.keep(best, made, f"{reverted:,} shift(s) put back as given")
     return best
 
