@@ -51,24 +51,45 @@ def two_months(agents: int, time_limit_s: float, workers: int, seed: int = 0) ->
         inst = gen.generate(spec, folder / "inst")
         cut = 31  # 2027-03-01 is a Monday: day 31 is a Thursday
         first = _horizon(inst.scenario_path, inst.folder / "first.toml", spec.start, cut, cut / 56)
-        second = _horizon(inst.scenario_path, inst.folder / "second.toml", spec.start + dt.timedelta(days=cut),
-                          56 - cut, (56 - cut) / 56, previous_roster="first/roster.csv")
+        second = _horizon(
+            inst.scenario_path,
+            inst.folder / "second.toml",
+            spec.start + dt.timedelta(days=cut),
+            56 - cut,
+            (56 - cut) / 56,
+            previous_roster="first/roster.csv",
+        )
         options = ScheduleOptions(time_limit_s=time_limit_s, workers=workers)
         started = time.perf_counter()
         one = solve_schedule(load_inputs(first), options)
         write_schedule(inst.folder / "first", one)
         two = solve_schedule(load_inputs(second), options)
         whole = load_inputs(inst.scenario_path)
-        joined = check_roster(whole.scenario, one.shifts + two.shifts, whole.requirements, whole.agents,
-                              whole.unavailability, whole.preferences)
+        joined = check_roster(
+            whole.scenario,
+            one.shifts + two.shifts,
+            whole.requirements,
+            whole.agents,
+            whole.unavailability,
+            whole.preferences,
+        )
         # max_weekends counts weekends "in the horizon": each horizon keeps its own, the 56 days are not one
         broken = sorted({v.rule for v in joined.violations if v.rule != "max-weekends"})
         per_horizon = sum(v.rule == "max-weekends" for v in joined.violations)
-        return {"part": "two-months", "instance": spec.name, "agents": agents, "days": 56, "cut_day": cut,
-                "status_first": one.status, "status_second": two.status,
-                "violations_joined": len(joined.violations) - per_horizon, "rules_broken": ";".join(broken),
-                "max_weekends_over_56_days": per_horizon,
-                "joined_objective": joined.objective, "seconds": round(time.perf_counter() - started, 1)}
+        return {
+            "part": "two-months",
+            "instance": spec.name,
+            "agents": agents,
+            "days": 56,
+            "cut_day": cut,
+            "status_first": one.status,
+            "status_second": two.status,
+            "violations_joined": len(joined.violations) - per_horizon,
+            "rules_broken": ";".join(broken),
+            "max_weekends_over_56_days": per_horizon,
+            "joined_objective": joined.objective,
+            "seconds": round(time.perf_counter() - started, 1),
+        }
 
 
 def _shock(requirements: Path, out: Path, start: dt.date, days: int, factor: float) -> None:
@@ -90,23 +111,37 @@ def replan_shock(agents: int, time_limit_s: float, workers: int, change_weight: 
         write_schedule(inst.folder / "published", published)
         week = spec.start + dt.timedelta(days=14)  # the third Monday
         _shock(inst.folder / "requirements.csv", inst.folder / "shocked.csv", week, 7, 1.25)
-        text = inst.scenario_path.read_text(encoding="utf-8").replace('requirements = "requirements.csv"',
-                                                                      'requirements = "shocked.csv"')
+        text = inst.scenario_path.read_text(encoding="utf-8").replace(
+            'requirements = "requirements.csv"', 'requirements = "shocked.csv"'
+        )
         shocked = inst.folder / "shocked.toml"
         shocked.write_text(text, encoding="utf-8")
         started = time.perf_counter()
-        done = replan(shocked, inst.folder / "published" / "roster.csv", dt.datetime.combine(week, dt.time()),
-                      change_weight=change_weight, options=options)
+        done = replan(
+            shocked,
+            inst.folder / "published" / "roster.csv",
+            dt.datetime.combine(week, dt.time()),
+            change_weight=change_weight,
+            options=options,
+        )
         replan_s = time.perf_counter() - started
         scratch = solve_schedule(load_inputs(shocked), options)
         r = done.summary["replan"]
-        return {"part": "replan-shock", "instance": spec.name, "agents": agents, "change_weight": change_weight,
-                "published_under_h": r["before"]["under_agent_hours"], "replan_under_h": r["after"]["under_agent_hours"],
-                "scratch_under_h_window": _under_from(scratch.report.coverage, week, spec.interval_min),
-                "replan_changed_shifts": r["changed_shifts"], "replan_agents_told": r["agents_to_tell"],
-                "scratch_changed_shifts": _changed(published.shifts, scratch.shifts, week),
-                "replan_status": done.result.status, "replan_violations": r["after"]["violations"],
-                "replan_seconds": round(replan_s, 1)}
+        return {
+            "part": "replan-shock",
+            "instance": spec.name,
+            "agents": agents,
+            "change_weight": change_weight,
+            "published_under_h": r["before"]["under_agent_hours"],
+            "replan_under_h": r["after"]["under_agent_hours"],
+            "scratch_under_h_window": _under_from(scratch.report.coverage, week, spec.interval_min),
+            "replan_changed_shifts": r["changed_shifts"],
+            "replan_agents_told": r["agents_to_tell"],
+            "scratch_changed_shifts": _changed(published.shifts, scratch.shifts, week),
+            "replan_status": done.result.status,
+            "replan_violations": r["after"]["violations"],
+            "replan_seconds": round(replan_s, 1),
+        }
 
 
 def _under_from(coverage: pd.DataFrame, first: dt.date, interval_min: int) -> float:
@@ -123,15 +158,24 @@ def _changed(before: list, after: list, first: dt.date) -> int:
 
 def month_end(time_limit_s: float, workers: int) -> dict[str, Any]:
     """The bundled example's last three days' service level against the other days'."""
-    result = solve_schedule(load_inputs(REPO / "data" / "scenario.toml"),
-                            ScheduleOptions(time_limit_s=time_limit_s, workers=workers))
+    result = solve_schedule(
+        load_inputs(REPO / "data" / "scenario.toml"), ScheduleOptions(time_limit_s=time_limit_s, workers=workers)
+    )
     by_day = result.summary["service_level_by_day"]
     days = sorted(by_day)
     last, rest = [by_day[d] for d in days[-3:]], [by_day[d] for d in days[:-3]]
-    return {"part": "month-end", "instance": "bundled-example", "status": result.status,
-            "objective": result.summary["objective"], "gap": result.summary["gap"],
-            "last3_min_sl": min(last), "last3_mean_sl": float(np.mean(last)), "other_mean_sl": float(np.mean(rest)),
-            "other_min_sl": min(rest), "points_below_others": round(100 * (np.mean(rest) - min(last)), 1)}
+    return {
+        "part": "month-end",
+        "instance": "bundled-example",
+        "status": result.status,
+        "objective": result.summary["objective"],
+        "gap": result.summary["gap"],
+        "last3_min_sl": min(last),
+        "last3_mean_sl": float(np.mean(last)),
+        "other_mean_sl": float(np.mean(rest)),
+        "other_min_sl": min(rest),
+        "points_below_others": round(100 * (np.mean(rest) - min(last)), 1),
+    }
 
 
 def cmd_continuity(args: Any) -> int:
@@ -160,8 +204,13 @@ def add_command(commands: Any) -> None:
     from benchmarks.__main__ import RESULTS_DIR
 
     p = commands.add_parser("continuity", help="two joined horizons, replan after a demand shock, the month's end")
-    p.add_argument("parts", nargs="*", default=["two-months", "replan-shock", "month-end"],
-                   choices=["two-months", "replan-shock", "month-end"], help="which parts (default: all)")
+    p.add_argument(
+        "parts",
+        nargs="*",
+        default=["two-months", "replan-shock", "month-end"],
+        choices=["two-months", "replan-shock", "month-end"],
+        help="which parts (default: all)",
+    )
     p.add_argument("--agents", type=int, default=100, help="agents of the two-month instance")
     p.add_argument("--shock-agents", type=int, default=300, help="agents of the replan-shock month")
     p.add_argument("--change-weight", type=float, default=5.0, help="replan's change weight")
