@@ -268,78 +268,113 @@ def build_plan(
     requirements, their agents' days, rest, weekly hours and shifts, and their budget taken."""
     cfg = scenario.config
     tl = Timeline(cfg.horizon.start, cfg.horizon.days, cfg.horizon.interval_min)
-    units = tl.scale()
     queues = tuple(sorted(requirements["queue"].unique()))
     qidx = {q: i for i, q in enumerate(queues)}
-    T, D, step = tl.n_intervals, tl.days, tl.interval_min
-    req = np.zeros((len(queues), T), dtype=np.int64)
-    t = tl.index(requirements["interval_start"])
-    inside = (t >= 0) & (t < T)
-    np.maximum.at(req, (requirements["queue"].map(qidx).to_numpy()[inside], t[inside]),
-                  requirements["required_agents"].to_numpy(dtype=np.int64)[inside])
     fixed = _locked_use(cfg, tl, agents, qidx, locked)
-    req = np.maximum(req - fixed.cover, 0)  # the locked shifts' agents on the phone are there already
-
-    # classes: agents with the same queues, daily window and contract type (full- or part-time, and
-    # days per week), interchangeable in stage 1; their own hours enter through the class's weekly
-    # sums and pattern cuts. One class per exact contract multiplied the options (38 classes and
-    # 72,000 options for a generated 300-agent month); merging full- with part-time made stage 2's
-    # week models much slower (measured).
-    def serves(a: Agent) -> frozenset[int]:
-        return frozenset(qidx[q] for q in queues if a.can_serve(q))
-
-    keys: dict[tuple, list[int]] = {}
-    for i, a in enumerate(agents):
-        key = (tuple(sorted(serves(a))), a.available_from_min, a.available_to_min,
-               a.max_hours_week >= FULL_TIME_H, a.max_days_week)
-        keys.setdefault(key, []).append(i)
-    classes = tuple(tuple(v) for v in keys.values())
-    class_queues = tuple(frozenset(k[0]) for k in keys)
-    class_of = np.empty(len(agents), dtype=np.int64)
-    for c, members in enumerate(classes):
-        class_of[list(members)] = c
-
-    reasons = []
-    served = set().union(*class_queues) if class_queues else set()
-    for q, name in enumerate(queues):
-        if req[q].sum() > 0 and q not in served:
-            reasons.append(f"queue '{name}' has requirements but no agent is skilled for it — add '{name}' "
-                           "to some agents' skills in agents.csv")
-
-    A = len(agents)
-    history = history or History.none(A)
+    req = np.maximum(_required(tl, requirements, qidx) - fixed.cover, 0)  # locked agents are there already
+    classes, class_queues, class_window = _agent_classes(agents, queues, qidx)
+    reasons = [f"queue '{name}' has requirements but no agent is skilled for it — add '{name}' to some agents' "
+               "skills in agents.csv" for q, name in enumerate(queues)
+               if req[q].sum() > 0 and q not in set().union(*class_queues)]
+    history = history or History.none(len(agents))
     open_mask = _open_mask(scenario, tl)
     unavailable_day, whole_day_off, blocked = _unavailable(scenario, tl, agents, unavailability, open_mask, history,
                                                            fixed)
-    templates = cfg.shift_templates
-    tpl_breaks = []
-    for tpl in templates:
-        tpl_breaks.append(tuple(
-            (math.ceil(b.window_start_min / step), b.window_end_min // step, b.duration_min // step,
-             round(b.min_shift_h * 60) // step, b.paid)
-            for b in tpl.breaks
-        ))
-    class_window = [k[1:3] for k in keys]
+    tpl_breaks = [tuple((math.ceil(b.window_start_min / tl.interval_min), b.window_end_min // tl.interval_min,
+                         b.duration_min // tl.interval_min, round(b.min_shift_h * 60) // tl.interval_min, b.paid)
+                        for b in tpl.breaks) for tpl in cfg.shift_templates]
     day_free = np.array([(~unavailable_day[list(m)]).sum(axis=0) for m in classes])
     # the class's cheapest hourly cost: with it the aggregate stays a relaxation (a true bound)
     cls_cost = [min(agents[i].hourly_cost for i in m) for m in classes]
     opts, brk, grp, kinds = _shift_options(cfg, tl, open_mask, tpl_breaks, class_queues, class_window, day_free,
-                                           cls_cost, units)
+                                           cls_cost, tl.scale())
     if not len(opts["day"]):
         reasons.append("no shift template fits the operating hours on any day of the horizon — check "
                        "[operating_hours] and the templates' earliest_start/latest_start/lengths_h")
-
     weeks = _weeks(tl)
-    W = len(weeks)
-    open_day = np.array([scenario.opening(tl.date(d).weekday()) is not None for d in range(D)])
+    open_day = np.array([scenario.opening(tl.date(d).weekday()) is not None for d in range(tl.days)])
     wmin, wmax, wshifts, week_reasons = _week_limits(cfg, tl, agents, weeks, open_day, unavailable_day,
                                                      whole_day_off, history, fixed)
-    reasons += week_reasons
-    rules = cfg.rules
-    # what each agent can really work in a week, given the paid lengths of its class's shifts
+    tight, hull_cuts, class_lengths, tight_reasons = _tight_weeks(tl, agents, weeks, classes, kinds, wmin, wmax,
+                                                                  wshifts)
+    budget_min, budget_reasons = _budget_minutes(cfg, wmin, fixed)
+    reasons += week_reasons + tight_reasons + budget_reasons
+    if reasons:
+        raise InfeasibleError("the scenario admits no roster", reasons=reasons)
+    week_of_day = np.zeros(tl.days, dtype=np.int64)
+    for w, days in enumerate(weeks):
+        week_of_day[list(days)] = w
+    week_rules = rules_in_force({**cfg.rules.model_dump(), "late_from_min": cfg.late_shift_end_min})
+    start_min = (opts["start"] - opts["day"] * tl.per_day) * tl.interval_min
+    end_min = start_min + opts["len"] * tl.interval_min
+    rule_rows = OptionRows.concat([r for rule in week_rules if (r := rule.aggregate_rows(
+        opts["c"], week_of_day[opts["day"]], start_min, end_min, np.array([len(m) for m in classes]))) is not None])
+    cuts = service_cuts or (None, None, None, None)
+    problem = AggregateProblem(
+        n_intervals=tl.n_intervals, required=req,
+        under_weight=scale(cfg.objective.under_weight, WEIGHT_DECIMALS),
+        over_weight=scale(cfg.objective.over_weight, WEIGHT_DECIMALS),
+        opt_day=opts["day"], opt_start=opts["start"], opt_length=opts["len"], opt_queue=opts["q"],
+        opt_class=opts["c"], opt_template=opts["k"], opt_paid_min=opts["paid"], opt_budget_min=opts["budget"],
+        opt_cost=opts["cost"], brk_option=brk["opt"], brk_group=brk["group"], brk_window_start=brk["ws"],
+        group_width=grp["width"], group_duration=grp["duration"], group_queue=grp["queue"], week_days=weeks,
+        **_class_limits(cfg, classes, unavailable_day, open_day, tight), weekend_days=_weekends(tl),
+        pattern_rows=_pattern_rows(hull_cuts, class_lengths, opts["c"], opts["paid"], weeks, opts["day"]),
+        budget_min=budget_min,
+        option_rows=None if rule_rows is None else (rule_rows.row, rule_rows.option, rule_rows.coef, rule_rows.rhs),
+        cut_queue=cuts[0], cut_interval=cuts[1], cut_const=cuts[2], cut_slope=cuts[3],
+    )
+    return Plan(
+        timeline=tl, queues=queues, classes=classes, class_queues=class_queues, weeks=weeks,
+        week_min_paid=wmin, week_max_paid=wmax, week_max_shifts=wshifts, week_min_shifts=tight[:, :, 2],
+        unavailable_day=unavailable_day, blocked=blocked, problem=problem, opt_kind=opts["kind"],
+        kinds=tuple(kinds), breaks=tuple(tpl_breaks), objective_scale=tl.scale(), week_rules=week_rules,
+        opt_start_min=start_min, opt_end_min=end_min, week_of_day=week_of_day, history=history,
+        locked_day=fixed.day_mask(len(agents), tl.days),
+    )
+
+
+def _required(tl: Timeline, requirements: pd.DataFrame, qidx: dict[str, int]) -> np.ndarray:
+    """[Q, T] required agents per queue and interval of the horizon (rows outside it are left out)."""
+    req = np.zeros((len(qidx), tl.n_intervals), dtype=np.int64)
+    t = tl.index(requirements["interval_start"])
+    inside = (t >= 0) & (t < tl.n_intervals)
+    np.maximum.at(req, (requirements["queue"].map(qidx).to_numpy()[inside], t[inside]),
+                  requirements["required_agents"].to_numpy(dtype=np.int64)[inside])
+    return req
+
+
+def _agent_classes(
+    agents: list[Agent], queues: tuple[str, ...], qidx: dict[str, int]
+) -> tuple[tuple[tuple[int, ...], ...], tuple[frozenset[int], ...], list[tuple[int, int]]]:
+    """Classes: agents with the same queues, daily window and contract type (full- or part-time, and
+    days per week), interchangeable in stage 1; their own hours enter through the class's weekly sums
+    and pattern cuts. One class per exact contract multiplied the options (38 classes and 72,000
+    options for a generated 300-agent month); merging full- with part-time made stage 2's week models
+    much slower (measured). Returns the classes' agents, queues and daily windows."""
+    keys: dict[tuple, list[int]] = {}
+    for i, a in enumerate(agents):
+        serves = tuple(sorted(qidx[q] for q in queues if a.can_serve(q)))
+        key = (serves, a.available_from_min, a.available_to_min, a.max_hours_week >= FULL_TIME_H, a.max_days_week)
+        keys.setdefault(key, []).append(i)
+    return (tuple(tuple(v) for v in keys.values()), tuple(frozenset(k[0]) for k in keys),
+            [(k[1], k[2]) for k in keys])
+
+
+def _tight_weeks(
+    tl: Timeline, agents: list[Agent], weeks: tuple[tuple[int, ...], ...], classes: tuple[tuple[int, ...], ...],
+    kinds: list[ShiftKind], wmin: np.ndarray, wmax: np.ndarray, wshifts: np.ndarray,
+) -> tuple[np.ndarray, list, list[list[int]], list[str]]:
+    """What each agent can really work in a week with its class's paid lengths: [A, W, 4] (min paid,
+    max paid, min shifts, max shifts), the pattern hull cuts per class-week, each class's lengths, and
+    the reasons no roster can exist."""
+    class_of = np.empty(len(agents), dtype=np.int64)
+    for c, members in enumerate(classes):
+        class_of[list(members)] = c
     class_lengths = [sorted({kk.paid_min for kk in kinds if kk.klass == c}) for c in range(len(classes))]
-    tight = np.zeros((A, W, 4), dtype=np.int64)  # min paid, max paid, min shifts, max shifts
+    tight = np.zeros((len(agents), len(weeks), 4), dtype=np.int64)
     week_patterns: dict[tuple[int, int], list[WeekPatterns]] = {}
+    reasons = []
     for i, a in enumerate(agents):
         for w, days in enumerate(weeks):
             got = achievable_week(tuple(class_lengths[class_of[i]]), int(wshifts[i, w]), int(wmin[i, w]),
@@ -356,77 +391,48 @@ def build_plan(
     hull_cuts = []  # (class, week, coefficient per paid length of the class, rhs)
     for (c, w), pats in sorted(week_patterns.items(), key=lambda kv: kv[0]):
         hull_cuts += [(c, w, f, rhs) for f, rhs in pattern_cuts(pats)]
-    budget_min = None
-    if cfg.budget.hours is not None:
-        budget_min = math.floor(cfg.budget.hours * 60 + 1e-6) - fixed.budget_min
-        need = int(wmin.sum())
-        if need > budget_min:
-            reasons.append(
-                f"the budget of {cfg.budget.hours:g} h is below the agents' contracted minimum of {need / 60:.1f} h "
-                f"over the horizon — raise [budget].hours to at least {math.ceil(need / 60)} or lower "
-                "min_hours_week in agents.csv"
-            )
-    if reasons:
-        raise InfeasibleError("the scenario admits no roster", reasons=reasons)
+    return tight, hull_cuts, class_lengths, reasons
 
-    C = len(classes)
-    cap = np.zeros((C, D), dtype=np.int64)
-    cwmin = np.zeros((C, W), dtype=np.int64)
-    cwmax = np.zeros((C, W), dtype=np.int64)
-    cwshifts = np.zeros((C, W), dtype=np.int64)
-    cwminshifts = np.zeros((C, W), dtype=np.int64)
+
+def _budget_minutes(cfg: ScenarioConfig, wmin: np.ndarray, fixed: _Locked) -> tuple[int | None, list[str]]:
+    """The budget in minutes left after the locked shifts (None: no budget), and why it admits no roster."""
+    if cfg.budget.hours is None:
+        return None, []
+    budget_min = math.floor(cfg.budget.hours * 60 + 1e-6) - fixed.budget_min
+    need = int(wmin.sum())
+    if need <= budget_min:
+        return budget_min, []
+    return budget_min, [
+        f"the budget of {cfg.budget.hours:g} h is below the agents' contracted minimum of {need / 60:.1f} h "
+        f"over the horizon — raise [budget].hours to at least {math.ceil(need / 60)} or lower "
+        "min_hours_week in agents.csv"
+    ]
+
+
+def _class_limits(
+    cfg: ScenarioConfig, classes: tuple[tuple[int, ...], ...], unavailable_day: np.ndarray, open_day: np.ndarray,
+    tight: np.ndarray,
+) -> dict[str, np.ndarray | None]:
+    """Each class's sums of its agents' limits: agents per day, paid minutes and shifts per week,
+    template caps and weekends (the `AggregateProblem` fields of the same names)."""
+    C, W = len(classes), tight.shape[1]
+    templates, rules = cfg.shift_templates, cfg.rules
+    out = {name: np.zeros((C, W), dtype=np.int64) for name in (
+        "class_week_min_paid", "class_week_max_paid", "class_week_min_shifts", "class_week_max_shifts")}
+    cap = np.zeros((C, len(open_day)), dtype=np.int64)
     tcap = np.full((C, len(templates)), 10**9, dtype=np.int64)
     for c, members in enumerate(classes):
         m = list(members)
         cap[c] = (~unavailable_day[m]).sum(axis=0) * open_day
-        cwmin[c] = tight[m, :, 0].sum(axis=0)
-        cwmax[c] = tight[m, :, 1].sum(axis=0)
-        cwminshifts[c] = tight[m, :, 2].sum(axis=0)
-        cwshifts[c] = tight[m, :, 3].sum(axis=0)
+        for k, name in enumerate(("class_week_min_paid", "class_week_max_paid", "class_week_min_shifts",
+                                  "class_week_max_shifts")):
+            out[name][c] = tight[m, :, k].sum(axis=0)
         for k, tpl in enumerate(templates):
             if tpl.name in rules.max_shifts_per_template:
                 tcap[c, k] = rules.max_shifts_per_template[tpl.name] * len(m)
-
-    weekend_days = _weekends(tl)
-    arr = opts
-    week_rules = rules_in_force({**rules.model_dump(), "late_from_min": cfg.late_shift_end_min})
-    start_min = (arr["start"] - arr["day"] * tl.per_day) * step
-    end_min = start_min + arr["len"] * step
-    week_of_day = np.zeros(D, dtype=np.int64)
-    for w, days in enumerate(weeks):
-        week_of_day[list(days)] = w
-    class_size = np.array([len(m) for m in classes], dtype=np.int64)
-    rule_rows = OptionRows.concat([r for rule in week_rules if (r := rule.aggregate_rows(
-        arr["c"], week_of_day[arr["day"]], start_min, end_min, class_size)) is not None])
-    cuts = service_cuts or (None, None, None, None)
-    problem = AggregateProblem(
-        n_intervals=T,
-        required=req,
-        under_weight=scale(cfg.objective.under_weight, WEIGHT_DECIMALS),
-        over_weight=scale(cfg.objective.over_weight, WEIGHT_DECIMALS),
-        opt_day=arr["day"], opt_start=arr["start"], opt_length=arr["len"], opt_queue=arr["q"],
-        opt_class=arr["c"], opt_template=arr["k"], opt_paid_min=arr["paid"], opt_budget_min=arr["budget"],
-        opt_cost=arr["cost"],
-        brk_option=brk["opt"], brk_group=brk["group"], brk_window_start=brk["ws"],
-        group_width=grp["width"], group_duration=grp["duration"], group_queue=grp["queue"],
-        class_day_cap=cap, week_days=weeks, class_week_min_paid=cwmin, class_week_max_paid=cwmax,
-        class_week_max_shifts=cwshifts, class_week_min_shifts=cwminshifts, class_template_cap=tcap,
-        weekend_days=weekend_days,
-        pattern_rows=_pattern_rows(hull_cuts, class_lengths, arr["c"], arr["paid"], weeks, arr["day"]),
-        class_weekend_cap=None if rules.max_weekends is None else np.array(
-            [rules.max_weekends * len(m) for m in classes], dtype=np.int64),
-        budget_min=budget_min,
-        option_rows=None if rule_rows is None else (rule_rows.row, rule_rows.option, rule_rows.coef, rule_rows.rhs),
-        cut_queue=cuts[0], cut_interval=cuts[1], cut_const=cuts[2], cut_slope=cuts[3],
-    )
-    return Plan(
-        timeline=tl, queues=queues, classes=classes, class_queues=class_queues, weeks=weeks,
-        week_min_paid=wmin, week_max_paid=wmax, week_max_shifts=wshifts, week_min_shifts=tight[:, :, 2],
-        unavailable_day=unavailable_day,
-        blocked=blocked, problem=problem, opt_kind=arr["kind"], kinds=tuple(kinds), breaks=tuple(tpl_breaks),
-        objective_scale=units, week_rules=week_rules, opt_start_min=start_min, opt_end_min=end_min,
-        week_of_day=week_of_day, history=history, locked_day=fixed.day_mask(len(agents), D),
-    )
+    weekend_cap = None if rules.max_weekends is None else np.array(
+        [rules.max_weekends * len(m) for m in classes], dtype=np.int64)
+    return {**out, "class_day_cap": cap, "class_template_cap": tcap, "class_weekend_cap": weekend_cap}
 
 
 @dataclass(frozen=True)
