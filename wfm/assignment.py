@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -74,6 +75,16 @@ def slots_from_construction(plan: Plan, built: Construction) -> dict[int, list[t
         incs = sorted(per_inc)
         slots[j] = [tuple(per_inc[i][u] for i in incs) for u in range(n)]
     return slots
+
+
+class _WeekJob(NamedTuple):
+    """A week's day problem for one class, and what its rows and columns stand for."""
+
+    problem: day_roster.RosterProblem
+    members: list[int]
+    days: list[int]
+    kinds: list[int]
+    tpl_of: np.ndarray
 
 
 class Assigner:
@@ -158,96 +169,107 @@ class Assigner:
         return statuses
 
     def _assign_week_class(self, w: int, c: int, cover: np.ndarray, limit_s: float) -> str:
-        plan, tl, rules = self.plan, self.plan.timeline, self.cfg.rules
-        days = list(plan.weeks[w])
-        kinds = self.class_kinds[c]
+        """Stage 2a for class `c` in week `w`: the day problem, its hint, CP-SAT within `limit_s`."""
+        job = self._week_problem(w, c, cover)
+        assignment, status = self._solve_week(job.problem, limit_s)
+        return self._apply(w, c, job.members, job.days, job.kinds, job.tpl_of, assignment, status)
+
+    def _week_problem(self, w: int, c: int, cover: np.ndarray) -> _WeekJob:
+        """The day problem (`models.day_roster`) of class `c` in week `w`, with the rows it maps to."""
+        plan, tl = self.plan, self.plan.timeline
+        days, kinds, members = list(plan.weeks[w]), self.class_kinds[c], list(plan.classes[c])
         local = {k: i for i, k in enumerate(kinds)}
-        members = list(plan.classes[c])
         D, K = len(days), len(kinds)
-        hist_len = max(rules.max_consecutive_days, rules.min_consecutive_days, rules.min_consecutive_days_off)
-        first = days[0]
         # what each (day, kind) offers: options present that day (closed or excluded days offer none)
         offered = np.zeros((D, K), dtype=bool)
         p = plan.problem
         sel = np.isin(plan.opt_kind, kinds) & np.isin(p.opt_day, days)
-        offered[p.opt_day[sel] - first, [local[k] for k in plan.opt_kind[sel]]] = True
+        offered[p.opt_day[sel] - days[0], [local[k] for k in plan.opt_kind[sel]]] = True
         tpl_of = np.array([plan.kinds[k].template for k in kinds])
-        caps = self.cfg.rules.max_shifts_per_template
-        tnames = [t.name for t in self.cfg.shift_templates]
-        employees = []
         cost = np.zeros((len(members), D, K), dtype=np.int64)
         allowed = np.broadcast_to(offered, (len(members), D, K)).copy()
-        weekend_local = np.array([tl.date(d).weekday() >= 5 for d in days])
-        for e, a in enumerate(members):
-            max_shifts = []
-            for k in range(K):
-                name = tnames[tpl_of[k]]
-                left = caps[name] - self.template_used[a, tpl_of[k]] if name in caps else D
-                max_shifts.append(int(max(0, min(D, left))))
-            off = {i for i, d in enumerate(days) if plan.unavailable_day[a, d] or not offered[i].any()}
-            blocks = plan.blocked.get(a, [])
-            for i in range(D):
-                # the blocks a shift starting that day can meet, all at once: it must miss every one
-                near = [(lo, hi) for lo, hi in blocks if lo < (days[i] + 1) * tl.per_day + self.longest
-                        and hi > days[i] * tl.per_day]
-                if near and i not in off:
-                    allowed[e, i] &= self._kinds_fitting(days[i], kinds, near)
-            hist = self._history(a, first, hist_len, local, kinds)
-            max_we = rules.max_weekends
-            weekends_used = self._weekends_worked(a, first)
-            employees.append(day_roster.Employee(
-                name=self.agents[a].agent_id,
-                max_shifts=tuple(max_shifts),
-                min_minutes=int(plan.week_min_paid[a, w]),
-                max_minutes=int(plan.week_max_paid[a, w]),
-                max_consecutive=rules.max_consecutive_days,
-                min_consecutive=rules.min_consecutive_days,
-                min_consecutive_off=rules.min_consecutive_days_off,
-                max_weekends=10**6 if max_we is None else max(0, max_we - weekends_used),
-                days_off=frozenset(off),
-                windows=(day_roster.Window(0, D - 1, int(plan.week_min_paid[a, w]), int(plan.week_max_paid[a, w]),
-                                           int(plan.week_max_shifts[a, w])),),
-                history=tuple(hist),
-                max_final_run=self._max_final_run(a, c, w, weekends_used),
-                fixed_work=frozenset() if plan.locked_day is None else frozenset(
-                    i for i, d in enumerate(days) if plan.locked_day[a, d]),
-            ))
-            # steer: weekend days to those with fewer so far; template preferences; no kind where none is offered
-            cost[e, weekend_local, :] += self.fair_cost * int(self.weekend_days[a])
-            for pref in self._prefs_of(a):
-                i = (pref.date - tl.start).days - first
-                if not (0 <= i < D) or pref.template is None:
-                    continue
-                match = tpl_of == tnames.index(pref.template)
-                weight = round(pref.weight * self.pref_scale)
-                cost[e, i, ~match if pref.kind == "prefer" else match] += weight
+        employees = [self._employee(a, w, c, days, kinds, offered, allowed[e], cost[e]) for e, a in enumerate(members)]
         length = np.array([plan.kinds[k].length for k in kinds])
-        under = np.broadcast_to(length * p.under_weight, (D, K))
-        over = np.broadcast_to(length * max(p.over_weight, 1), (D, K))
         problem = day_roster.RosterProblem(
             days=D,
-            first_weekday=tl.date(first).weekday(),
+            first_weekday=tl.date(days[0]).weekday(),
             kinds=tuple(day_roster.ShiftKind(f"k{k}", plan.kinds[k].paid_min) for k in kinds),
             employees=tuple(employees),
             forbidden_successions=self._forbidden_successions(kinds),
             cover=cover[days][:, kinds],
-            under_weight=under,
-            over_weight=over,
+            under_weight=np.broadcast_to(length * p.under_weight, (D, K)),
+            over_weight=np.broadcast_to(length * max(p.over_weight, 1), (D, K)),
             assign_cost=cost,
             allowed=allowed,
         )
+        return _WeekJob(problem, members, days, kinds, tpl_of)
+
+    def _employee(
+        self, a: int, w: int, c: int, days: list[int], kinds: list[int], offered: np.ndarray, allowed: np.ndarray,
+        cost: np.ndarray,
+    ) -> day_roster.Employee:
+        """Agent `a`'s contract in week `w`; fills its rows of `allowed` (kinds its blocked time lets it
+        take) and `cost` (weekend fairness, template preferences)."""
+        plan, tl, rules = self.plan, self.plan.timeline, self.cfg.rules
+        D, K = len(days), len(kinds)
+        tpl_of = [plan.kinds[k].template for k in kinds]
+        caps = rules.max_shifts_per_template
+        tnames = [t.name for t in self.cfg.shift_templates]
+        max_shifts = []
+        for k in range(K):
+            name = tnames[tpl_of[k]]
+            left = caps[name] - self.template_used[a, tpl_of[k]] if name in caps else D
+            max_shifts.append(int(max(0, min(D, left))))
+        off = {i for i, d in enumerate(days) if plan.unavailable_day[a, d] or not offered[i].any()}
+        blocks = plan.blocked.get(a, [])
+        for i in range(D):
+            # the blocks a shift starting that day can meet, all at once: it must miss every one
+            near = [(lo, hi) for lo, hi in blocks if lo < (days[i] + 1) * tl.per_day + self.longest
+                    and hi > days[i] * tl.per_day]
+            if near and i not in off:
+                allowed[i] &= self._kinds_fitting(days[i], kinds, near)
+        hist_len = max(rules.max_consecutive_days, rules.min_consecutive_days, rules.min_consecutive_days_off)
+        weekends_used = self._weekends_worked(a, days[0])
+        # steer: weekend days to those with fewer so far; template preferences
+        cost[np.array([tl.date(d).weekday() >= 5 for d in days]), :] += self.fair_cost * int(self.weekend_days[a])
+        for pref in self._prefs_of(a):
+            i = (pref.date - tl.start).days - days[0]
+            if 0 <= i < D and pref.template is not None:
+                match = np.array(tpl_of) == tnames.index(pref.template)
+                cost[i, ~match if pref.kind == "prefer" else match] += round(pref.weight * self.pref_scale)
+        week_min, week_max = int(plan.week_min_paid[a, w]), int(plan.week_max_paid[a, w])
+        return day_roster.Employee(
+            name=self.agents[a].agent_id,
+            max_shifts=tuple(max_shifts),
+            min_minutes=week_min,
+            max_minutes=week_max,
+            max_consecutive=rules.max_consecutive_days,
+            min_consecutive=rules.min_consecutive_days,
+            min_consecutive_off=rules.min_consecutive_days_off,
+            max_weekends=10**6 if rules.max_weekends is None else max(0, rules.max_weekends - weekends_used),
+            days_off=frozenset(off),
+            windows=(day_roster.Window(0, D - 1, week_min, week_max, int(plan.week_max_shifts[a, w])),),
+            history=tuple(self._history(a, days[0], hist_len, {k: i for i, k in enumerate(kinds)}, kinds)),
+            max_final_run=self._max_final_run(a, c, w, weekends_used),
+            fixed_work=frozenset() if plan.locked_day is None else frozenset(
+                i for i, d in enumerate(days) if plan.locked_day[a, d]),
+        )
+
+    def _solve_week(self, problem: day_roster.RosterProblem, limit_s: float) -> tuple[np.ndarray, str]:
+        """The week's day assignment and how it was found: the hint (greedy, or best responses), then
+        CP-SAT hinted with it within `limit_s` (deterministic time) when it is to run and time allows."""
         t_hint = time.perf_counter()
         hint = day_hint(problem, improve=not self.quick)
         self._hint_s += time.perf_counter() - t_hint
         self._hints += 1
         if self.stop is not None and self.stop.is_set():
-            return self._apply(w, c, members, days, kinds, tpl_of, hint, "interrupted")
+            return hint, "interrupted"
         if not self.use_cpsat:
-            return self._apply(w, c, members, days, kinds, tpl_of, hint, "greedy")
+            return hint, "greedy"
         # the later jobs' hints must still fit before the deadline (they are the roster where CP-SAT is not run)
         deadline = None if self.deadline is None else self.deadline - self._hint_s / self._hints * self._jobs_after
         if deadline is not None and deadline - time.perf_counter() < MIN_SOLVE_S:
-            return self._apply(w, c, members, days, kinds, tpl_of, hint, "greedy (time limit)")
+            return hint, "greedy (time limit)"
         # deterministic: CP-SAT stops on its work count (reproducible), wall clock only as a backstop
         wall_s = max(0.5, limit_s) * (4 if self.deterministic else 1)
         if deadline is not None:
@@ -258,17 +280,17 @@ class Assigner:
             hint=hint, stop=None if self.stop is None else self.stop.is_set,
         )
         result = day_roster.solve(problem, params)
-        assignment = result.assignment
-        status = result.status
-        if assignment is None and not (self.stop is not None and self.stop.is_set()):
-            # find any roster that keeps the rules, cover ignored
-            relaxed = dataclasses.replace(problem, under_weight=np.zeros_like(problem.under_weight),
-                                          over_weight=np.zeros_like(problem.over_weight))
-            retry = day_roster.solve(relaxed, dataclasses.replace(params, time_limit_s=max(1.0, min(limit_s, wall_s))))
-            assignment, status = retry.assignment, f"rules-only {retry.status}"
-        if assignment is None:
-            assignment, status = hint, "greedy"
-        return self._apply(w, c, members, days, kinds, tpl_of, assignment, status)
+        if result.assignment is not None:
+            return result.assignment, result.status
+        if self.stop is not None and self.stop.is_set():
+            return hint, "greedy"
+        # find any roster that keeps the rules, cover ignored
+        relaxed = dataclasses.replace(problem, under_weight=np.zeros_like(problem.under_weight),
+                                      over_weight=np.zeros_like(problem.over_weight))
+        retry = day_roster.solve(relaxed, dataclasses.replace(params, time_limit_s=max(1.0, min(limit_s, wall_s))))
+        if retry.assignment is None:
+            return hint, "greedy"
+        return retry.assignment, f"rules-only {retry.status}"
 
     def _apply(self, w: int, c: int, members: list[int], days: list[int], kinds: list[int], tpl_of: np.ndarray,
                assignment: np.ndarray, status: str) -> str:
