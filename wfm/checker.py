@@ -527,7 +527,9 @@ def longest_paid_hours(templates: Sequence[ShiftTemplateConfig], agent: Agent) -
         starts = range(parse_hhmm(t.earliest_start), parse_hhmm(t.latest_start) + 1, t.start_step_min)
         for length_h in t.lengths_h:
             length = round(length_h * 60)
-            if not any(agent.available_from_min <= s and s + length <= agent.available_to_min for s in starts):
+            windowed = (agent.available_from_min, agent.available_to_min) != (0, 1440)  # (0, 1440): none
+            if windowed and not any(agent.available_from_min <= s and s + length <= agent.available_to_min
+                                    for s in starts):
                 continue
             unpaid = sum(b.duration_min for b in t.breaks if not b.paid and b.min_shift_h * 60 <= length)
             out = max(out, (length - unpaid) / 60)

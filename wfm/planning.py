@@ -532,12 +532,13 @@ def longest_paid_min(cfg: ScenarioConfig, agent: Agent) -> int:
     with some start on the template's grid inside the agent's daily availability window. What one day
     beyond the horizon's edge can hold, by the edge rule (`wfm.continuity`)."""
     out = 0
+    windowed = (agent.available_from_min, agent.available_to_min) != (0, 1440)  # (0, 1440): no window
     for t in cfg.shift_templates:
         first, last = parse_hhmm(t.earliest_start), parse_hhmm(t.latest_start)
         start = max(first, first + -(-(agent.available_from_min - first) // t.start_step_min) * t.start_step_min)
         for length_h in t.lengths_h:
             length = round(length_h * 60)
-            if start > last or start + length > agent.available_to_min:
+            if windowed and (start > last or start + length > agent.available_to_min):
                 continue
             unpaid = sum(b.duration_min for b in t.breaks if not b.paid and b.min_shift_h * 60 <= length)
             out = max(out, length - unpaid)
