@@ -483,7 +483,7 @@ def test_under_the_service_objective_the_roster_heuristics_steer_by_shortfall(tm
 def test_a_search_that_ends_early_names_the_searched_aggregate_and_keeps_the_better_roster(tmp_path: Path) -> None:
     from benchmarks import generate as gen
 
-    spec = gen.InstanceSpec("t-small", days=7, agents=20, interval_min=30, queues=("voice_es",), seed=3)
+    spec = gen.InstanceSpec("t-small", days=7, agents=20, interval_min=30, queues=("voice_es",), seed=7)
     inputs = load_inputs(gen.generate(spec, tmp_path / "small").scenario_path)
     runs: list[list] = [[], []]
     results = [solve_schedule(inputs, ScheduleOptions(time_limit_s=20.0),
