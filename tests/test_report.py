@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 
 from cli import app
 from tests.report_fixture import make_schedule_output
+from wfm.render.html import number, percent
 from wfm.report import write_report
 from wfm.report.alerts import day_runs, day_span
-from wfm.report.html import number, percent
 from wfm.report.svg import diverging_color
 
 runner = CliRunner()

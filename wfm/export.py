@@ -36,7 +36,7 @@ from wfm.atomic import atomic_directory, write_text
 from wfm.campaign import Campaign, campaign_of
 from wfm.errors import InputError
 from wfm.kpi.readers import break_keys, read_roster
-from wfm.report.html import clock
+from wfm.render.html import clock
 from wfm.report.inputs import check_result_folder, read_summary
 from wfm.report.month import agent_names
 from wfm.scenario import Scenario

@@ -16,8 +16,8 @@ from wfm.errors import InputError
 from wfm.kpi.compute import KpiOptions, KpiTables, compute_kpis
 from wfm.kpi.contract import ContractTerms, load_contract
 from wfm.kpi.readers import ALL_AGENTS, ALL_QUEUES, read_contacts, read_roster, read_states
-from wfm.report import charts
-from wfm.report import html as h
+from wfm.render import charts
+from wfm.render import html as h
 
 FILES = (
     "kpi_interval.csv",

@@ -25,8 +25,8 @@ from typing import Literal
 import pandas as pd
 
 from wfm.campaign import Campaign
+from wfm.render.html import escape, number, percent
 from wfm.report.figures import ShortInterval, daily_queue_levels, queue_figures, worst_intervals
-from wfm.report.html import escape, number, percent
 from wfm.report.inputs import ScheduleOutput
 
 Level = Literal["bad", "warn", "ok"]

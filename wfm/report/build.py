@@ -31,8 +31,8 @@ from wfm.atomic import write_text
 from wfm.campaign import Campaign, campaign_of
 from wfm.errors import InputError
 from wfm.kpi.readers import break_keys
+from wfm.render import html as h
 from wfm.report import alerts, svg
-from wfm.report import html as h
 from wfm.report.figures import gap_grid, open_minutes, queue_figures
 from wfm.report.inputs import ScheduleOutput, read_schedule_output
 from wfm.report.month import agent_names, month_view

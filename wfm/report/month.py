@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from wfm.kpi.readers import break_keys
-from wfm.report.html import clock, escape, number
+from wfm.render.html import clock, escape, number
 
 OFF_SORT = 9999  # a day off sorts after every start time (minutes after midnight)
 

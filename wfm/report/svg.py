@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from wfm.report.html import escape, number, percent
+from wfm.render.html import escape, number, percent
 
 REQUIRED = "#334e68"
 SCHEDULED = "#0b8a8a"
