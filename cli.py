@@ -531,7 +531,9 @@ def replan_command(
                    f"{r['agents_to_tell']:,} agent(s) ({kinds}); {r['kept_as_published']:,} kept as published")
         typer.echo(f"under-staffed {b['under_agent_hours']:,.1f} -> {a['under_agent_hours']:,.1f} agent-h; projected "
                    f"service level {b['projected_service_level']:.1%} -> {a['projected_service_level']:.1%}; "
-                   f"status {s['status']}; wrote {out}/roster.csv, coverage.csv, summary.json, changes.csv")
+                   f"status {s['status']}")
+        offers = ", ".join(f"{k} {v}" for k, v in r["offers"].items()) or "none"
+        typer.echo(f"offers: {offers}; wrote {out}/roster.csv, coverage.csv, summary.json, changes.csv, offers.csv")
     if s["status"] == "timeout":
         typer.echo("wfm: no roster that keeps every rule was found within the time limit — raise --time-limit-s",
                    err=True)

@@ -3,6 +3,7 @@ off on closed days, locked shifts, and re-planning with few changes — solver a
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from tests.test_planning import scenario_copy
 from wfm.checker import check_files, check_roster
 from wfm.continuity import history_of, read_previous_roster
 from wfm.errors import EXIT_BAD_INPUT, EXIT_INFEASIBLE, InfeasibleError, InputError
+from wfm.offers import offers_for
 from wfm.planning import build_plan
 from wfm.replan import changes_between, replan, write_replan
 from wfm.roster import RosterShift, read_roster, write_roster
@@ -276,6 +278,29 @@ def test_replan_keeps_everything_before_from_and_lists_exactly_what_changed(
     assert len(changes) == len(changes_between(old, new, from_at.date()))
     assert done.summary["replan"]["changed_shifts"] == len(changes)
     assert not done.result.report.violations
+    offers = pd.read_csv(tmp_path / "re" / "offers.csv", dtype=str)
+    assert list(offers.columns) == ["agent_id", "date", "offer", "minutes", "start", "end", "coverage_gained_h", "note"]
+
+
+def test_an_overtime_offer_covers_under_staffed_time_the_rules_keep(tmp_path: Path) -> None:
+    """a2 works 08:00–12:00 on 2 March; the 'day' template also makes 5 h shifts, and es needs an agent
+    at 12:00: the offer is to stay until 13:00, and the roster with it taken breaks no rule."""
+    scenario = scenario_copy(tmp_path, scenario={"lengths_h = [4, 8]": "lengths_h = [4, 5]"})
+    inputs = load_inputs(scenario)
+    shift = _row("a2", "2026-03-02", "08:00", "12:00", "day").replace(",,,,", ",2026-03-02T09:30,2026-03-02T10:00,,")
+    (tmp_path / "hand.csv").write_text(HEADER + shift)
+    shifts = read_roster(tmp_path / "hand.csv", inputs.scenario)
+    assert [b.name for b in shifts[0].breaks] == ["coffee"]
+    report = check_roster(inputs.scenario, shifts, inputs.requirements, inputs.agents, inputs.unavailability)
+    offers = offers_for(inputs.scenario, shifts, report.coverage, inputs.agents, inputs.unavailability,
+                        inputs.scenario.horizon_dates[0])
+    (offer,) = offers[offers["offer"] == "extend"].itertuples()
+    assert (offer.agent_id, offer.start, offer.end, offer.minutes) == ("a2", "2026-03-02T08:00", "2026-03-02T13:00", 60)
+    assert offer.coverage_gained_h == 0.5
+    taken = [dataclasses.replace(shifts[0], end=dt.datetime(2026, 3, 2, 13, 0), paid_hours=5.0)]
+    again = check_roster(inputs.scenario, taken, inputs.requirements, inputs.agents, inputs.unavailability)
+    assert not {v.rule for v in again.violations} - {"min-hours-week", "min-consecutive-days", "budget"}
+    assert again.under_agent_hours == report.under_agent_hours - 0.5
 
 
 def test_replan_with_nothing_changed_and_a_high_change_weight_moves_nobody(published: tuple[Path, Path]) -> None:

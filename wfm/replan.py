@@ -12,7 +12,8 @@ who left), as a horizon of its own that starts on the date of `--from`:
 
 The result is the whole roster (published before the new horizon, then the re-planned one), checked;
 `changes.csv` lists each agent-day that changed (`added`, `removed`, or what changed of a kept day:
-`start`, `length`, `queue`, `template`, `breaks`), the list a planner sends to agents.
+`start`, `length`, `queue`, `template`, `breaks`), the list a planner sends to agents; `offers.csv` the
+overtime and voluntary-time-off offers that would close what is left of the gap (`wfm.offers`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from wfm.checker import CheckReport, check_roster
 from wfm.continuity import locked_reasons
 from wfm.errors import InfeasibleError, InputError
 from wfm.lock import output_lock
+from wfm.offers import offers_for
 from wfm.roster import RosterShift, read_roster, write_roster
 from wfm.scenario import Scenario
 from wfm.schedule import Progress, ScheduleInputs, ScheduleOptions, ScheduleResult, load_inputs, solve_schedule
@@ -49,6 +51,7 @@ class ReplanResult:
     changes: pd.DataFrame
     before: CheckReport
     summary: dict[str, Any]
+    offers: pd.DataFrame
 
 
 def _published(path: Path, scenario: Scenario) -> list[RosterShift]:
@@ -203,6 +206,8 @@ def replan(
         previous=inputs.previous,
     )
     changes = changes_between(published, result.shifts, first)
+    offers = offers_for(inputs.scenario, result.shifts, result.report.coverage, inputs.agents, inputs.unavailability,
+                        first)
     summary = dict(result.summary)
     summary["replan"] = {
         "from": from_at.strftime("%Y-%m-%dT%H:%M"),
@@ -214,8 +219,9 @@ def replan(
         "agents_to_tell": int(changes["agent_id"].nunique()),
         "before": _coverage_figures(before),
         "after": _coverage_figures(result.report),
+        "offers": {str(k): int(v) for k, v in offers["offer"].value_counts().sort_index().items()},
     }
-    return ReplanResult(result, kept_before + result.shifts, changes, before, summary)
+    return ReplanResult(result, kept_before + result.shifts, changes, before, summary, offers)
 
 
 def _coverage_figures(report: CheckReport) -> dict[str, Any]:
@@ -229,7 +235,7 @@ def _coverage_figures(report: CheckReport) -> dict[str, Any]:
 
 
 def write_replan(out_dir: str | Path, replanned: ReplanResult) -> None:
-    """roster.csv (the whole roster), coverage.csv, summary.json and changes.csv into `out_dir`, replaced
+    """roster.csv (the whole roster), coverage.csv, summary.json, changes.csv and offers.csv into `out_dir`, replaced
     whole and atomically, under the same lock as `wfm run` (`DIR.lock`)."""
     with output_lock(out_dir), atomic_directory(out_dir) as tmp:
         result = replanned.result
@@ -237,3 +243,4 @@ def write_replan(out_dir: str | Path, replanned: ReplanResult) -> None:
         write_csv(tmp / "coverage.csv", replanned.result.report.coverage, float_format="%.6g")
         write_json(tmp / "summary.json", replanned.summary)
         write_csv(tmp / "changes.csv", replanned.changes)
+        write_csv(tmp / "offers.csv", replanned.offers)
