@@ -7,14 +7,19 @@ code; no traceback is shown for a user mistake.
 from __future__ import annotations
 
 import functools
+import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from wfm.errors import EXIT_INTERNAL, WfmError
+
+if TYPE_CHECKING:
+    from wfm.schedule.options import Progress
 
 app = typer.Typer(
     name="wfm",
@@ -25,6 +30,52 @@ app = typer.Typer(
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+# --- progress of a long solve: shown live (rich), as JSON lines, or not at all ----------------------
+# (the library reports `wfm.schedule.Progress` events through a callback; showing them is the CLI's job)
+
+
+def _progress_line(event: Progress) -> str:
+    parts = [f"{event.elapsed_s:6.1f}s", f"{event.stage:<9}"]
+    if event.objective is not None:
+        parts.append(f"objective {event.objective:,.2f}")
+    if event.bound is not None:
+        parts.append(f"bound {event.bound:,.2f}")
+    if event.gap is not None:
+        parts.append(f"gap {event.gap:.2%}")
+    if event.message:
+        parts.append(event.message)
+    return "  ".join(parts)
+
+
+@contextmanager
+def progress_reporter(mode: str) -> Iterator[Callable[[Progress], None] | None]:
+    """Yield the callback to pass to the solver: rich status on stderr, JSON lines on stdout, or None."""
+    if mode == "quiet":
+        yield None
+        return
+    if mode == "json":
+        def emit_json(event: Progress) -> None:
+            record = {"event": "progress", "stage": event.stage, "elapsed_s": round(event.elapsed_s, 3),
+                      "objective": event.objective, "bound": event.bound, "gap": event.gap,
+                      "message": event.message}
+            sys.stdout.write(json.dumps(record) + "\n")
+            sys.stdout.flush()
+
+        yield emit_json
+        return
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    with console.status("solving…") as status:
+        def emit_live(event: Progress) -> None:
+            text = _progress_line(event)
+            if event.stage != "assign":
+                console.print(text, highlight=False)
+            status.update(text)
+
+        yield emit_live
 
 
 def handle_errors(func: F) -> F:
@@ -396,7 +447,6 @@ def schedule_command(
     import json
 
     from wfm.errors import EXIT_TIMEOUT, InputError
-    from wfm.progress import progress_reporter
     from wfm.schedule import ScheduleOptions, load_inputs, solve_schedule, write_schedule
 
     if objective is not None and objective not in ("coverage", "service"):
@@ -508,7 +558,6 @@ def replan_command(
     import json
 
     from wfm.errors import EXIT_TIMEOUT, InputError
-    from wfm.progress import progress_reporter
     from wfm.replan import replan, write_replan
     from wfm.schedule import ScheduleOptions
 
