@@ -502,3 +502,16 @@ def test_a_search_that_ends_early_names_the_searched_aggregate_and_keeps_the_bet
     assert not first.report.violations
     assert [(s.agent_id, s.start, s.queue) for s in first.shifts] == \
         [(s.agent_id, s.start, s.queue) for s in again.shifts]
+
+
+def test_the_summary_says_which_limit_ended_the_run_and_whether_it_repeats(tmp_path: Path) -> None:
+    """A small week with time to spare: nothing was cut by the clock, and a second run is identical."""
+    runs = [solve_schedule(load_inputs(FIXTURES / "office" / "scenario.toml"), ScheduleOptions(time_limit_s=20))
+            for _ in range(2)]
+    limit = runs[0].summary["limit"]
+    assert limit["kind"] == "wall-clock" and limit["time_limit_s"] == 20
+    assert limit["repeatable"] == (not limit["cut_by_clock"])
+    if limit["repeatable"]:
+        assert [(s.agent_id, s.start, s.end, s.queue) for s in runs[0].shifts] == \
+            [(s.agent_id, s.start, s.end, s.queue) for s in runs[1].shifts]
+

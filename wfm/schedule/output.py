@@ -130,6 +130,7 @@ def summary_of(solve: Any, best: Any) -> dict[str, Any]:
             "seed": solve.seed,
             "deterministic": solve.deterministic,
         },
+        "limit": limit_of(solve, best),
         "input_checksums": solve.inputs.checksums,
         "versions": _versions(),
         "campaign": campaign_of(solve.scenario, list(solve.plan.queues)).model_dump(exclude_none=True),
@@ -179,3 +180,22 @@ def from_roster(
             return None
         out.append(AssignedShift(a, key[0], option[key], tuple(index(b.start) for b in s.breaks)))
     return out
+
+
+def limit_of(solve: Any, best: Any) -> dict[str, Any]:
+    """Which limit ended the run and whether the same inputs and seed repeat it exactly: the stages'
+    CP-SAT solves stop on deterministic work, but the wall-clock limit also cuts the LP, the day
+    assignment and the roster search; each cut it made is named (a run cut by the clock may end
+    elsewhere on a busier or faster machine)."""
+    cuts = []
+    if solve.lp_started and solve.lp.value is None:
+        cuts.append("the LP bound did not finish in its share of the limit")
+    if any("time limit" in str(s) for s in best.info.get("assignment_statuses", [])):
+        cuts.append("the day assignment fell back to its greedy hint on time")
+    if solve.search_until and not solve.search_converged and best.info.get("roster_search"):
+        cuts.append("the roster search ran until the time limit")
+    if solve.stopped():
+        cuts.append("interrupted (SIGINT/SIGTERM)")
+    return {"kind": "wall-clock", "time_limit_s": solve.limit, "reached": bool(cuts),
+            "repeatable": not cuts, "cut_by_clock": cuts}
+

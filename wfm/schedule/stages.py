@@ -131,7 +131,9 @@ def _search(solve: Solve, candidate: Candidate, until: float, label: str) -> tup
         min_gain=prm.min_search_gain,
         max_budget=prm.max_budget,
         stop=solve.stopped,
-        on_pass=lambda k, obj: solve.emit("search", obj / solve.units, f"{label} pass {k}"),
+        # a pass's objective is its aggregate model's: coverage and cost, without the preference and
+        # fairness terms the checker adds (so the checked roster may read higher than its last pass)
+        on_pass=lambda k, obj: solve.emit("search", obj / solve.units, f"{label} pass {k} (model objective)"),
     )
     converged = time.perf_counter() < until and not solve.stopped()
     made = check(
