@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import dataclasses
 import datetime as dt
 import functools
 import math
@@ -77,6 +78,7 @@ class ShiftKind:
     template: int
     length: int  # intervals
     paid_min: int
+    band: int = 0  # start band, in the roster search's view under a start-time spread (`banded`)
 
 
 @dataclass(frozen=True)
@@ -741,3 +743,20 @@ def _integer_nullspace(diffs: np.ndarray) -> list[np.ndarray]:
         den = math.lcm(*(v.denominator for v in vec))
         basis.append(np.array([int(v * den) for v in vec], dtype=np.int64))
     return basis
+
+
+def banded(plan: Plan, width_min: int) -> Plan:
+    """The plan with each kind split by start band (`width_min` minutes of start time of day): the
+    roster search's view under a start-time spread rule, so that a kind's options all start within
+    one band and a shift can move inside the band its week's window holds (`models.rules`)."""
+    band = plan.opt_start_min // max(width_min, plan.timeline.interval_min)
+    keys: dict[tuple[int, int], int] = {}
+    kinds: list[ShiftKind] = []
+    opt_kind = np.empty_like(plan.opt_kind)
+    for j, (k, b) in enumerate(zip(plan.opt_kind.tolist(), band.tolist(), strict=True)):
+        if (k, b) not in keys:
+            keys[(k, b)] = len(kinds)
+            kinds.append(dataclasses.replace(plan.kinds[k], band=b))
+        opt_kind[j] = keys[(k, b)]
+    return dataclasses.replace(plan, opt_kind=opt_kind, kinds=tuple(kinds))
+

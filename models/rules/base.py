@@ -68,6 +68,12 @@ class WeekRule(ABC):
         """Rows the aggregate model may add (a relaxation for each class of `class_size` agents)."""
         return None
 
+    def search_band_min(self) -> int | None:
+        """Start bands (minutes) the roster search should split kinds by for this rule, or None: with
+        kinds spanning more start times than the rule lets one agent's week hold, no kind would be
+        jointly allowed and the search could move nothing."""
+        return None
+
     @abstractmethod
     def allows(
         self, start_min: np.ndarray, end_min: np.ndarray, others: WeekShifts, ahead: Sequence[WeekShifts] = ()

@@ -5,7 +5,8 @@ One at a time: a candidate's start lies within M of every other start of the wee
 width M holding them still meets each day still to be placed: with a_f..b_f the starts day f may
 take, max(others ∪ {a_f}) − M ≤ start ≤ min(others ∪ {b_f}) + M.
 Jointly: every shift of the week stays inside one fixed window of width M around the week's present
-starts (centred on them), so any choice of candidates inside it keeps the rule.
+starts (centred on them), so any choice of candidates inside it keeps the rule; the roster search
+splits kinds into start bands of M/2 (`search_band_min`), so some band always fits the window.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ class StartTimeSpread(WeekRule):
     def from_settings(cls, settings: Mapping[str, object]) -> StartTimeSpread | None:
         m = settings.get("start_time_spread_min")
         return None if m is None else cls(int(m))  # type: ignore[call-overload]
+
+    def search_band_min(self) -> int | None:
+        return max(1, self.spread_min // 2)  # half the window: some band always fits inside it
 
     def allows(
         self, start_min: np.ndarray, end_min: np.ndarray, others: WeekShifts, ahead: Sequence[WeekShifts] = ()

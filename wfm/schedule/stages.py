@@ -8,6 +8,7 @@ import dataclasses
 import time
 
 from models import aggregate, lns
+from wfm.planning import banded
 from wfm.schedule.candidate import Candidate
 from wfm.schedule.context import Solve
 from wfm.schedule.keep import revert_changes
@@ -114,6 +115,9 @@ def day_assignment(solve: Solve, best: Candidate, prm: SolverParams) -> Candidat
 def _search(solve: Solve, candidate: Candidate, until: float, label: str) -> tuple[Candidate, bool]:
     """The roster search on `candidate`, checked, and whether it ended by its own rule."""
     prm, plan = solve.params, solve.plan
+    bands = [w for r in plan.week_rules if (w := r.search_band_min()) is not None]
+    if bands:  # kinds split by start band, so shifts can move within what their week's rules hold
+        plan = banded(plan, min(bands))
     lengths = prm.length_changes_min if solve.lp.solution is not None else prm.length_changes_min[:1]
     searched = improve_roster(
         plan,
