@@ -440,6 +440,11 @@ def schedule_command(
         Path | None, typer.Option(help="Roster before the horizon (rest, runs, the straddling week).")
     ] = None,
     locked: Annotated[Path | None, typer.Option(help="Roster rows that must appear unchanged.")] = None,
+    repeatable: Annotated[
+        bool | None, typer.Option("--repeatable/--wall-clock",
+                                  help="The time limit as a work budget: the same inputs and seed give the same "
+                                       "roster on one machine (scenario's [solver] repeatable).")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress display.")] = False,
     json_lines: Annotated[bool, typer.Option("--json", help="Progress and result as JSON lines on stdout.")] = False,
 ) -> None:
@@ -454,7 +459,8 @@ def schedule_command(
     inputs = load_inputs(scenario, requirements=requirements, agents=agents,
                          unavailability=unavailability, preferences=preferences, previous_roster=previous_roster,
                          locked=locked)
-    options = ScheduleOptions(time_limit_s=time_limit_s, workers=workers, seed=seed, objective=objective)
+    options = ScheduleOptions(time_limit_s=time_limit_s, workers=workers, seed=seed, objective=objective,
+                              repeatable=repeatable)
     with progress_reporter("json" if json_lines else "quiet" if quiet else "live") as progress:
         result = solve_schedule(inputs, options, progress)
     write_schedule(out, result)

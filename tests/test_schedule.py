@@ -515,3 +515,14 @@ def test_the_summary_says_which_limit_ended_the_run_and_whether_it_repeats(tmp_p
         assert [(s.agent_id, s.start, s.end, s.queue) for s in runs[0].shifts] == \
             [(s.agent_id, s.start, s.end, s.queue) for s in runs[1].shifts]
 
+
+def test_a_repeatable_run_reads_no_clock_and_repeats_exactly(tmp_path: Path) -> None:
+    """`repeatable`: the limit is a work budget; two runs give the same roster, and the summary says so."""
+    runs = [solve_schedule(load_inputs(FIXTURES / "nonstop" / "scenario.toml"),
+                           ScheduleOptions(time_limit_s=6, repeatable=True)) for _ in range(2)]
+    assert runs[0].summary["limit"]["kind"] == "work budget"
+    assert runs[0].summary["limit"]["repeatable"]
+    assert [(s.agent_id, s.start, s.end, s.queue, s.breaks) for s in runs[0].shifts] == \
+        [(s.agent_id, s.start, s.end, s.queue, s.breaks) for s in runs[1].shifts]
+    assert runs[0].summary["objective"] == runs[1].summary["objective"]
+

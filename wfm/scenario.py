@@ -181,6 +181,7 @@ class SolverConfig(_Strict):
     time_limit_s: float = Field(default=60.0, gt=0)
     workers: int = Field(default=2, ge=1, le=64)
     seed: int = Field(default=0, ge=0)
+    repeatable: bool = False  # the time limit as a work budget: runs repeat exactly (docs/schedule.md)
     # overrides of `wfm.schedule.params.SolverParams` (checked against it when the inputs are loaded)
     tuning: dict[str, float | int | list[int | None]] = Field(default_factory=dict)
 

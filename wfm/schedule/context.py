@@ -63,6 +63,9 @@ class Solve:
     first_feasible_s: float | None = None
     lp_built: Any = None
     search_until: float = 0.0
+    repeatable: bool = False  # the limit is a work budget: no decision reads the clock
+    search_passes_left: int = 0  # repeatable runs: passes of the roster search the budget still holds
+    day_assignment_ran: bool = False
     search_converged: bool = False
     aggregate_rounds: int = 0
     given: list[Any] = field(default_factory=list)  # the given roster in plan indices (`wfm replan`)
@@ -81,6 +84,17 @@ class Solve:
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.t0
+
+    def clock(self, deadline: float) -> float:
+        """`deadline`, or in a repeatable run the wall-clock backstop (`repeatable_backstop` × the limit)."""
+        return self.t0 + self.params.repeatable_backstop * self.limit if self.repeatable else deadline
+
+    def left(self, until: float) -> float:
+        """Seconds left until `until`; in a repeatable run, as if none had passed (decisions on work only)."""
+        return until - (self.t0 if self.repeatable else time.perf_counter())
+
+    def backstop_reached(self) -> bool:
+        return self.repeatable and self.elapsed() >= self.params.repeatable_backstop * self.limit
 
     def stopped(self) -> bool:
         return self.options.stop is not None and self.options.stop.is_set()
@@ -112,7 +126,7 @@ class Solve:
         service = p.cut_const is not None and len(p.cut_const) > 0
         lp_model = aggregate.build(p, service_segments=True)[0] if service else self.model
         self.lp_expected_s = expected_lp_seconds(lp_model)
-        until = self.t0 + prm.lp_share * self.limit
+        until = self.clock(self.t0 + prm.lp_share * self.limit)
 
         def run() -> None:
             lp = lp_relaxation(lp_model, max(1.0, until - time.perf_counter()))
@@ -137,7 +151,7 @@ class Solve:
         limit by seconds), and take its bound."""
         if self._lp_thread is None:
             return
-        until = self.t0 + self.params.lp_share * self.limit + self.params.lp_grace_s
+        until = self.clock(self.t0 + self.params.lp_share * self.limit + self.params.lp_grace_s)
         self._lp_thread.join(max(0.0, until - time.perf_counter()))
         self.lp = self._lp_box[0] if self._lp_box else LpBound(None, self.elapsed(), None)
         if self.lp.value is not None:
@@ -184,6 +198,7 @@ def start_solve(inputs: ScheduleInputs, options: ScheduleOptions, progress: Call
         options=options,
         params=params,
         limit=options.time_limit_s or cfg.solver.time_limit_s,
+        repeatable=cfg.solver.repeatable if options.repeatable is None else options.repeatable,
         workers=options.workers or cfg.solver.workers,
         seed=cfg.solver.seed if options.seed is None else options.seed,
         kind=kind,

@@ -81,7 +81,7 @@ def name_aggregate(
     statuses = assigner.assign_days(built.shifts, time_s)
     assigned, unmatched, extra, dropped = assigner.assign_starts(slots_from_construction(solve.plan, built))
     passes = 1 if quick else (prm.start_passes if start_passes is None else start_passes)
-    start_deadline = solve.t0 + solve.limit - prm.after_margin * solve.check_s - 0.01 * solve.limit
+    start_deadline = solve.clock(solve.t0 + solve.limit - prm.after_margin * solve.check_s - 0.01 * solve.limit)
     assigned = improve_starts(
         plan,
         assigned,
@@ -131,7 +131,7 @@ def construct_and_name(solve: Solve, lp_shifts: np.ndarray | None) -> Candidate:
         report = result.report
         over_min = 0 if report.budget_hours is None else round(60 * (report.hours_used - report.budget_hours))
         now = time.perf_counter()
-        if over_min <= 0 or now + (now - t_attempt) > solve.t0 + solve.limit:
+        if over_min <= 0 or (not solve.repeatable and now + (now - t_attempt) > solve.t0 + solve.limit):
             break
         reserve += over_min + round(0.002 * hp.budget_min)
     return result

@@ -20,6 +20,9 @@ class ScheduleOptions:
     objective: str | None = None
     deterministic: bool = True
     stop: threading.Event | None = None  # set it (e.g. on SIGTERM) to finish fast with the best so far
+    # the time limit as a work budget (no stage reads the clock to decide; the same inputs and seed give
+    # the same roster on one machine, in a wall time that varies); None keeps the scenario's
+    repeatable: bool | None = None
 
 
 @dataclass(frozen=True)

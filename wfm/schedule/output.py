@@ -183,19 +183,25 @@ def from_roster(
 
 
 def limit_of(solve: Any, best: Any) -> dict[str, Any]:
-    """Which limit ended the run and whether the same inputs and seed repeat it exactly: the stages'
-    CP-SAT solves stop on deterministic work, but the wall-clock limit also cuts the LP, the day
-    assignment and the roster search; each cut it made is named (a run cut by the clock may end
-    elsewhere on a busier or faster machine)."""
+    """Which limit ended the run and whether the same inputs and seed repeat it exactly. Under a
+    wall-clock limit the stages' CP-SAT solves stop on deterministic work, but the clock also cuts the
+    LP, the day assignment and the roster search: each cut it made is named (such a run may end
+    elsewhere on a busier or faster machine). A repeatable run's limit is a work budget (the passes
+    of search the limit holds by forecast): it repeats unless it reached its wall-clock backstop."""
     cuts = []
-    if solve.lp_started and solve.lp.value is None:
-        cuts.append("the LP bound did not finish in its share of the limit")
-    if any("time limit" in str(s) for s in best.info.get("assignment_statuses", [])):
-        cuts.append("the day assignment fell back to its greedy hint on time")
-    if solve.search_until and not solve.search_converged and best.info.get("roster_search"):
-        cuts.append("the roster search ran until the time limit")
+    if solve.repeatable:
+        if solve.backstop_reached():
+            cuts.append(f"the wall-clock backstop ({solve.params.repeatable_backstop:g} × the limit) was reached")
+        reached = solve.search_passes_left <= 0 or bool(cuts)
+    else:
+        if solve.lp_started and solve.lp.value is None:
+            cuts.append("the LP bound did not finish in its share of the limit")
+        if any("time limit" in str(s) for s in best.info.get("assignment_statuses", [])):
+            cuts.append("the day assignment fell back to its greedy hint on time")
+        if solve.search_until and not solve.search_converged and best.info.get("roster_search"):
+            cuts.append("the roster search ran until the time limit")
+        reached = bool(cuts)
     if solve.stopped():
         cuts.append("interrupted (SIGINT/SIGTERM)")
-    return {"kind": "wall-clock", "time_limit_s": solve.limit, "reached": bool(cuts),
-            "repeatable": not cuts, "cut_by_clock": cuts}
-
+    return {"kind": "work budget" if solve.repeatable else "wall-clock", "time_limit_s": solve.limit,
+            "reached": reached, "repeatable": not cuts, "cut_by_clock": cuts}

@@ -43,6 +43,8 @@ class SolverParams:
     escalate_gain: float = 0.01  # a pass gaining less doubles the day budget and widens the lengths
     min_search_gain: float = 0.001  # at the widest phase, the search ends when a budget gains less
     max_budget: int = 8  # the most a day's solve gets, in multiples of search_seconds_each
+    # repeatable runs: the wall-clock backstop, × the time limit (a run that reaches it says so)
+    repeatable_backstop: float = 4.0
     # stage 5, rounds of aggregate search when the roster search ends early
     aggregate_search_share: float = 0.5  # of the time left
     min_aggregate_gain: float = 0.001

@@ -177,6 +177,7 @@ def improve_roster(
     max_budget: int = _DEFAULTS.max_budget,
     on_pass: Callable[[int, float], None] | None = None,
     stop: Callable[[], bool] | None = None,
+    max_passes: int | None = None,
 ) -> list[AssignedShift]:
     """The roster with each day's start times, queues, breaks and shift lengths (templates kept; by up
     to each of `length_changes_min` in turn) re-optimized around the options `lp_solution` uses
@@ -218,6 +219,7 @@ def improve_roster(
         max_budget=max_budget,
         on_pass=on_pass,
         stop=stop,
+        max_passes=max_passes,
     )
     if improved == 0:
         return shifts
@@ -315,6 +317,11 @@ def _phase_bounds(plan: Plan, cols: _KindColumns, ub: np.ndarray, limits: list[i
     return bounds
 
 
+def _fewest(a: int | None, b: int | None) -> int | None:
+    """The smaller of two pass counts (None: no limit)."""
+    return b if a is None else a if b is None else min(a, b)
+
+
 @dataclass(frozen=True)
 class _PhasedSearch:
     """The day-by-day search of `models.lns` over one model, phase by phase (`run`)."""
@@ -343,6 +350,7 @@ class _PhasedSearch:
         max_budget: int,
         on_pass: Callable[[int, float], None] | None,
         stop: Callable[[], bool] | None,
+        max_passes: int | None = None,
     ) -> tuple[np.ndarray, int]:
         """The searched vector and how many solves improved it.
 
@@ -361,6 +369,9 @@ class _PhasedSearch:
         day_columns: list[np.ndarray] = []
         budget, phase = seconds_each, 0
         while time.perf_counter() < deadline and not (stop is not None and stop()):
+            if max_passes is not None and passes >= max_passes:  # a repeatable run's work budget
+                break
+            left = None if max_passes is None else max_passes - passes
             widest = phase == len(bounds) - 1
             last = widest and budget >= max_budget * seconds_each
             order = self.neighbourhoods(day_columns)
@@ -379,7 +390,7 @@ class _PhasedSearch:
                 workers=workers,
                 seed=seed,
                 deterministic=deterministic,
-                max_passes=None if day_columns else held_passes,
+                max_passes=_fewest(None if day_columns else held_passes, left),
                 min_gain=min_gain if last else escalate_gain,
                 on_pass=numbered,
                 stop=stop,

@@ -81,8 +81,9 @@ def day_assignment(solve: Solve, best: Candidate, prm: SolverParams) -> Candidat
     so a result does not hang on how busy the machine was); always without an LP solution, and
     whenever the greedy rosters break a rule (minimum runs, which only CP-SAT enforces in full). When
     the search follows, the time it needs is kept from CP-SAT."""
-    deadline = solve.t0 + solve.limit - prm.after_margin * best.after_s  # what the stages after it need
-    wall_left = deadline - time.perf_counter()
+    after_s = 0.0 if solve.repeatable else best.after_s  # a repeatable run reads no clock to decide
+    deadline = solve.t0 + solve.limit - prm.after_margin * after_s  # what the stages after it need
+    wall_left = solve.left(deadline)
     searching = solve.lp.solution is not None
     pass_s = _search_pass_s(solve, prm)
     spare_s = solve.limit - solve.lp_expected_s - prm.deterministic_share * solve.limit
@@ -93,12 +94,13 @@ def day_assignment(solve: Solve, best: Candidate, prm: SolverParams) -> Candidat
     budget = prm.deterministic_share * solve.limit if solve.deterministic else cpsat_deadline - time.perf_counter()
     if not runs or min(budget, wall_left) <= 1.0 or solve.stopped() or best.built is None:
         return best
+    solve.day_assignment_ran = True
     named = name_aggregate(
         solve,
         best.built,
         use_cpsat=True,
         time_s=budget,
-        deadline=cpsat_deadline,
+        deadline=solve.clock(cpsat_deadline),
         start_passes=prm.start_passes if searching else prm.final_start_passes,
     )
     named = dataclasses.replace(named, aggregate_objective=best.aggregate_objective)
@@ -119,12 +121,21 @@ def _search(solve: Solve, candidate: Candidate, until: float, label: str) -> tup
     if bands:  # kinds split by start band, so shifts can move within what their week's rules hold
         plan = banded(plan, min(bands))
     lengths = prm.length_changes_min if solve.lp.solution is not None else prm.length_changes_min[:1]
+    done = [0]  # passes made
+
+    def on_pass(k: int, obj: float) -> None:
+        done[0] += 1
+        # a pass's objective is its aggregate model's: coverage and cost, without the preference and
+        # fairness terms the checker adds (so the checked roster may read higher than its last pass)
+        solve.emit("search", obj / solve.units, f"{label} pass {k} (model objective)")
+
+    budget = solve.search_passes_left if solve.repeatable else None
     searched = improve_roster(
         plan,
         candidate.assigned,
         round(solve.scenario.config.rules.min_rest_h * 60) // plan.timeline.interval_min,
         solve.lp.solution,
-        deadline=until,
+        deadline=solve.clock(until),
         workers=solve.workers,
         seed=solve.seed,
         deterministic=solve.deterministic,
@@ -135,11 +146,14 @@ def _search(solve: Solve, candidate: Candidate, until: float, label: str) -> tup
         min_gain=prm.min_search_gain,
         max_budget=prm.max_budget,
         stop=solve.stopped,
-        # a pass's objective is its aggregate model's: coverage and cost, without the preference and
-        # fairness terms the checker adds (so the checked roster may read higher than its last pass)
-        on_pass=lambda k, obj: solve.emit("search", obj / solve.units, f"{label} pass {k} (model objective)"),
+        on_pass=on_pass,
+        max_passes=budget,
     )
-    converged = time.perf_counter() < until and not solve.stopped()
+    if solve.repeatable:  # ended by its own rule when the work budget still held passes
+        solve.search_passes_left -= done[0]
+        converged = solve.search_passes_left > 0 and not solve.stopped() and not solve.backstop_reached()
+    else:
+        converged = time.perf_counter() < until and not solve.stopped()
     made = check(
         solve,
         searched,
@@ -162,7 +176,11 @@ def roster_search(solve: Solve, best: Candidate, prm: SolverParams) -> Candidate
     the LP, around the roster's own options), the most promising days first, until the limit."""
     solve.search_until = _search_until(solve, prm)
     solve.search_converged = False
-    if solve.stopped() or solve.search_until - time.perf_counter() < 2 * prm.search_seconds_each:
+    if solve.repeatable:  # the passes the rest of the limit holds, by the forecast, not the clock
+        cpsat_s = prm.deterministic_share * solve.limit if solve.day_assignment_ran else 0.0
+        spare_s = solve.limit - solve.lp_expected_s - cpsat_s
+        solve.search_passes_left = max(2, int(spare_s / _search_pass_s(solve, prm)))
+    if solve.stopped() or solve.left(solve.search_until) < 2 * prm.search_seconds_each:
         return best
     # a given roster (`wfm replan`) is searched from, so the result stays near it
     origin = solve.given_candidate or best
@@ -183,10 +201,14 @@ def aggregate_rounds(solve: Solve, best: Candidate, prm: SolverParams) -> Candid
     converged = solve.search_converged
     until = solve.search_until
     p = solve.plan.problem
-    while converged and start_from is not None and until - time.perf_counter() >= round_s:
+    while converged and start_from is not None and _round_fits(solve, prm, until, round_s):
         solve.aggregate_rounds += 1
         converged = False
-        aggregate_until = time.perf_counter() + prm.aggregate_search_share * (until - time.perf_counter())
+        aggregate_until = solve.clock(time.perf_counter() + prm.aggregate_search_share * (until - time.perf_counter()))
+        passes = None  # a repeatable run's aggregate search: half the passes the budget still holds
+        if solve.repeatable:
+            passes = max(1, solve.search_passes_left // 2)
+            solve.search_passes_left -= passes
         a_m, lo_m, hi_m, lb_m, ub_m = solve.model.matrix()[:5]
         found = lns.improve(
             a_m,
@@ -203,13 +225,14 @@ def aggregate_rounds(solve: Solve, best: Candidate, prm: SolverParams) -> Candid
             seed=solve.seed,
             deterministic=solve.deterministic,
             min_gain=prm.min_aggregate_gain,
+            max_passes=passes,
             stop=solve.stopped,
             on_pass=lambda k, obj: solve.emit("search", obj / solve.units, f"aggregate search pass {k}"),
         )
         named = name_aggregate(solve, aggregate.decode(p, solve.lay, found.vector), use_cpsat=False, time_s=0.0)
         improved = named.better_than(best)
         best = solve.keep(best, named, f"roster from the searched aggregate: {len(named.shifts):,} shifts")
-        if not solve.stopped() and until - time.perf_counter() >= 2 * prm.search_seconds_each:
+        if not solve.stopped() and _round_fits(solve, prm, until, 2 * prm.search_seconds_each):
             searched, converged = _search(solve, named, until, "roster search (searched aggregate)")
             gained = searched.better_than(best)
             best = solve.keep(best, searched, "searched roster (searched aggregate)")
@@ -217,6 +240,14 @@ def aggregate_rounds(solve: Solve, best: Candidate, prm: SolverParams) -> Candid
         converged = converged and improved  # again from the best roster's aggregate, while that gains
         start_from = construction_of(solve.plan, best.assigned)
     return best
+
+
+def _round_fits(solve: Solve, prm: SolverParams, until: float, need_s: float) -> bool:
+    """Whether `need_s` seconds of search still fit before `until`; in a repeatable run, whether the work
+    budget still holds `search_min_passes` passes."""
+    if solve.repeatable:
+        return solve.search_passes_left >= prm.search_min_passes and not solve.backstop_reached()
+    return until - time.perf_counter() >= need_s
 
 
 def fewer_changes(solve: Solve, best: Candidate, prm: SolverParams) -> Candidate:
