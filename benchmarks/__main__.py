@@ -125,10 +125,11 @@ def build_parser() -> argparse.ArgumentParser:
         generate,
         peer,
         report,
+        rules_cost,
         runner,
     )
 
-    for module in (runner, report, generate, peer, bounds, bench_report, continuity):
+    for module in (runner, report, generate, peer, bounds, bench_report, continuity, rules_cost):
         module.add_command(commands)
     return parser
 
