@@ -414,6 +414,7 @@ def run_command(
     note = " (interrupted: best roster so far)" if result.interrupted else ""
     typer.echo(f"wfm run: status {s['status']}{note}, gap {gap}; {s['hours_used']:,.1f} {s['hours_counted_on']} h "
                f"used of {budget}; projected service level {s['projected_service_level']:.1%}")
+    typer.echo(_target_line(s["target"]))
     typer.echo(f"wrote {result.out_dir}: {', '.join(result.files)} ({result.seconds:.1f}s)")
 
 
@@ -476,10 +477,42 @@ def frontier_command(
         typer.echo(json.dumps({"event": "result", "out": str(out), "target": result.target, "frontier": rows},
                               default=str))
     elif talk:
-        typer.echo(result.table.to_string(index=False, na_rep="-", float_format=lambda v: f"{v:,.4g}"))
+        typer.echo(_frontier_table(result.table))
         for line in result.lines:
             typer.echo(line)
         typer.echo(f"wrote {out}: frontier.csv, target.json, frontier.svg, frontier.png ({result.seconds:.1f}s)")
+
+
+def _frontier_table(frame: Any) -> str:
+    """frontier.csv as the terminal shows it: hours with one decimal, shares as percentages."""
+    def share(v: Any) -> str:
+        return "-" if v is None or v != v else f"{v:.1%}"
+
+    def number(v: Any, spec: str) -> str:
+        return "-" if v is None or v != v else format(v, spec)
+
+    shown = frame.assign(**{
+        "budget_hours": frame["budget_hours"].map(lambda v: number(v, ",.1f")),
+        "projected_service_level": frame["projected_service_level"].map(share),
+        "service_level_upper_bound": frame["service_level_upper_bound"].map(share),
+        "asa_seconds": frame["asa_seconds"].map(lambda v: number(v, ",.1f")),
+        "abandon_rate": frame["abandon_rate"].map(share),
+        "under_agent_hours": frame["under_agent_hours"].map(lambda v: number(v, ",.1f")),
+        "hours_used": frame["hours_used"].map(lambda v: number(v, ",.1f")),
+    }).rename(columns={"budget_hours": "budget h", "projected_service_level": "roster SL",
+                       "service_level_upper_bound": "SL bound", "asa_seconds": "ASA s", "abandon_rate": "abandoned",
+                       "under_agent_hours": "under agent-h", "hours_used": "hours used"})
+    return shown.to_string(index=False)
+
+
+def _target_line(target: dict[str, Any]) -> str:
+    """One line: whether the roster holds the contract's service level, and if not the hours estimated."""
+    level = f"{target['target_service_level']:.0%}"
+    if target["holds"]:
+        return f"target {level}: held"
+    hours = target.get("estimated_hours_needed")
+    need = "no number of agents reaches it" if hours is None else f"about {hours:,.0f} h needed (estimate)"
+    return f"target {level}: not held; {need} — `wfm frontier` gives the rostered answer"
 
 
 @app.command("batch")

@@ -113,7 +113,7 @@ def hire(bound: ServiceBound, ceiling: BoundPoint, best: Any, target: float, tim
 
 def describe(diagnosis: dict[str, Any], target: float) -> list[str]:
     """Planner-readable lines of a diagnosis."""
-    lines = []
+    lines = [diagnosis["note"]] if diagnosis.get("note") else []
     top = diagnosis.get("service_level_upper_bound_without_budget")
     if top is not None:
         lines.append(f"with every hour the agents can work, no roster can exceed {top:.1%} service level")

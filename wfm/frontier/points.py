@@ -107,7 +107,11 @@ def solve_point(request: PointRequest) -> PointResult:
 
 def contact_weighted(inputs: ScheduleInputs, report: CheckReport) -> tuple[float, float]:
     """The roster's average speed of answer (seconds) and abandonment rate (share; 0 under Erlang C),
-    contact-weighted over the horizon, from the checker's scheduled agents per (interval, queue)."""
+    contact-weighted over the horizon, from the checker's scheduled agents per (interval, queue).
+
+    Under Erlang C an interval whose traffic meets or exceeds its agents on the phone has no finite
+    ASA; such intervals are left out of the ASA (their contacts already count as not answered in time
+    in the service level), so that one unstable interval does not make the whole horizon's ASA infinite."""
     cov = report.coverage[["interval_start", "queue", "scheduled_agents"]]
     req = inputs.requirements[["interval_start", "queue", "contacts", "aht_seconds"]]
     frame = cov.merge(req, on=["interval_start", "queue"], how="left")
@@ -115,7 +119,7 @@ def contact_weighted(inputs: ScheduleInputs, report: CheckReport) -> tuple[float
     total = float(frame["contacts"].sum())
     if total <= 0:
         return 0.0, 0.0
-    asa = abandon = 0.0
+    asa = abandon = asa_weight = 0.0
     interval_min = inputs.scenario.config.horizon.interval_min
     for queue, q in frame.groupby("queue", sort=True):
         targets = inputs.scenario.config.service.targets_for(str(queue))
@@ -124,9 +128,11 @@ def contact_weighted(inputs: ScheduleInputs, report: CheckReport) -> tuple[float
         on_phone = effective_agents(q["scheduled_agents"].to_numpy(dtype=np.int64), targets.shrinkage)
         perf = projected_performance(q["contacts"].to_numpy(), aht.to_numpy(), on_phone, interval_min, targets)
         weights = q["contacts"].to_numpy()
-        asa += float(np.nansum(weights * perf["asa_seconds"]))
+        finite = np.isfinite(perf["asa_seconds"]) & (weights > 0)
+        asa += float((weights[finite] * perf["asa_seconds"][finite]).sum())
+        asa_weight += float(weights[finite].sum())
         abandon += float(np.nansum(weights * perf["abandon_rate"]))
-    return asa / total, abandon / total
+    return (asa / asa_weight if asa_weight > 0 else float("inf")), abandon / total
 
 
 def row(point: PointResult, upper: float | None) -> dict[str, object]:

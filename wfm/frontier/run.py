@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from models.linear import expected_lp_seconds
 from wfm.atomic import atomic_directory, recover_directory, write_csv, write_json, write_text
 from wfm.errors import InputError
 from wfm.frontier.bound import BoundPoint, ServiceBound
@@ -38,7 +39,10 @@ from wfm.roster import write_roster
 from wfm.schedule import load_inputs
 
 MARKER = "target.json"
-BOUND_SHARE = 1.0  # × the roster time limit, for each relaxation
+# seconds for each relaxation: at least the roster's limit, BOUND_MIN_S, and BOUND_FORECASTS × the LP's
+# forecast time (`expected_lp_seconds`): the bundled example's LP takes 7 s alone, over 10 s beside a roster
+BOUND_MIN_S = 30.0
+BOUND_FORECASTS = 4.0
 
 
 @dataclass(frozen=True)
@@ -198,7 +202,8 @@ def run_frontier(
     with output_lock(out), _Runner(options.workers, options.address) as runner:
         recover_directory(out)
         check_replaceable(out, MARKER)
-        ex = _Explorer(bound, runner, make, target, BOUND_SHARE * limit, log)
+        bound_s = max(limit, BOUND_MIN_S, BOUND_FORECASTS * expected_lp_seconds(bound.model))
+        ex = _Explorer(bound, runner, make, target, bound_s, log)
         feasible = [b for b in budgets if b >= bound.min_budget_h - 1e-9]
         ex.evaluate(feasible)
         if not any(v.roster_holds for v in ex.verdicts().values()) and max(feasible) < bound.max_hours_h:
@@ -214,7 +219,7 @@ def run_frontier(
         rows = [row(p, ex.bounds[b].service_level_upper) for b, p in ex.points.items()]
         rows += [_below_minimum(b) for b in budgets if b < bound.min_budget_h - 1e-9]
         frame = table(rows)
-        target_json, lines = _target(ex, found, bound, target, limit, cfg)
+        target_json, lines = _target(ex, found, bound, target, limit, bound_s, cfg)
         target_json["seconds"] = round(time.perf_counter() - t0, 1)
         with atomic_directory(out) as work:
             _write(work, frame, target_json, ex.points.get(found.holds_h) if found.holds_h else None, cfg.budget.hours)
@@ -226,7 +231,7 @@ def _below_minimum(budget_h: float) -> dict[str, object]:
 
 
 def _target(
-    ex: _Explorer, found: Bracket, bound: ServiceBound, target: float, limit: float, cfg: Any
+    ex: _Explorer, found: Bracket, bound: ServiceBound, target: float, limit: float, bound_s: float, cfg: Any
 ) -> tuple[dict[str, Any], list[str]]:
     """target.json's content and the lines that say it."""
     rosters = [p for p in ex.points.values() if p.validated and p.projected_service_level is not None]
@@ -265,15 +270,17 @@ def _target(
     lines = []
     if found.holds_h is not None:
         op = f" ({out['min_budget_operating_hours']:,.1f} operating h × {positions:g} positions)" if positions else ""
-        lines.append(
-            f"least budget holding {target:.0%}: {found.holds_h:,.1f} h{op}; bracket "
-            f"{found.short_h or 0:,.1f}–{found.holds_h:,.1f} h"
+        below = (
+            "no smaller budget tried — lower --budgets' LO to bracket it"
+            if found.short_h is None
+            else f"bracket {found.short_h:,.1f}–{found.holds_h:,.1f} h"
         )
+        lines.append(f"least budget holding {target:.0%}: {found.holds_h:,.1f} h{op}; {below}")
     if found.proven_short_h is not None:
         lines.append(f"proven: no roster holds {target:.0%} with {found.proven_short_h:,.1f} h or fewer")
     ceiling = max((b.service_level_upper or 0.0 for b in ex.bounds.values()), default=0.0)
     if found.holds_h is None or ceiling < target:
-        out["diagnosis"] = diagnose(bound, target, limit)
+        out["diagnosis"] = diagnose(bound, target, bound_s)
         top = out["diagnosis"].get("service_level_upper_bound_without_budget")
         out["reachable"] = top is not None and top >= target
         lines.append(
