@@ -118,9 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     curtois.set_defaults(func=cmd_curtois)
 
-    from benchmarks import bounds, generate, peer, report, runner  # each registers its own subcommand
+    from benchmarks import bench_frontier, bounds, generate, peer, report, runner  # each registers its subcommand
 
-    for module in (runner, report, generate, peer, bounds):
+    for module in (runner, report, generate, peer, bounds, bench_frontier):
         module.add_command(commands)
     return parser
 

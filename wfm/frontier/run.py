@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import multiprocessing
 import time
 from collections.abc import Callable, Iterator
@@ -32,7 +33,7 @@ from wfm.frontier.diagnose import describe, diagnose
 from wfm.frontier.estimate import contract_target
 from wfm.frontier.grid import DEFAULT_POINTS, check_grid, check_target, default_budgets
 from wfm.frontier.points import PointRequest, PointResult, row, solve_point, table
-from wfm.frontier.search import Bracket, Verdict, refine
+from wfm.frontier.search import Bracket, Verdict, bracket, refine
 from wfm.lock import output_lock
 from wfm.pipeline import check_replaceable
 from wfm.roster import write_roster
@@ -204,10 +205,7 @@ def run_frontier(
         check_replaceable(out, MARKER)
         bound_s = max(limit, BOUND_MIN_S, BOUND_FORECASTS * expected_lp_seconds(bound.model))
         ex = _Explorer(bound, runner, make, target, bound_s, log)
-        feasible = [b for b in budgets if b >= bound.min_budget_h - 1e-9]
-        ex.evaluate(feasible)
-        if not any(v.roster_holds for v in ex.verdicts().values()) and max(feasible) < bound.max_hours_h:
-            ex.evaluate([round(bound.max_hours_h, 1)])  # the most the agents can work
+        _grid(ex, budgets)
         deadline = None if options.max_seconds is None else t0 + options.max_seconds
         found, _ = refine(
             ex.evaluate,
@@ -224,6 +222,19 @@ def run_frontier(
         with atomic_directory(out) as work:
             _write(work, frame, target_json, ex.points.get(found.holds_h) if found.holds_h else None, cfg.budget.hours)
     return Frontier(frame, target_json, out, time.perf_counter() - t0, lines)
+
+
+def _grid(ex: _Explorer, budgets: tuple[float, ...]) -> None:
+    """Rosters and bounds on the grid's budgets that reach the agents' minimum; then, to bracket the
+    target, the most hours the agents can work when no budget held it, or their contracted minimum
+    when the least that held it has no short budget below it."""
+    low, high = ex.bound.min_budget_h, ex.bound.max_hours_h
+    ex.evaluate([b for b in budgets if b >= low - 1e-9])
+    found = bracket(ex.verdicts())
+    if found.holds_h is None and max(ex.points) < high:
+        ex.evaluate([round(high, 1)])
+    elif found.holds_h is not None and found.short_h is None and math.ceil(low * 10) / 10 < found.holds_h:
+        ex.evaluate([math.ceil(low * 10) / 10])
 
 
 def _below_minimum(budget_h: float) -> dict[str, object]:
@@ -270,11 +281,12 @@ def _target(
     lines = []
     if found.holds_h is not None:
         op = f" ({out['min_budget_operating_hours']:,.1f} operating h × {positions:g} positions)" if positions else ""
-        below = (
-            "no smaller budget tried — lower --budgets' LO to bracket it"
-            if found.short_h is None
-            else f"bracket {found.short_h:,.1f}–{found.holds_h:,.1f} h"
-        )
+        if found.short_h is not None:
+            below = f"bracket {found.short_h:,.1f}–{found.holds_h:,.1f} h"
+        elif found.holds_h <= math.ceil(bound.min_budget_h * 10) / 10 + 0.05:
+            below = "the agents' contracted minimum: no roster exists with fewer hours"
+        else:
+            below = "no roster found below it (none between it and the agents' minimum held a roster)"
         lines.append(f"least budget holding {target:.0%}: {found.holds_h:,.1f} h{op}; {below}")
     if found.proven_short_h is not None:
         lines.append(f"proven: no roster holds {target:.0%} with {found.proven_short_h:,.1f} h or fewer")
