@@ -436,6 +436,7 @@ def frontier_command(
         str | None, typer.Option(help="Dask scheduler tcp://HOST:PORT to solve the rosters on (pip install wfm[dask]).")
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Random seed (scenario's).")] = None,
+    requirements: Annotated[Path | None, typer.Option(help="Override the scenario's requirements.csv.")] = None,
     max_seconds: Annotated[
         float | None, typer.Option(help="Wall seconds after which no refining round starts (none).")
     ] = None,
@@ -465,6 +466,7 @@ def frontier_command(
         target_service_level=target_service_level, budgets=None if budgets is None else parse_budgets(budgets),
         points=points or DEFAULT_POINTS, time_limit_s=time_limit_s, workers=workers, address=address, seed=seed,
         max_seconds=max_seconds,
+        requirements=requirements,
     )
     talk = not quiet and not json_output
 
