@@ -52,6 +52,9 @@ def test_a_bad_grid_is_one_message(text: str, message: str) -> None:
 
 def test_the_default_grid_spans_70_to_130_percent_of_the_budget() -> None:
     assert default_budgets(1000, 7) == (700.0, 800.0, 900.0, 1000.0, 1100.0, 1200.0, 1300.0)
+    # narrowed to what the agents can work, when that still holds the budget
+    assert default_budgets(1000, 3, min_h=899.5, max_h=1100.7) == (900.0, 1000.0, 1100.0)
+    assert default_budgets(1000, 3, min_h=1050, max_h=990) == (700.0, 1000.0, 1300.0)
     with pytest.raises(InputError, match="--points must be between 2 and 200, got 1"):
         default_budgets(1000, 1)
 

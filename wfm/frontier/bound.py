@@ -15,6 +15,8 @@ Why it is an upper bound (the story is in docs/frontier.md):
 5. So LP* = min Σ_t L_t ≤ Σ_t (c_t − V_t(n_t)) for every roster, and its service level
    1 − Σ_t (c_t − V_t(n_t)) / C ≤ 1 − LP*/C.
 HiGHS meets its optimality tolerance (relative 1e-7); LP* is lowered by `LP_SAFETY` of C before use.
+An email queue's service level depends on the whole series of its intervals (deferred work), which the
+per-interval value table does not model: with one, the bound is an estimate (`ServiceBound.rigorous`).
 
 The relaxation's duals say what binds when more hours stop buying service (`binding`).
 """
@@ -133,6 +135,9 @@ class ServiceBound:
         problem = dataclasses.replace(self.plan.problem, budget_min=NO_BUDGET_MIN)
         self.model, self.layout = aggregate.build(problem, service_segments=True)
         self.contacts = _contacts(inputs)
+        # email's deferred workload runs over the whole series, which the value table (over intervals
+        # with contacts) does not see: with an email queue the bound is an estimate
+        self.rigorous = all(sc.config.service.targets_for(q).channel != "email" for q in self.plan.queues)
 
     @property
     def min_budget_h(self) -> float:

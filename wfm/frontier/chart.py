@@ -11,9 +11,15 @@ from matplotlib.figure import Figure
 from wfm.report.charts import DPI, REQUIRED, SCHEDULED, UNDER, to_png
 
 
-def frontier_figure(table: pd.DataFrame, target: float, budget_h: float | None, min_budget_h: float | None) -> Figure:
-    """The frontier of `table` (frontier.csv's columns)."""
-    fig = Figure(figsize=(9, 5), layout="constrained")
+def frontier_figure(
+    table: pd.DataFrame,
+    target: float,
+    budget_h: float | None,
+    min_budget_h: float | None,
+    max_hours_h: float | None = None,
+) -> Figure:
+    """The frontier of `table` (frontier.csv's columns); `max_hours_h`: the most hours the agents can work."""
+    fig = Figure(figsize=(11, 5), layout="constrained")
     ax = fig.add_subplot()
     rosters = table[table["validated"].astype(bool)].dropna(subset=["projected_service_level"])
     bounds = table.dropna(subset=["service_level_upper_bound"])
@@ -52,11 +58,15 @@ def frontier_figure(table: pd.DataFrame, target: float, budget_h: float | None, 
         ax.axvline(budget_h, color="#555555", ls="-.", lw=1, label=f"scenario budget {budget_h:,.0f} h")
     if min_budget_h is not None:
         ax.axvline(min_budget_h, color=UNDER, lw=1, alpha=0.6, label=f"least budget found {min_budget_h:,.0f} h")
+    if max_hours_h is not None:
+        ax.axvline(
+            max_hours_h, color=REQUIRED, lw=1, alpha=0.5, ls=":", label=f"most the agents can work {max_hours_h:,.0f} h"
+        )
     ax.set_xlabel("budget (agent-hours over the horizon)")
     ax.set_ylabel("projected service level")
     ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     ax.set_title("What the contract's hours buy")
     return fig
 

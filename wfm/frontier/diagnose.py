@@ -74,7 +74,8 @@ def hire(bound: ServiceBound, ceiling: BoundPoint, best: Any, target: float, tim
         return {
             "estimate": True,
             "agents": 0,
-            "note": "the agents there are can reach the target: hours, not headcount, are the limit",
+            "note": "the relaxation without a budget reaches the target, so no hiring is shown to be needed; "
+            "no roster found reached it — more hours or a longer --time-limit-s may",
         }
     if best is None or best.contacts_per_agent <= 1e-9:
         return {

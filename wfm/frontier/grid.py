@@ -37,11 +37,17 @@ def parse_budgets(text: str) -> tuple[float, ...]:
     return tuple(round(lo + k * step, 6) for k in range(n))
 
 
-def default_budgets(budget_h: float, points: int = DEFAULT_POINTS) -> tuple[float, ...]:
-    """`points` budgets evenly from 70% to 130% of `budget_h` (hours), rounded to whole hours."""
+def default_budgets(
+    budget_h: float, points: int = DEFAULT_POINTS, min_h: float = 0.0, max_h: float = math.inf
+) -> tuple[float, ...]:
+    """`points` budgets evenly from 70% to 130% of `budget_h` (hours), rounded to whole hours, the span
+    narrowed to [`min_h`, `max_h`] (the agents' contracted minimum, the most they can work) where that
+    still holds `budget_h`: no roster exists below the minimum, and above the maximum nothing changes."""
     if not 2 <= points <= MAX_POINTS:
         raise InputError(f"--points must be between 2 and {MAX_POINTS}, got {points}")
     lo, hi = (budget_h * f for f in DEFAULT_SPAN)
+    lo = max(lo, math.ceil(min_h)) if math.ceil(min_h) <= budget_h else lo
+    hi = min(hi, math.floor(max_h)) if max_h >= budget_h and math.isfinite(max_h) else hi
     return tuple(float(round(lo + k * (hi - lo) / (points - 1))) for k in range(points))
 
 

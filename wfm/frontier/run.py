@@ -189,7 +189,9 @@ def run_frontier(
         options.target_service_level if options.target_service_level is not None else contract_target(cfg)
     )
     bound = ServiceBound(inputs)
-    budgets = options.budgets or default_budgets(cfg.budget.hours or bound.max_hours_h, options.points)
+    budgets = options.budgets or default_budgets(
+        cfg.budget.hours or bound.max_hours_h, options.points, bound.min_budget_h, bound.max_hours_h
+    )
     check_grid(budgets, bound.min_budget_h)
     out = Path(out_dir).resolve()
     limit = options.time_limit_s or cfg.solver.time_limit_s
@@ -276,6 +278,7 @@ def _target(
         "agents_min_hours": round(bound.min_budget_h, 1),
         "agents_max_hours": round(bound.max_hours_h, 1),
         "best_projected_service_level": None if best is None else best.projected_service_level,
+        "bound_is_estimate": not bound.rigorous,
         "time_limit_s": limit,
         "points": len(ex.points),
     }
@@ -315,6 +318,12 @@ def _write(
     write_json(work / MARKER, target_json)
     if proof is not None and proof.shifts:
         write_roster(work / "target_roster.csv", list(proof.shifts), proof.max_breaks)
-    fig = frontier_figure(frame, target_json["target_service_level"], budget_h, target_json["min_budget_hours"])
+    fig = frontier_figure(
+        frame,
+        target_json["target_service_level"],
+        budget_h,
+        target_json["min_budget_hours"],
+        target_json["agents_max_hours"],
+    )
     write_text(work / "frontier.svg", to_svg(fig).decode("utf-8"))
     (work / "frontier.png").write_bytes(to_png(fig))
