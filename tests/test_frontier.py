@@ -287,7 +287,16 @@ def test_wfm_run_says_whether_the_budget_holds_the_target(tmp_path: Path) -> Non
     assert target["target_service_level"] == 0.8  # no [contract]: the [service] table's
     assert target["holds"] == (target["projected_service_level"] >= 0.8)
     assert target["projected_service_level"] == result.summary["projected_service_level"]
+    assert "contract target" in (result.out_dir / "report.html").read_text(encoding="utf-8")
     if not target["holds"]:
         assert target["estimate"] is True and "estimate_method" in target
         needed = target["estimated_hours_needed"]
         assert needed is None or needed > result.summary["hours_used"]
+
+
+def test_the_report_shows_the_contracts_target() -> None:
+    from wfm.report.build import _target_text
+
+    assert _target_text({"target_service_level": 0.8, "holds": True}) == "80%: held"
+    assert _target_text({"target_service_level": 0.8, "holds": False, "estimated_hours_needed": 17900.4}) == (
+        "80%: not held — about 17,900 h needed (estimate)")
