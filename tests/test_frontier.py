@@ -248,11 +248,14 @@ def test_target_json_names_the_target_the_bracket_and_the_diagnosis(written: Pat
 
 def test_a_reachable_target_writes_the_roster_that_proves_it(tmp_path: Path) -> None:
     out = tmp_path / "f"
-    result = _frontier(str(OFFICE), "--out", str(out), "--budgets", "50:70:20", "--time-limit-s", "3",
+    scenario = scenario_copy(tmp_path / "in", scenario={"hours = 100": "operating_hours = 10\npositions = 10"})
+    result = _frontier(str(scenario), "--out", str(out), "--budgets", "50:70:20", "--time-limit-s", "3",
                        "--workers", "1", "--target-service-level", "0.02", "--quiet")
     assert result.exit_code == EXIT_OK, result.output
     target = json.loads((out / "target.json").read_text())
     assert target["min_budget_hours"] is not None and target["roster"]["validated"] is True
+    assert target["positions"] == 10
+    assert target["min_budget_operating_hours"] == pytest.approx(target["min_budget_hours"] / 10)
     check = CliRunner().invoke(app, ["check", str(OFFICE), str(out / "target_roster.csv")])
     assert check.exit_code == EXIT_OK, check.output
 

@@ -282,18 +282,7 @@ def _target(
         "time_limit_s": limit,
         "points": len(ex.points),
     }
-    lines = []
-    if found.holds_h is not None:
-        op = f" ({out['min_budget_operating_hours']:,.1f} operating h × {positions:g} positions)" if positions else ""
-        if found.short_h is not None:
-            below = f"bracket {found.short_h:,.1f}–{found.holds_h:,.1f} h"
-        elif found.holds_h <= math.ceil(bound.min_budget_h * 10) / 10 + 0.05:
-            below = "the agents' contracted minimum: no roster exists with fewer hours"
-        else:
-            below = "no roster found below it (none between it and the agents' minimum held a roster)"
-        lines.append(f"least budget holding {target:.0%}: {found.holds_h:,.1f} h{op}; {below}")
-    if found.proven_short_h is not None:
-        lines.append(f"proven: no roster holds {target:.0%} with {found.proven_short_h:,.1f} h or fewer")
+    lines = _found_lines(found, bound, target, positions)
     ceiling = max((b.service_level_upper or 0.0 for b in ex.bounds.values()), default=0.0)
     if found.holds_h is None or ceiling < target:
         out["diagnosis"] = diagnose(bound, target, DIAGNOSIS_FACTOR * bound_s)
@@ -308,6 +297,23 @@ def _target(
         out["reachable"] = True
     out["message"] = lines
     return out, lines
+
+
+def _found_lines(found: Bracket, bound: ServiceBound, target: float, positions: float | None) -> list[str]:
+    """The least budget found and its bracket, as the command prints them."""
+    lines = []
+    if found.holds_h is not None:
+        op = f" ({found.holds_h / positions:,.1f} operating h × {positions:g} positions)" if positions else ""
+        if found.short_h is not None:
+            below = f"bracket {found.short_h:,.1f}–{found.holds_h:,.1f} h"
+        elif found.holds_h <= math.ceil(bound.min_budget_h * 10) / 10 + 0.05:
+            below = "the agents' contracted minimum: no roster exists with fewer hours"
+        else:
+            below = "no roster found below it (none between it and the agents' minimum held a roster)"
+        lines.append(f"least budget holding {target:.0%}: {found.holds_h:,.1f} h{op}; {below}")
+    if found.proven_short_h is not None:
+        lines.append(f"proven: no roster holds {target:.0%} with {found.proven_short_h:,.1f} h or fewer")
+    return lines
 
 
 def _write(
