@@ -36,14 +36,17 @@ def test_budgets_from_lo_to_hi_by_step_include_hi_when_the_steps_land_on_it() ->
     assert parse_budgets("800:800:50") == (800.0,)
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("1000:1200", "--budgets expects LO:HI:STEP in hours (e.g. 1200:1800:100), got '1000:1200'"),
-    ("a:1200:100", "--budgets expects three numbers LO:HI:STEP in hours, got 'a:1200:100'"),
-    ("1000:1200:0", "--budgets: LO and STEP must be positive hours, got '1000:1200:0'"),
-    ("-5:1200:10", "--budgets: LO and STEP must be positive hours, got '-5:1200:10'"),
-    ("1200:1000:100", "--budgets: HI (1000) is below LO (1200)"),
-    ("1:100000:1", "--budgets: 100000 budgets from '1:100000:1'; at most 200 — use a larger STEP"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("1000:1200", "--budgets expects LO:HI:STEP in hours (e.g. 1200:1800:100), got '1000:1200'"),
+        ("a:1200:100", "--budgets expects three numbers LO:HI:STEP in hours, got 'a:1200:100'"),
+        ("1000:1200:0", "--budgets: LO and STEP must be positive hours, got '1000:1200:0'"),
+        ("-5:1200:10", "--budgets: LO and STEP must be positive hours, got '-5:1200:10'"),
+        ("1200:1000:100", "--budgets: HI (1000) is below LO (1200)"),
+        ("1:100000:1", "--budgets: 100000 budgets from '1:100000:1'; at most 200 — use a larger STEP"),
+    ],
+)
 def test_a_bad_grid_is_one_message(text: str, message: str) -> None:
     with pytest.raises(InputError) as err:
         parse_budgets(text)
@@ -139,8 +142,9 @@ def test_the_bound_is_at_least_the_service_level_of_a_checked_roster(kind: str, 
     assert upper is not None
     checked = 0
     for objective in ("service", "coverage"):
-        result = solve_schedule(with_budget(inputs, budget_h),
-                                ScheduleOptions(time_limit_s=10, workers=1, objective=objective))
+        result = solve_schedule(
+            with_budget(inputs, budget_h), ScheduleOptions(time_limit_s=10, workers=1, objective=objective)
+        )
         if result.report.ok:  # a roster that keeps every rule (under load the scheduler may find none in time)
             checked += 1
             assert result.summary["projected_service_level"] <= upper + 1e-9
@@ -168,11 +172,16 @@ def test_operating_hours_times_positions_is_the_budget(tmp_path: Path) -> None:
     assert (budget.hours, budget.operating_hours, budget.positions) == (1560.0, 312.0, 5.0)
 
 
-@pytest.mark.parametrize(("replacement", "message"), [
-    ("hours = 100\noperating_hours = 20\npositions = 5",
-     "key 'budget': give either hours or operating_hours and positions, not both"),
-    ("operating_hours = 20", "key 'budget': operating_hours and positions go together: add positions"),
-])
+@pytest.mark.parametrize(
+    ("replacement", "message"),
+    [
+        (
+            "hours = 100\noperating_hours = 20\npositions = 5",
+            "key 'budget': give either hours or operating_hours and positions, not both",
+        ),
+        ("operating_hours = 20", "key 'budget': operating_hours and positions go together: add positions"),
+    ],
+)
 def test_the_budget_in_two_forms_at_once_is_bad_input(tmp_path: Path, replacement: str, message: str) -> None:
     path = scenario_copy(tmp_path, scenario={"hours = 100": replacement})
     result = CliRunner().invoke(app, ["frontier", str(path), "--out", str(tmp_path / "f")])
@@ -188,14 +197,17 @@ def _frontier(*args: str):
     return CliRunner().invoke(app, ["frontier", *args])
 
 
-@pytest.mark.parametrize(("options", "message"), [
-    (["--target-service-level", "1.5"], "--target-service-level must be a share between 0 and 1"),
-    (["--budgets", "10:20"], "--budgets expects LO:HI:STEP in hours"),
-    (["--budgets", "10:30:10"], "no budget in the grid reaches the agents' contracted minimum of 36.0 h"),
-    (["--budgets", "40:60:10", "--points", "3"], "give --budgets or --points, not both"),
-    (["--workers", "0"], "--workers must be at least 1, got 0"),
-    (["--quiet", "--json"], "give --quiet or --json, not both"),
-])
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--target-service-level", "1.5"], "--target-service-level must be a share between 0 and 1"),
+        (["--budgets", "10:20"], "--budgets expects LO:HI:STEP in hours"),
+        (["--budgets", "10:30:10"], "no budget in the grid reaches the agents' contracted minimum of 36.0 h"),
+        (["--budgets", "40:60:10", "--points", "3"], "give --budgets or --points, not both"),
+        (["--workers", "0"], "--workers must be at least 1, got 0"),
+        (["--quiet", "--json"], "give --quiet or --json, not both"),
+    ],
+)
 def test_bad_options_exit_2_with_what_to_change(tmp_path: Path, options: list[str], message: str) -> None:
     result = _frontier(str(OFFICE), "--out", str(tmp_path / "f"), *options)
     assert result.exit_code == EXIT_BAD_INPUT, result.output
@@ -207,8 +219,9 @@ def test_a_folder_that_is_no_frontier_is_not_replaced(tmp_path: Path) -> None:
     out = tmp_path / "mine"
     out.mkdir()
     (out / "notes.txt").write_text("keep me")
-    result = _frontier(str(OFFICE), "--out", str(out), "--budgets", "40:60:20", "--time-limit-s", "1",
-                       "--workers", "1", "--quiet")
+    result = _frontier(
+        str(OFFICE), "--out", str(out), "--budgets", "40:60:20", "--time-limit-s", "1", "--workers", "1", "--quiet"
+    )
     assert result.exit_code == EXIT_BAD_INPUT
     assert "holds no wfm result (no target.json)" in result.output
     assert (out / "notes.txt").read_text() == "keep me"
@@ -217,8 +230,20 @@ def test_a_folder_that_is_no_frontier_is_not_replaced(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def written(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("frontier") / "f"
-    result = _frontier(str(OFFICE), "--out", str(out), "--budgets", "40:100:60", "--time-limit-s", "2",
-                       "--workers", "1", "--target-service-level", "0.6", "--json")
+    result = _frontier(
+        str(OFFICE),
+        "--out",
+        str(out),
+        "--budgets",
+        "40:100:60",
+        "--time-limit-s",
+        "2",
+        "--workers",
+        "1",
+        "--target-service-level",
+        "0.6",
+        "--json",
+    )
     assert result.exit_code == EXIT_OK, result.output
     return out
 
@@ -249,8 +274,20 @@ def test_target_json_names_the_target_the_bracket_and_the_diagnosis(written: Pat
 def test_a_reachable_target_writes_the_roster_that_proves_it(tmp_path: Path) -> None:
     out = tmp_path / "f"
     scenario = scenario_copy(tmp_path / "in", scenario={"hours = 100": "operating_hours = 10\npositions = 10"})
-    result = _frontier(str(scenario), "--out", str(out), "--budgets", "50:70:20", "--time-limit-s", "3",
-                       "--workers", "1", "--target-service-level", "0.02", "--quiet")
+    result = _frontier(
+        str(scenario),
+        "--out",
+        str(out),
+        "--budgets",
+        "50:70:20",
+        "--time-limit-s",
+        "3",
+        "--workers",
+        "1",
+        "--target-service-level",
+        "0.02",
+        "--quiet",
+    )
     assert result.exit_code == EXIT_OK, result.output
     target = json.loads((out / "target.json").read_text())
     assert target["min_budget_hours"] is not None and target["roster"]["validated"] is True
@@ -302,4 +339,5 @@ def test_the_report_shows_the_contracts_target() -> None:
 
     assert _target_text({"target_service_level": 0.8, "holds": True}) == "80%: held"
     assert _target_text({"target_service_level": 0.8, "holds": False, "estimated_hours_needed": 17900.4}) == (
-        "80%: not held — about 17,900 h needed (estimate)")
+        "80%: not held — about 17,900 h needed (estimate)"
+    )
