@@ -433,7 +433,7 @@ def frontier_command(
     time_limit_s: Annotated[float | None, typer.Option(help="Solver wall-clock limit per roster, seconds.")] = None,
     workers: Annotated[int, typer.Option(help="Rosters solved at once, one process and one core each.")] = 2,
     address: Annotated[
-        str | None, typer.Option(help="Dask scheduler tcp://HOST:PORT to solve the rosters on (pip install wfm[dask]).")
+        str | None, typer.Option(help="Dask scheduler tcp://HOST:PORT for the rosters (pip install 'wfm\\[dask]').")
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Random seed (scenario's).")] = None,
     requirements: Annotated[Path | None, typer.Option(help="Override the scenario's requirements.csv.")] = None,
