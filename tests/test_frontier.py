@@ -341,3 +341,24 @@ def test_the_report_shows_the_contracts_target() -> None:
     assert _target_text({"target_service_level": 0.8, "holds": False, "estimated_hours_needed": 17900.4}) == (
         "80%: not held — about 17,900 h needed (estimate)"
     )
+
+
+def test_the_bound_alone_bisects_the_largest_budget_proven_short() -> None:
+    from types import SimpleNamespace
+
+    from wfm.frontier.bound import BoundPoint
+    from wfm.frontier.run import _bound_bisection
+
+    def at(budget_h: float, _seconds: float) -> BoundPoint:  # a monotone bound: 80% from 1,600 h
+        return BoundPoint(budget_h, min(1.0, budget_h / 2000), 0.0, 0.0)
+
+    fake = SimpleNamespace(
+        bound=SimpleNamespace(at=at),
+        target=0.8,
+        bound_s=1.0,
+        bound_only={},
+        bounds={1000.0: at(1000.0, 0), 2000.0: at(2000.0, 0)},
+    )
+    lo = _bound_bisection(fake, 0.01, lambda: True)  # type: ignore[arg-type]
+    assert lo is not None and 1600 * 0.99 <= lo < 1600
+    assert all(p.service_level_upper is not None for p in fake.bound_only.values())

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import multiprocessing
 import time
@@ -44,6 +45,7 @@ MARKER = "target.json"
 # forecast time (`expected_lp_seconds`): the bundled example's LP takes 7 s alone, over 30 s on a loaded 2-core machine
 BOUND_MIN_S = 60.0
 BOUND_FORECASTS = 4.0
+MAX_BOUND_STEPS = 8  # bisection steps on the bound alone for the largest budget proven short
 DIAGNOSIS_FACTOR = 2.0  # × a relaxation's seconds for the one without a budget (its duals are read)
 
 
@@ -147,6 +149,7 @@ class _Explorer:
         )
         self.points: dict[float, PointResult] = {}
         self.bounds: dict[float, BoundPoint] = {}
+        self.bound_only: dict[float, BoundPoint] = {}  # bounds at budgets without a roster (`_bound_bisection`)
 
     def evaluate(self, budgets: list[float]) -> dict[float, Verdict]:
         """Rosters at `budgets` (in parallel) and, meanwhile, their bounds; the verdicts."""
@@ -210,13 +213,18 @@ def run_frontier(
         ex = _Explorer(bound, runner, make, target, bound_s, log)
         _grid(ex, budgets)
         deadline = None if options.max_seconds is None else t0 + options.max_seconds
+
+        def time_left() -> bool:
+            return deadline is None or time.perf_counter() < deadline
+
         found, _ = refine(
             ex.evaluate,
             ex.verdicts(),
             tolerance=options.tolerance,
             parallel=runner.workers,
-            time_left=lambda: deadline is None or time.perf_counter() < deadline,
+            time_left=time_left,
         )
+        found = dataclasses.replace(found, proven_short_h=_bound_bisection(ex, options.tolerance, time_left))
         rows = [row(p, ex.bounds[b].service_level_upper) for b, p in ex.points.items()]
         rows += [_below_minimum(b) for b in budgets if b < bound.min_budget_h - 1e-9]
         frame = table(rows)
@@ -238,6 +246,34 @@ def _grid(ex: _Explorer, budgets: tuple[float, ...]) -> None:
         ex.evaluate([round(high, 1)])
     elif found.holds_h is not None and found.short_h is None and math.ceil(low * 10) / 10 < found.holds_h:
         ex.evaluate([math.ceil(low * 10) / 10])
+
+
+def _bound_bisection(ex: _Explorer, tolerance: float, time_left: Callable[[], bool]) -> float | None:
+    """The largest budget the relaxation proves short of the target, refined by bisection on the bound
+    alone (no roster) between it and the least budget tried whose bound reaches the target: below it
+    no roster can hold the target. Each step's bound is kept in `ex.bound_only`."""
+
+    def split() -> tuple[float | None, float | None]:
+        known = {**ex.bound_only, **ex.bounds}
+        short = [b for b, p in known.items() if p.service_level_upper is not None and p.service_level_upper < ex.target]
+        lo = max(short, default=None)
+        allows = [
+            b
+            for b, p in known.items()
+            if p.service_level_upper is not None and p.service_level_upper >= ex.target and (lo is None or b > lo)
+        ]
+        return lo, min(allows, default=None)
+
+    lo, hi = split()
+    for _ in range(MAX_BOUND_STEPS):
+        if lo is None or hi is None or (hi - lo) / hi <= tolerance or not time_left():
+            break
+        mid = round((lo + hi) / 2, 1)
+        ex.bound_only[mid] = ex.bound.at(mid, ex.bound_s)
+        if ex.bound_only[mid].service_level_upper is None:
+            break
+        lo, hi = split()
+    return lo
 
 
 def _below_minimum(budget_h: float) -> dict[str, object]:
@@ -279,6 +315,10 @@ def _target(
         "agents_max_hours": round(bound.max_hours_h, 1),
         "best_projected_service_level": None if best is None else best.projected_service_level,
         "bound_is_estimate": not bound.rigorous,
+        "bound_only": [
+            {"budget_hours": b, "service_level_upper_bound": p.service_level_upper}
+            for b, p in sorted(ex.bound_only.items())
+        ],
         "time_limit_s": limit,
         "points": len(ex.points),
     }
