@@ -17,12 +17,15 @@ def frontier_figure(
     budget_h: float | None,
     min_budget_h: float | None,
     max_hours_h: float | None = None,
+    bound_only: pd.DataFrame | None = None,
 ) -> Figure:
-    """The frontier of `table` (frontier.csv's columns); `max_hours_h`: the most hours the agents can work."""
+    """The frontier of `table` (frontier.csv's columns); `max_hours_h`: the most hours the agents can work;
+    `bound_only`: bounds at budgets without a roster (`budget_hours`, `service_level_upper_bound`)."""
     fig = Figure(figsize=(11, 5), layout="constrained")
     ax = fig.add_subplot()
     rosters = table[table["validated"].astype(bool)].dropna(subset=["projected_service_level"])
-    bounds = table.dropna(subset=["service_level_upper_bound"])
+    bounds = pd.concat([table, bound_only]) if bound_only is not None and len(bound_only) else table
+    bounds = bounds.dropna(subset=["service_level_upper_bound"]).sort_values("budget_hours")
     if len(bounds):
         ax.plot(
             bounds["budget_hours"],

@@ -370,6 +370,7 @@ def _write(
         budget_h,
         target_json["min_budget_hours"],
         target_json["agents_max_hours"],
+        pd.DataFrame(target_json["bound_only"], columns=["budget_hours", "service_level_upper_bound"]),
     )
     write_text(work / "frontier.svg", to_svg(fig).decode("utf-8"))
     (work / "frontier.png").write_bytes(to_png(fig))
