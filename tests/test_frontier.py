@@ -362,3 +362,25 @@ def test_the_bound_alone_bisects_the_largest_budget_proven_short() -> None:
     lo = _bound_bisection(fake, 0.01, lambda: True)  # type: ignore[arg-type]
     assert lo is not None and 1600 * 0.99 <= lo < 1600
     assert all(p.service_level_upper is not None for p in fake.bound_only.values())
+
+
+def test_abandonment_is_projected_where_the_scenario_uses_erlang_a(tmp_path: Path) -> None:
+    scenario = scenario_copy(
+        tmp_path, scenario={"shrinkage = 0.0": 'shrinkage = 0.0\nmodel = "erlang-a"\npatience_s = 60'}
+    )
+    point = solve_point(PointRequest(scenario, None, 70.0, 10.0, 1, 0))
+    assert point.abandon_rate is not None and 0 < point.abandon_rate < 1
+    assert point.asa_seconds is not None and np.isfinite(point.asa_seconds)
+    erlang_c = solve_point(PointRequest(OFFICE, None, 70.0, 10.0, 1, 0))
+    assert erlang_c.abandon_rate == 0.0
+
+
+@settings(max_examples=25, deadline=None)
+@given(low=st.floats(0.05, 0.9), extra=st.floats(0.0, 0.09))
+def test_a_higher_target_never_needs_fewer_agent_intervals(low: float, extra: float) -> None:
+    cfg = load_scenario(OFFICE).config
+    stamps = pd.to_datetime(["2026-03-02T08:00", "2026-03-02T08:30", "2026-03-02T09:00"])
+    req = pd.DataFrame({"interval_start": stamps, "queue": "es", "contacts": [30.0, 12.0, 5.0], "aht_seconds": 300.0})
+    cover = pd.DataFrame({"interval_start": stamps, "queue": "es", "scheduled_agents": [1, 0, 2]})
+    a, b = (extra_agent_intervals(cfg, cover, req, t) for t in (low, low + extra))
+    assert a is not None and b is not None and a <= b
