@@ -265,6 +265,12 @@ def test_target_json_names_the_target_the_bracket_and_the_diagnosis(written: Pat
     assert target["agents_min_hours"] == 36.0
     # three agents cannot answer 60% of these contacts in time at any budget: said, with the hiring answer
     assert target["reachable"] is False and target["min_budget_hours"] is None
+    assert any(
+        line.startswith(
+            "60% is out of reach with these agents: with every hour they can work, no roster can exceed 48."
+        )
+        for line in target["message"]
+    )
     hiring = target["diagnosis"]["hiring"]
     assert hiring["estimate"] is True and hiring["agents"] >= 1 and hiring["reaches_target"] is True
     assert {p.name for p in written.iterdir()} == {"frontier.csv", "target.json", "frontier.svg", "frontier.png"}
@@ -384,3 +390,36 @@ def test_a_higher_target_never_needs_fewer_agent_intervals(low: float, extra: fl
     cover = pd.DataFrame({"interval_start": stamps, "queue": "es", "scheduled_agents": [1, 0, 2]})
     a, b = (extra_agent_intervals(cfg, cover, req, t) for t in (low, low + extra))
     assert a is not None and b is not None and a <= b
+
+
+def test_the_rosters_run_on_a_dask_cluster(tmp_path: Path) -> None:
+    distributed = pytest.importorskip("dask.distributed")
+    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None)
+    with cluster:
+        result = _frontier(
+            str(OFFICE),
+            "--out",
+            str(tmp_path / "f"),
+            "--budgets",
+            "50:70:20",
+            "--time-limit-s",
+            "3",
+            "--address",
+            cluster.scheduler_address,
+            "--target-service-level",
+            "0.02",
+            "--quiet",
+        )
+    assert result.exit_code == EXIT_OK, result.output
+    frame = pd.read_csv(tmp_path / "f" / "frontier.csv")
+    assert {50.0, 70.0} <= set(frame["budget_hours"]) and frame["status"].notna().all()
+
+
+def test_an_unreachable_dask_scheduler_is_bad_input(tmp_path: Path) -> None:
+    pytest.importorskip("dask.distributed")
+    result = _frontier(
+        str(OFFICE), "--out", str(tmp_path / "f"), "--budgets", "50:70:20", "--address", "tcp://127.0.0.1:9", "--quiet"
+    )
+    assert result.exit_code == EXIT_BAD_INPUT
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in result.output
+    assert not (tmp_path / "f").exists()

@@ -116,7 +116,12 @@ def describe(diagnosis: dict[str, Any], target: float) -> list[str]:
     """Planner-readable lines of a diagnosis."""
     lines = [diagnosis["note"]] if diagnosis.get("note") else []
     top = diagnosis.get("service_level_upper_bound_without_budget")
-    if top is not None:
+    if top is not None and top < target:
+        lines.append(
+            f"{target:.0%} is out of reach with these agents: with every hour they can work, no roster "
+            f"can exceed {top:.1%} service level"
+        )
+    elif top is not None:
         lines.append(f"with every hour the agents can work, no roster can exceed {top:.1%} service level")
     for c in diagnosis.get("classes", [])[:3]:
         if c["binding"]:
