@@ -245,6 +245,9 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "--json",
     )
     assert result.exit_code == EXIT_OK, result.output
+    printed = json.loads(result.stdout)
+    assert printed["event"] == "result" and printed["target"]["target_service_level"] == 0.6
+    assert [set(r) for r in printed["frontier"]] == [set(COLUMNS)] * len(printed["frontier"])
     return out
 
 

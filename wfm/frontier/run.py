@@ -203,8 +203,10 @@ def run_frontier(
         f"agents' contracted minimum {bound.min_budget_h:,.1f} h, most they can work {bound.max_hours_h:,.1f} h"
     )
 
-    def make(budget_h: float) -> PointRequest:
-        return PointRequest(inputs.scenario.path, options.requirements, budget_h, limit, 1, options.seed)
+    requirements = None if options.requirements is None else Path(options.requirements).resolve()
+
+    def make(budget_h: float) -> PointRequest:  # absolute paths: a Dask worker runs elsewhere
+        return PointRequest(inputs.scenario.path, requirements, budget_h, limit, 1, options.seed)
 
     with output_lock(out), _Runner(options.workers, options.address) as runner:
         recover_directory(out)
