@@ -418,6 +418,41 @@ def run_command(
     typer.echo(f"wrote {result.out_dir}: {', '.join(result.files)} ({result.seconds:.1f}s)")
 
 
+@app.command("batch")
+@handle_errors
+def batch_command(
+    scenarios: Annotated[list[Path], typer.Argument(help="Scenario TOML files, one per client campaign.")],
+    out: Annotated[Path, typer.Option(help="Folder for campaigns.csv and one result folder per campaign.")] = Path(
+        "out"
+    ),
+    workers: Annotated[
+        int | None, typer.Option(help="Campaigns run at once in local processes (default half the cores).")
+    ] = None,
+    address: Annotated[
+        str | None, typer.Option(help="Dask scheduler tcp://HOST:PORT to run the campaigns on (pip install wfm[dask]).")
+    ] = None,
+    time_limit_s: Annotated[
+        float | None, typer.Option(help="Solver wall-clock limit per campaign, seconds (each scenario's).")
+    ] = None,
+    log_format: Annotated[str, typer.Option(help="Log on stderr and in each run.log: text or json.")] = "text",
+) -> None:
+    """Run many campaigns (one scenario each) in parallel; one failing never stops the others.
+
+    Exit code 0 when every campaign succeeded, else the most serious campaign's: 1 > 2 > 3 > 4 > 5 > 130.
+    """
+    from wfm.batch import run_batch
+
+    fmt = _log_format(log_format)
+    result = run_batch(scenarios, out, workers=workers, address=address, time_limit_s=time_limit_s, log_format=fmt)
+    if fmt == "text":
+        shown = result.table[["campaign", "status", "hours_used", "budget_hours", "projected_service_level", "gap",
+                              "seconds", "exit_code"]]
+        typer.echo(shown.to_string(index=False, na_rep="-", float_format=lambda v: f"{v:,.4g}"))
+        typer.echo(f"wrote {result.path}")
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)
+
+
 @app.command("frontier")
 @handle_errors
 def frontier_command(
@@ -515,41 +550,6 @@ def _target_line(target: dict[str, Any]) -> str:
     hours = target.get("estimated_hours_needed")
     need = "no number of agents reaches it" if hours is None else f"about {hours:,.0f} h needed (estimate)"
     return f"target {level}: not held; {need} — `wfm frontier` gives the rostered answer"
-
-
-@app.command("batch")
-@handle_errors
-def batch_command(
-    scenarios: Annotated[list[Path], typer.Argument(help="Scenario TOML files, one per client campaign.")],
-    out: Annotated[Path, typer.Option(help="Folder for campaigns.csv and one result folder per campaign.")] = Path(
-        "out"
-    ),
-    workers: Annotated[
-        int | None, typer.Option(help="Campaigns run at once in local processes (default half the cores).")
-    ] = None,
-    address: Annotated[
-        str | None, typer.Option(help="Dask scheduler tcp://HOST:PORT to run the campaigns on (pip install wfm[dask]).")
-    ] = None,
-    time_limit_s: Annotated[
-        float | None, typer.Option(help="Solver wall-clock limit per campaign, seconds (each scenario's).")
-    ] = None,
-    log_format: Annotated[str, typer.Option(help="Log on stderr and in each run.log: text or json.")] = "text",
-) -> None:
-    """Run many campaigns (one scenario each) in parallel; one failing never stops the others.
-
-    Exit code 0 when every campaign succeeded, else the most serious campaign's: 1 > 2 > 3 > 4 > 5 > 130.
-    """
-    from wfm.batch import run_batch
-
-    fmt = _log_format(log_format)
-    result = run_batch(scenarios, out, workers=workers, address=address, time_limit_s=time_limit_s, log_format=fmt)
-    if fmt == "text":
-        shown = result.table[["campaign", "status", "hours_used", "budget_hours", "projected_service_level", "gap",
-                              "seconds", "exit_code"]]
-        typer.echo(shown.to_string(index=False, na_rep="-", float_format=lambda v: f"{v:,.4g}"))
-        typer.echo(f"wrote {result.path}")
-    if result.exit_code:
-        raise typer.Exit(result.exit_code)
 
 
 if __name__ == "__main__":

@@ -118,10 +118,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     curtois.set_defaults(func=cmd_curtois)
 
-    from benchmarks import bench_frontier, bounds, generate, peer, report, runner  # each registers its subcommand
+    from benchmarks import bounds, generate, peer, report, runner  # each registers its own subcommand
 
-    for module in (runner, report, generate, peer, bounds, bench_frontier):
+    for module in (runner, report, generate, peer, bounds):
         module.add_command(commands)
+
+    from benchmarks import bench_frontier
+
+    bench_frontier.add_command(commands)
     return parser
 
 

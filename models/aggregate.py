@@ -38,7 +38,7 @@ problem: its LP optimum (HiGHS) and CP-SAT's bound are true lower bounds of the 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -122,10 +122,6 @@ class _Layout:
     count_of_option: np.ndarray  # [J] index into `count` of each option (empty without pattern cuts)
     lost: np.ndarray  # service objective: lost contacts per cell (empty under the coverage objective)
     lost_cell: np.ndarray  # index into `cells` of each `lost`
-    # row indices of the agent rows and the budget, by family (for reading their duals):
-    # class_day [C·D], class_week_paid and class_week_shifts [C·W], weekend [C], pattern [cuts],
-    # template [limited (class, template) pairs], budget [1]
-    rows: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def build(problem: AggregateProblem, service_segments: bool = False) -> tuple[SparseModel, _Layout]:
@@ -227,13 +223,13 @@ def build(problem: AggregateProblem, service_segments: bool = False) -> tuple[Sp
         lost_cell = np.unique(pos[p.cut_queue * T + p.cut_interval])
         lost = m.add_vars(len(lost_cell), 0, 0)
 
-    weekend, count, count_of_option, rows_of = _agent_rows(m, p, x)
+    weekend, count, count_of_option = _agent_rows(m, p, x)
     if p.budget_min is not None:
-        rows_of["budget"] = m.add_rows(np.zeros(J, dtype=np.int64), x, p.opt_budget_min, [-np.inf], [p.budget_min])
+        m.add_rows(np.zeros(J, dtype=np.int64), x, p.opt_budget_min, [-np.inf], [p.budget_min])
     if service and service_segments:
         _service_segment_rows(m, p, cells[lost_cell], under[lost_cell], over[lost_cell])
     return m, _Layout(x, first, last, y_base, s_base, under, over, cells, on, weekend, count, count_of_option,
-                      lost, lost_cell, rows_of)
+                      lost, lost_cell)
 
 
 def _break_rows(
@@ -286,16 +282,13 @@ def _break_rows(
     )
 
 
-def _agent_rows(
-    m: SparseModel, p: AggregateProblem, x: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
-    """Agent-aware rows; returns the weekend variables z, the pattern count variables n, each
-    option's count variable and the rows' indices by family (`_Layout.rows`)."""
+def _agent_rows(m: SparseModel, p: AggregateProblem, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Agent-aware rows; returns the weekend variables z, the pattern count variables n and each
+    option's count variable."""
     C, D = p.class_day_cap.shape
     z = n = inv = np.zeros(0, dtype=np.int64)
-    rows_of: dict[str, np.ndarray] = {}
     # class-day caps
-    rows_of["class_day"] = m.add_rows(p.opt_class * D + p.opt_day, x, np.ones(len(x), dtype=np.int64),
+    m.add_rows(p.opt_class * D + p.opt_day, x, np.ones(len(x), dtype=np.int64),
                np.full(C * D, -np.inf), p.class_day_cap.reshape(-1).astype(float))
     # class-week limits
     W = len(p.week_days)
@@ -304,11 +297,10 @@ def _agent_rows(
         week_of_day[list(days)] = w
     wk = week_of_day[p.opt_day]
     rows = p.opt_class * W + wk
-    rows_of["class_week_paid"] = m.add_rows(rows, x, p.opt_paid_min, p.class_week_min_paid.reshape(-1).astype(float),
-                                            p.class_week_max_paid.reshape(-1).astype(float))
-    rows_of["class_week_shifts"] = m.add_rows(
-        rows, x, np.ones(len(x), dtype=np.int64), p.class_week_min_shifts.reshape(-1).astype(float),
-        p.class_week_max_shifts.reshape(-1).astype(float))
+    m.add_rows(rows, x, p.opt_paid_min, p.class_week_min_paid.reshape(-1).astype(float),
+               p.class_week_max_paid.reshape(-1).astype(float))
+    m.add_rows(rows, x, np.ones(len(x), dtype=np.int64), p.class_week_min_shifts.reshape(-1).astype(float),
+               p.class_week_max_shifts.reshape(-1).astype(float))
     if p.class_weekend_cap is not None and p.weekend_days:
         Wk = len(p.weekend_days)
         z = m.add_vars(C * Wk, 0, np.repeat(p.class_day_cap.max(axis=1), Wk))
@@ -320,8 +312,8 @@ def _agent_rows(
                            np.concatenate([z[np.arange(C) * Wk + w], x[on]]),
                            np.concatenate([np.ones(C), -np.ones(len(on))]).astype(np.int64),
                            np.zeros(C), np.full(C, np.inf))
-        rows_of["weekend"] = m.add_rows(np.repeat(np.arange(C), Wk), z, np.ones(C * Wk, dtype=np.int64),
-                                        np.full(C, -np.inf), p.class_weekend_cap.astype(float))
+        m.add_rows(np.repeat(np.arange(C), Wk), z, np.ones(C * Wk, dtype=np.int64),
+                   np.full(C, -np.inf), p.class_weekend_cap.astype(float))
     if p.pattern_rows is not None and len(p.pattern_rows[3]):
         # through count variables n = shifts per (class, week, paid length), so each cut has a few
         # terms instead of one per option (the LP is several times faster: measured)
@@ -334,8 +326,7 @@ def _agent_rows(
                    np.concatenate([np.ones(len(uniq)), -np.ones(J)]).astype(np.int64),
                    np.zeros(len(uniq)), np.zeros(len(uniq)))
         pair, first = np.unique(r * len(uniq) + inv[o], return_index=True)
-        rows_of["pattern"] = m.add_rows(pair // len(uniq), n[pair % len(uniq)], v[first],
-                                        np.full(len(rhs), -np.inf), rhs.astype(float))
+        m.add_rows(pair // len(uniq), n[pair % len(uniq)], v[first], np.full(len(rhs), -np.inf), rhs.astype(float))
     K = p.class_template_cap.shape[1]
     cap = p.class_template_cap.reshape(-1).astype(float)
     limited = np.flatnonzero(cap < 10**8)
@@ -344,9 +335,9 @@ def _agent_rows(
         sel = np.isin(key, limited)
         remap = np.full(C * K, -1)
         remap[limited] = np.arange(len(limited))
-        rows_of["template"] = m.add_rows(remap[key[sel]], x[sel], np.ones(int(sel.sum()), dtype=np.int64),
-                                         np.full(len(limited), -np.inf), cap[limited])
-    return z, n, inv, rows_of
+        m.add_rows(remap[key[sel]], x[sel], np.ones(int(sel.sum()), dtype=np.int64),
+                   np.full(len(limited), -np.inf), cap[limited])
+    return z, n, inv
 
 
 def _service_rows(

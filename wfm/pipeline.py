@@ -237,7 +237,6 @@ def _chain(
     time_limit_s: float | None, workers: int | None, seed: int | None,
 ) -> dict[str, Any]:
     """Forecast, requirements, schedule and report into `work`; return the summary written."""
-    from wfm.frontier.estimate import target_entry
     from wfm.report import write_report
     from wfm.requirements import compute_requirements, read_forecast, write_requirements
     from wfm.schedule import ScheduleOptions, load_inputs, solve_schedule
@@ -313,13 +312,16 @@ def _chain(
              objective=s["objective"], gap=s["gap"], hours_used=s["hours_used"],
              budget_hours=s["budget_hours"], projected_service_level=s["projected_service_level"])
 
+    from wfm.frontier.estimate import target_entry
+
+    s = {**s, "target": target_entry(cfg, s, result.report.coverage, inputs.requirements)}  # the contract's
+
     checksums = dict(s["input_checksums"])
     if plan.start != "requirements":
         checksums[plan.start] = _sha256(plan.source)
     t = time.perf_counter()
     run_info["stage_seconds"] = {k: round(v, 3) for k, v in stage_s.items()}
-    summary = {**s, "input_checksums": checksums, "run": run_info,
-               "target": target_entry(cfg, s, result.report.coverage, inputs.requirements)}
+    summary = {**s, "input_checksums": checksums, "run": run_info}
     write_schedule_files(work, dataclasses.replace(result, summary=summary))
     log.info("report", "writing report.html")
     files = write_report(work)

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from models import aggregate
+from models.aggregate import AggregateProblem
 from models.linear import LpBound, SparseModel, lp_relaxation
 from wfm.agents import Agent
 from wfm.planning import Plan, build_plan
@@ -133,7 +134,8 @@ class ServiceBound:
             sc, members, inputs.unavailability, inputs.requirements, service_cuts=_service_cuts(inputs, plan0)
         )  # type: ignore[arg-type]
         problem = dataclasses.replace(self.plan.problem, budget_min=NO_BUDGET_MIN)
-        self.model, self.layout = aggregate.build(problem, service_segments=True)
+        self.model = aggregate.build(problem, service_segments=True)[0]
+        self.rows = row_families(self.model, problem)
         self.contacts = _contacts(inputs)
         # email's deferred workload runs over the whole series, which the value table (over intervals
         # with contacts) does not see: with an email queue the bound is an estimate
@@ -156,7 +158,7 @@ class ServiceBound:
         """The relaxation at `budget_h` (None: no budget) within `time_limit_s` seconds."""
         start = time.perf_counter()
         minutes = math.inf if budget_h is None else math.floor(budget_h * 60 + 1e-6)
-        _set_row_bound(self.model, int(self.layout.rows["budget"][0]), minutes)
+        _set_row_bound(self.model, int(self.rows["budget"][0]), minutes)
         lp = lp_relaxation(self.model, time_limit_s, duals=duals)
         seconds = time.perf_counter() - start
         if lp.value is None:
@@ -174,7 +176,7 @@ class ServiceBound:
         duals of `lp` (a `solve(..., duals=True)`): the first-order change of the relaxation when each
         class row's bound grows by one agent's share; most valuable first."""
         assert lp.duals is not None, "solve with duals=True"
-        p, plan, rows = self.plan.problem, self.plan, self.layout.rows
+        p, plan, rows = self.plan.problem, self.plan, self.rows
         C, D = p.class_day_cap.shape
         W = len(p.week_days)
         y = lp.duals / CONTACT_UNITS  # contacts per unit of each row's bound (≤ 0 where more helps)
@@ -200,7 +202,49 @@ class ServiceBound:
     def budget_price(self, lp: LpBound) -> float:
         """Contacts answered in time per more budget hour, from the budget row's dual (0: hours do not bind)."""
         assert lp.duals is not None, "solve with duals=True"
-        return float(-min(lp.duals[self.layout.rows["budget"][0]], 0.0)) * 60 / CONTACT_UNITS
+        return float(-min(lp.duals[self.rows["budget"][0]], 0.0)) * 60 / CONTACT_UNITS
+
+
+def row_families(model: SparseModel, problem: AggregateProblem) -> dict[str, np.ndarray]:
+    """The global indices of the agent rows and the budget row of `aggregate.build`'s model, found by
+    their bounds (the model keeps its rows in the blocks they were added in): the class-day caps [C·D],
+    class-week paid minutes and shifts [C·W each] are three consecutive blocks; after them the weekend
+    cap [C] and the pattern cuts, when the problem has them; the budget is the one-row block bounded by
+    `NO_BUDGET_MIN` minutes. Keys: class_day, class_week_paid, class_week_shifts, weekend, pattern, budget."""
+    p = problem
+    blocks = list(zip(model.row_lo, model.row_hi, strict=True))
+    starts = np.cumsum([0] + [len(hi) for hi in model.row_hi])
+
+    def holds(k: int, lo: np.ndarray, hi: np.ndarray) -> bool:
+        return len(blocks[k][1]) == len(hi) and np.array_equal(blocks[k][0], lo) and np.array_equal(blocks[k][1], hi)
+
+    def free(n: int) -> np.ndarray:
+        return np.full(n, -np.inf)
+
+    C, D = p.class_day_cap.shape
+    agent = [
+        (free(C * D), p.class_day_cap.reshape(-1).astype(float)),
+        (p.class_week_min_paid.reshape(-1).astype(float), p.class_week_max_paid.reshape(-1).astype(float)),
+        (p.class_week_min_shifts.reshape(-1).astype(float), p.class_week_max_shifts.reshape(-1).astype(float)),
+    ]
+    first = next((k for k in range(len(blocks) - 2) if all(holds(k + i, *agent[i]) for i in range(3))), None)
+    if first is None:
+        raise ValueError("the aggregate model's agent rows were not found")
+    names = ("class_day", "class_week_paid", "class_week_shifts")
+    rows = {name: np.arange(starts[first + i], starts[first + i + 1]) for i, name in enumerate(names)}
+    later = {"budget": (free(1), np.array([float(NO_BUDGET_MIN)]))}
+    if p.class_weekend_cap is not None:
+        later["weekend"] = (free(C), p.class_weekend_cap.astype(float))
+    if p.pattern_rows is not None and len(p.pattern_rows[3]):
+        later["pattern"] = (free(len(p.pattern_rows[3])), p.pattern_rows[3].astype(float))
+    for k in range(first + 3, len(blocks)):
+        for name, (lo, hi) in later.items():
+            if name not in rows and holds(k, lo, hi):
+                rows[name] = np.arange(starts[k], starts[k + 1])
+                break
+    if "budget" not in rows:
+        raise ValueError("the aggregate model's budget row was not found")
+    return rows
 
 
 def _set_row_bound(model: SparseModel, row: int, hi: float) -> None:

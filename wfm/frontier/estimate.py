@@ -72,7 +72,7 @@ def target_entry(
     cfg: ScenarioConfig, summary: dict[str, Any], coverage: pd.DataFrame, requirements: pd.DataFrame
 ) -> dict[str, Any]:
     """summary.json's `target`: whether the roster holds the contract's service level and, if not, the
-    hours it would need (an estimate, `estimate_method` says how)."""
+    hours it would need (an estimate, `estimate_method` says how; also as `target_hours`)."""
     target = contract_target(cfg)
     level = float(summary["projected_service_level"])
     entry: dict[str, Any] = {
@@ -86,12 +86,16 @@ def target_entry(
     added = extra_agent_intervals(cfg, coverage, requirements, target)
     scheduled_h = float(coverage["scheduled_agents"].sum()) * cfg.horizon.interval_min / 60
     paid_per_scheduled = float(summary["hours_used"]) / scheduled_h if scheduled_h > 0 else 1.0
+    needed = (
+        None
+        if added is None
+        else round(float(summary["hours_used"]) + added * cfg.horizon.interval_min / 60 * paid_per_scheduled, 1)
+    )
     entry.update(
         {
             "estimate": True,
-            "estimated_hours_needed": None
-            if added is None
-            else round(float(summary["hours_used"]) + added * cfg.horizon.interval_min / 60 * paid_per_scheduled, 1),
+            "estimated_hours_needed": needed,
+            "target_hours": needed,  # the key `wfm report` reads for the hours the target needs
             "estimate_method": "agent-hours on the phone added where they answer the most contacts, at this "
             "roster's paid hours per agent-hour on the phone; ignores shift shapes and the agents' "
             "limits — `wfm frontier` gives the rostered answer",

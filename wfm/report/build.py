@@ -20,7 +20,6 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -213,8 +212,6 @@ def _key_figures(out: ScheduleOutput) -> dict[str, str]:
         figures[f"hours used / budget{counted}"] = f"{s.hours_used:,.0f}{budget}"
     if s.projected_service_level is not None:
         figures["projected service level"] = f"{s.projected_service_level:.1%}"
-    if s.target and s.target.get("target_service_level") is not None:
-        figures["contract target"] = _target_text(s.target)
     if s.under_agent_hours is not None:
         figures["under-staffed agent-h"] = f"{s.under_agent_hours:,.1f}"
     if s.over_agent_hours is not None:
@@ -227,15 +224,6 @@ def _key_figures(out: ScheduleOutput) -> dict[str, str]:
     figures["shifts"] = str(len(out.roster))
     figures["rule violations"] = str(len(s.violations))
     return figures
-
-
-def _target_text(target: dict[str, Any]) -> str:
-    """'80%: held', or '80%: not held — about 17,900 h needed (estimate)'."""
-    level = f"{target['target_service_level']:.0%}"
-    if target.get("holds"):
-        return f"{level}: held"
-    hours = target.get("estimated_hours_needed")
-    return f"{level}: not held" + ("" if hours is None else f" — about {hours:,.0f} h needed (estimate)")
 
 
 def _slug(text: str) -> str:

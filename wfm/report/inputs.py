@@ -63,7 +63,6 @@ class Summary(BaseModel):
     violations: list[Violation] = Field(default_factory=list)
     fairness: dict[str, Any] = Field(default_factory=dict)
     interval_min: int | None = None
-    target: dict[str, Any] | None = None  # `wfm run`'s: the contract's service level, held or not
 
 
 @dataclass(frozen=True)
