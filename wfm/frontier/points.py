@@ -7,6 +7,7 @@ answered within target is what the frontier measures) and returns a `PointResult
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,9 +75,7 @@ def with_budget(inputs: ScheduleInputs, budget_h: float) -> ScheduleInputs:
     cfg = inputs.scenario.config
     budget = cfg.budget.model_copy(update={"hours": float(budget_h), "operating_hours": None, "positions": None})
     scenario = Scenario(cfg.model_copy(update={"budget": budget}), inputs.scenario.path)
-    return ScheduleInputs(
-        scenario, inputs.agents, inputs.unavailability, inputs.preferences, inputs.requirements, inputs.checksums
-    )
+    return dataclasses.replace(inputs, scenario=scenario)
 
 
 def solve_point(request: PointRequest) -> PointResult:
