@@ -535,6 +535,7 @@ def run_command(
     note = " (interrupted: best roster so far)" if result.interrupted else ""
     typer.echo(f"wfm run: status {s['status']}{note}, gap {gap}; {s['hours_used']:,.1f} {s['hours_counted_on']} h "
                f"used of {budget}; projected service level {s['projected_service_level']:.1%}")
+    typer.echo(_target_line(s["target"]))
     typer.echo(f"wrote {result.out_dir}: {', '.join(result.files)} ({result.seconds:.1f}s)")
 
 
@@ -628,6 +629,105 @@ def batch_command(
         typer.echo(f"wrote {result.path}")
     if result.exit_code:
         raise typer.Exit(result.exit_code)
+
+
+@app.command("frontier")
+@handle_errors
+def frontier_command(
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML (names its input files).")],
+    out: Annotated[Path, typer.Option(help="Folder for frontier.csv, target.json, frontier.svg/png, replaced whole.")],
+    target_service_level: Annotated[
+        float | None, typer.Option(help="Share of contacts answered in time to hold, (0, 1) (contract's, else 0.8).")
+    ] = None,
+    budgets: Annotated[
+        str | None, typer.Option(help="Budgets LO:HI:STEP in hours (default: --points over 70–130% of the scenario's).")
+    ] = None,
+    points: Annotated[int | None, typer.Option(help="Budgets on the default grid (7).")] = None,
+    time_limit_s: Annotated[float | None, typer.Option(help="Solver wall-clock limit per roster, seconds.")] = None,
+    workers: Annotated[int, typer.Option(help="Rosters solved at once, one process and one core each.")] = 2,
+    address: Annotated[
+        str | None, typer.Option(help="Dask scheduler tcp://HOST:PORT for the rosters (pip install 'wfm\\[dask]').")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed (scenario's).")] = None,
+    requirements: Annotated[Path | None, typer.Option(help="Override the scenario's requirements.csv.")] = None,
+    max_seconds: Annotated[
+        float | None, typer.Option(help="Wall seconds after which no refining round starts (none).")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Print nothing but errors.")] = False,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print target.json and the table as one JSON object.")
+    ] = False,
+) -> None:
+    """What the contract's hours buy: service level against budget, and the least budget that holds the target.
+
+    Exit codes: 0 done (also when no budget reaches the target: it says so), 2 bad input, 3 infeasible,
+    5 locked.
+    """
+    import json
+
+    from wfm.errors import InputError
+    from wfm.frontier.grid import DEFAULT_POINTS, parse_budgets
+    from wfm.frontier.run import FrontierOptions, run_frontier
+
+    if budgets is not None and points is not None:
+        raise InputError("give --budgets or --points, not both")
+    if workers < 1:
+        raise InputError(f"--workers must be at least 1, got {workers}")
+    if quiet and json_output:
+        raise InputError("give --quiet or --json, not both")
+    options = FrontierOptions(
+        target_service_level=target_service_level, budgets=None if budgets is None else parse_budgets(budgets),
+        points=points or DEFAULT_POINTS, time_limit_s=time_limit_s, workers=workers, address=address, seed=seed,
+        max_seconds=max_seconds,
+        requirements=requirements,
+    )
+    talk = not quiet and not json_output
+
+    def print_none(line: str) -> None:
+        return None
+
+    result = run_frontier(scenario, out, options, log=(lambda line: typer.echo(line, err=True)) if talk else print_none)
+    if json_output:
+        rows = json.loads(result.table.to_json(orient="records"))
+        typer.echo(json.dumps({"event": "result", "out": str(out), "target": result.target, "frontier": rows},
+                              default=str))
+    elif talk:
+        typer.echo(_frontier_table(result.table))
+        for line in result.lines:
+            typer.echo(line)
+        typer.echo(f"wrote {out}: frontier.csv, target.json, frontier.svg, frontier.png ({result.seconds:.1f}s)")
+
+
+def _frontier_table(frame: Any) -> str:
+    """frontier.csv as the terminal shows it: hours with one decimal, shares as percentages."""
+    def share(v: Any) -> str:
+        return "-" if v is None or v != v else f"{v:.1%}"
+
+    def number(v: Any, spec: str) -> str:
+        return "-" if v is None or v != v else format(v, spec)
+
+    shown = frame.assign(**{
+        "budget_hours": frame["budget_hours"].map(lambda v: number(v, ",.1f")),
+        "projected_service_level": frame["projected_service_level"].map(share),
+        "service_level_upper_bound": frame["service_level_upper_bound"].map(share),
+        "asa_seconds": frame["asa_seconds"].map(lambda v: number(v, ",.1f")),
+        "abandon_rate": frame["abandon_rate"].map(share),
+        "under_agent_hours": frame["under_agent_hours"].map(lambda v: number(v, ",.1f")),
+        "hours_used": frame["hours_used"].map(lambda v: number(v, ",.1f")),
+    }).rename(columns={"budget_hours": "budget h", "projected_service_level": "roster SL",
+                       "service_level_upper_bound": "SL bound", "asa_seconds": "ASA s", "abandon_rate": "abandoned",
+                       "under_agent_hours": "under agent-h", "hours_used": "hours used"})
+    return shown.to_string(index=False)
+
+
+def _target_line(target: dict[str, Any]) -> str:
+    """One line: whether the roster holds the contract's service level, and if not the hours estimated."""
+    level = f"{target['target_service_level']:.0%}"
+    if target["holds"]:
+        return f"target {level}: held"
+    hours = target.get("estimated_hours_needed")
+    need = "no number of agents reaches it" if hours is None else f"about {hours:,.0f} h needed (estimate)"
+    return f"target {level}: not held; {need} — `wfm frontier` gives the rostered answer"
 
 
 if __name__ == "__main__":

@@ -131,6 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     for module in (runner, report, generate, peer, bounds, bench_report, continuity, rules_cost):
         module.add_command(commands)
+
+    from benchmarks import bench_frontier
+
+    bench_frontier.add_command(commands)
     return parser
 
 

@@ -177,7 +177,7 @@ def run(
             with output_lock(out, on_stale=lambda line: log.warning("lock", line)) as held:
                 for action in recover_directory(out):  # what a killed run left (we hold the lock)
                     log.warning("lock", action)
-                _check_replaceable(out)
+                check_replaceable(out)
                 log.info("lock", f"holding {out.name}.lock", pid=held.pid)
                 with atomic_directory(out) as work:
                     log.attach(work / "run.log")
@@ -217,15 +217,15 @@ def _log_failure(log: RunLog, exc: BaseException) -> None:
         log.error("error", "internal error: " + "".join(traceback.format_exception(exc)).rstrip(), echo=False)
 
 
-def _check_replaceable(out: Path) -> None:
-    """Refuse to replace (and so delete) a folder that is not a wfm result."""
+def check_replaceable(out: Path, marker: str = "summary.json") -> None:
+    """Refuse to replace (and so delete) a folder that is not a wfm result (one holding `marker`)."""
     if not out.exists():
         return
     if not out.is_dir():
         raise InputError("the output exists and is not a folder", path=out, hint="choose another --out")
-    if any(out.iterdir()) and not (out / "summary.json").is_file():
+    if any(out.iterdir()) and not (out / marker).is_file():
         raise InputError(
-            "the output folder is not empty and holds no wfm result (no summary.json); a run replaces "
+            f"the output folder is not empty and holds no wfm result (no {marker}); a run replaces "
             "its folder whole, so it refuses to delete these files", path=out,
             hint="choose a new or empty --out folder",
         )
@@ -316,6 +316,10 @@ def _chain(
     log.info("schedule", f"status {s['status']}" + (" (interrupted: best roster so far)" if s["interrupted"] else ""),
              objective=s["objective"], gap=s["gap"], hours_used=s["hours_used"],
              budget_hours=s["budget_hours"], projected_service_level=s["projected_service_level"])
+
+    from wfm.frontier.estimate import target_entry
+
+    s = {**s, "target": target_entry(cfg, s, result.report.coverage, inputs.requirements)}  # the contract's
 
     checksums = dict(s["input_checksums"])
     if plan.start != "requirements":

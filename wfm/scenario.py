@@ -156,8 +156,30 @@ class RulesConfig(_Strict):
 
 
 class BudgetConfig(_Strict):
+    """The contracted agent-hours: `hours`, or as BPO contracts count them, `operating_hours` (hours
+    the campaign is open over the horizon) × `positions` (agents on shift at once): 312 h × 5 =
+    1,560 h. Either form, not both; `hours` is then their product."""
+
     hours: float | None = Field(default=None, gt=0)
+    operating_hours: float | None = Field(default=None, gt=0)
+    positions: float | None = Field(default=None, gt=0)
     counted_on: Literal["paid", "productive"] = "paid"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _operating_hours(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or ("operating_hours" not in data and "positions" not in data):
+            return data
+        if "hours" in data:
+            raise ValueError("give either hours or operating_hours and positions, not both")
+        missing = [k for k in ("operating_hours", "positions") if k not in data]
+        if missing:
+            raise ValueError(f"operating_hours and positions go together: add {missing[0]}")
+        try:
+            hours = float(data["operating_hours"]) * float(data["positions"])
+        except (TypeError, ValueError):
+            return data  # the fields' own validation names the bad value
+        return {**data, "hours": hours}
 
 
 class ObjectiveConfig(_Strict):
