@@ -8,10 +8,7 @@ import io
 import pandas as pd
 from matplotlib.figure import Figure
 
-try:  # the report's colours, resolution and PNG rendering; main has moved them to wfm.render.charts
-    from wfm.render.charts import DPI, REQUIRED, SCHEDULED, UNDER, to_png
-except ImportError:  # this branch's base: drop this fallback once merged
-    from wfm.report.charts import DPI, REQUIRED, SCHEDULED, UNDER, to_png
+from wfm.render.charts import DPI, REQUIRED, SCHEDULED, UNDER, to_png  # the report's colours, resolution, PNGs
 
 
 def frontier_figure(

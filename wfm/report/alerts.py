@@ -207,7 +207,8 @@ def _hours(out: ScheduleOutput) -> list[Alert]:
                     "bad",
                     f"The service-level target needs about {number(need)} h: {number(need - s.budget_hours)} h "
                     f"more than the budget of {number(s.budget_hours)} h.",
-                    "No roster within this budget can meet the target: agree more hours or a lower target.",
+                    "Measure it with `wfm frontier` (rosters and a proven bound per budget), then agree more "
+                    "hours or a lower target.",
                 )
             )
         else:
