@@ -331,12 +331,14 @@ def schedule_command(
     """Roster named agents into the contracted hours: CP-SAT shifts and breaks, checked, written atomically."""
     import json
 
+    from wfm.atomic import check_output
     from wfm.errors import EXIT_TIMEOUT, InputError
     from wfm.progress import progress_reporter
     from wfm.schedule import ScheduleOptions, load_inputs, solve_schedule, write_schedule
 
     if objective is not None and objective not in ("coverage", "service"):
         raise InputError(f"--objective must be coverage or service, got '{objective}'")
+    check_output(out, "folder")  # before the solve: a refused --out costs nothing
     inputs = load_inputs(scenario, requirements=requirements, agents=agents,
                          unavailability=unavailability, preferences=preferences)
     options = ScheduleOptions(time_limit_s=time_limit_s, workers=workers, seed=seed, objective=objective)

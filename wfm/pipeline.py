@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wfm.atomic import atomic_directory, atomic_path, recover_directory, write_csv
+from wfm.atomic import atomic_directory, atomic_path, check_output, recover_directory, write_csv
 from wfm.errors import InputError, SolverTimeout, WfmError
 from wfm.lock import output_lock
 from wfm.runlog import LogFormat, RunLog
@@ -168,13 +168,14 @@ def run(
         try:
             plan = plan_run(scenario_path)
             out = Path(out_dir if out_dir is not None else default_out_dir(plan.scenario)).resolve()
+            check_output(out, "folder")  # before the lock file is created beside it
             failed_log = out.parent / f"{out.name}.failed.log"
             log.info("start", f"scenario {plan.scenario.path}: chain starts from {plan.start} "
                               f"({plan.source.name}); result → {out}")
             with output_lock(out, on_stale=lambda line: log.warning("lock", line)) as held:
                 for action in recover_directory(out):  # what a killed run left (we hold the lock)
                     log.warning("lock", action)
-                _check_replaceable(out)
+                check_output(out, "folder")  # again under the lock: another run may have changed it
                 log.info("lock", f"holding {out.name}.lock", pid=held.pid)
                 with atomic_directory(out) as work:
                     log.attach(work / "run.log")
@@ -212,20 +213,6 @@ def _log_failure(log: RunLog, exc: BaseException) -> None:
         import traceback
 
         log.error("error", "internal error: " + "".join(traceback.format_exception(exc)).rstrip(), echo=False)
-
-
-def _check_replaceable(out: Path) -> None:
-    """Refuse to replace (and so delete) a folder that is not a wfm result."""
-    if not out.exists():
-        return
-    if not out.is_dir():
-        raise InputError("the output exists and is not a folder", path=out, hint="choose another --out")
-    if any(out.iterdir()) and not (out / "summary.json").is_file():
-        raise InputError(
-            "the output folder is not empty and holds no wfm result (no summary.json); a run replaces "
-            "its folder whole, so it refuses to delete these files", path=out,
-            hint="choose a new or empty --out folder",
-        )
 
 
 def _sha256(path: Path) -> str:

@@ -48,7 +48,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from wfm.atomic import write_csv
+from wfm.atomic import check_output, write_csv
 from wfm.errors import InputError
 from wfm.service_config import ServiceConfig
 from wfm.staffing import ServiceTargets, required_agents
@@ -418,6 +418,7 @@ def make_requirements(
 
     With `quantile`, staff to that upper quantile of the forecast's contacts (`read_forecast`).
     """
+    check_output(out_path, "file")
     forecast = read_forecast(forecast_path, quantile)
     try:
         df = compute_requirements(forecast, config)

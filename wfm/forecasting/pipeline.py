@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from wfm.atomic import atomic_path, write_csv
+from wfm.atomic import atomic_path, check_output, write_csv
 from wfm.errors import InputError
 from wfm.forecasting.backtest import BacktestPlan, QueueBacktest, backtest_queue, metrics_table
 from wfm.forecasting.calendar import Calendar, build_calendar
@@ -177,6 +177,9 @@ def forecast_file(
 
     Everything is computed before anything is written, and each file is written atomically.
     """
+    check_output(out, "file")
+    if chart is not None:
+        check_output(chart, "file", option="--chart")
     result = forecast(read_history(history_path), start, days, **options)  # type: ignore[arg-type]
     png = result.chart_png() if chart is not None else None
     write_csv(out, result.table)
@@ -190,6 +193,8 @@ def backtest_file(
     history_path: str | Path, plan: BacktestPlan, *, out: str | Path | None = None, **options: object
 ) -> pd.DataFrame:
     """Read `history_path`, backtest (options as `backtest`), write the metrics to `out` if given."""
+    if out is not None:
+        check_output(out, "file")
     table = backtest(read_history(history_path), plan, **options)  # type: ignore[arg-type]
     if out is not None:
         write_csv(out, table)
