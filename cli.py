@@ -334,10 +334,12 @@ def schedule_command(
     from wfm.atomic import check_output
     from wfm.errors import EXIT_TIMEOUT, InputError
     from wfm.progress import progress_reporter
+    from wfm.scenario import check_solver_options
     from wfm.schedule import ScheduleOptions, load_inputs, solve_schedule, write_schedule
 
     if objective is not None and objective not in ("coverage", "service"):
         raise InputError(f"--objective must be coverage or service, got '{objective}'")
+    check_solver_options(time_limit_s, workers, seed)
     check_output(out, "folder")  # before the solve: a refused --out costs nothing
     inputs = load_inputs(scenario, requirements=requirements, agents=agents,
                          unavailability=unavailability, preferences=preferences)

@@ -52,7 +52,7 @@ from wfm.atomic import atomic_directory, atomic_path, check_output, recover_dire
 from wfm.errors import InputError, SolverTimeout, WfmError
 from wfm.lock import output_lock
 from wfm.runlog import LogFormat, RunLog
-from wfm.scenario import Scenario, load_scenario
+from wfm.scenario import Scenario, check_solver_options, load_scenario
 from wfm.schedule import write_schedule_files
 
 START_ORDER = ("requirements", "forecast", "history")  # the first one set in [inputs] wins
@@ -166,6 +166,7 @@ def run(
 
     with signals_handled(on_signal):
         try:
+            check_solver_options(time_limit_s, workers, seed)
             plan = plan_run(scenario_path)
             out = Path(out_dir if out_dir is not None else default_out_dir(plan.scenario)).resolve()
             check_output(out, "folder")  # before the lock file is created beside it
