@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import functools
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 
-from wfm.errors import EXIT_INTERNAL, WfmError
+from wfm.errors import EXIT_INTERNAL, WfmError, WfmWarning
 
 app = typer.Typer(
     name="wfm",
@@ -33,7 +34,10 @@ def handle_errors(func: F) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return func(*args, **kwargs)
+            with warnings.catch_warnings():
+                warnings.simplefilter("always", WfmWarning)
+                warnings.showwarning = _show_warning
+                return func(*args, **kwargs)
         except WfmError as exc:
             typer.echo(f"wfm: error: {exc}", err=True)
             raise typer.Exit(exc.exit_code) from None
@@ -50,6 +54,13 @@ def handle_errors(func: F) -> F:
             raise typer.Exit(EXIT_INTERNAL) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _show_warning(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+    if issubclass(category, WfmWarning):
+        typer.echo(f"wfm: warning: {message}", err=True)
+    else:
+        typer.echo(warnings.formatwarning(message, category, *args[:2]).rstrip(), err=True)
 
 
 # --- commands ---------------------------------------------------------------------------------

@@ -43,13 +43,14 @@ import sys
 import threading
 import time
 import unicodedata
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from wfm.atomic import atomic_directory, atomic_path, check_output, recover_directory, write_csv
-from wfm.errors import InputError, SolverTimeout, WfmError
+from wfm.errors import InputError, SolverTimeout, WfmError, WfmWarning
 from wfm.lock import output_lock
 from wfm.runlog import LogFormat, RunLog
 from wfm.scenario import Scenario, check_solver_options, load_scenario
@@ -274,7 +275,11 @@ def _chain(
 
     t = time.perf_counter()
     log.info("schedule", "solving")
-    inputs = load_inputs(plan.scenario.path, requirements=requirements_path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", WfmWarning)
+        inputs = load_inputs(plan.scenario.path, requirements=requirements_path)
+    for warning in caught:
+        log.warning("schedule", str(warning.message))
     options = ScheduleOptions(time_limit_s=time_limit_s, workers=workers, seed=seed, stop=stop)
 
     def progress(event: Any) -> None:

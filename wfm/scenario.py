@@ -32,6 +32,7 @@ from wfm.tomlfile import TomlTable, read_toml
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")
+_KEY_FIRST = re.compile(r"^([a-z_]+\.[a-z_.]+): (.*)$", re.DOTALL)
 
 
 def parse_hhmm(text: str) -> int:
@@ -331,6 +332,9 @@ def scenario_config(data: dict[str, Any], *, path: str | Path | None = None) -> 
         err = exc.errors()[0]
         key = ".".join(str(p) for p in err["loc"]) or "(top level)"
         msg = err["msg"].removeprefix("Value error, ")
+        named = _KEY_FIRST.match(msg) if not err["loc"] else None
+        if named:  # a check across tables names its key first: "operating_hours.monday: …"
+            key, msg = named.group(1), named.group(2)
         more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
         raise InputError(f"key '{key}': {msg}{more}", path=path) from None
 

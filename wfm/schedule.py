@@ -54,6 +54,7 @@ from wfm.roster import Break, RosterShift, applicable_breaks, paid_hours, scenar
 from wfm.roster_search import LENGTH_CHANGES_MIN, construction_of, improve_roster
 from wfm.scenario import Scenario, load_scenario
 from wfm.service_value import saturated_value_table
+from wfm.validation import validate_inputs
 
 DETERMINISTIC_SHARE = 0.35  # of the time limit, as CP-SAT deterministic time, for the day assignment
 LP_SHARE = 0.75  # of the time limit, at most, for the LP bound (it runs beside the first roster)
@@ -179,7 +180,9 @@ def load_inputs(
     prefs = read_preferences(paths["preferences"], agent_list, names) if paths["preferences"] else []
     checksums = {"scenario": _sha256(sc.path)}
     checksums.update({k: _sha256(p) for k, p in paths.items() if p is not None})
-    return ScheduleInputs(sc, agent_list, unav, prefs, req, checksums)
+    inputs = ScheduleInputs(sc, agent_list, unav, prefs, req, checksums)
+    validate_inputs(inputs)  # cross-file checks before any solving (wfm.validation)
+    return inputs
 
 
 def _service_cuts(inputs: ScheduleInputs, plan: Plan) -> tuple[np.ndarray, ...]:

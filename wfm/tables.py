@@ -21,6 +21,7 @@ from wfm.errors import InputError
 
 Kind = Literal["str", "float", "int", "datetime", "date", "time", "bool"]
 
+MAX_MAGNITUDE = 1e9  # a number column without its own `le` refuses values beyond ± this (typos, 1e300)
 _TRUE = {"1", "true", "yes", "y", "t"}
 _FALSE = {"0", "false", "no", "n", "f"}
 
@@ -31,7 +32,8 @@ class Column:
 
     `kind` is the parsed type: `datetime` is ISO 8601 local date-time (`2026-03-02T08:15` or
     `2026-03-02 08:15`), `date` is `YYYY-MM-DD`, `time` is `HH:MM` (parsed to minutes after
-    midnight, 0–1440). `ge`/`gt`/`le` bound numeric values; `choices` restricts strings.
+    midnight, 0–1440). `ge`/`gt`/`le` bound numeric values (without `le`, |value| ≤ `MAX_MAGNITUDE`);
+    `choices` restricts strings.
     """
 
     name: str
@@ -83,10 +85,17 @@ def read_table(path: str | Path, schema: TableSchema) -> pd.DataFrame:
     if not header or all(not h.strip() for h in header):
         raise InputError("empty file: expected a header row", path=path, row=1)
     header = [h.strip() for h in header]
+    known = {c.name for c in schema.columns}
+    if not known & set(header):  # not a file of this kind: never echo its first line (it may hold secrets)
+        raise InputError(
+            f"not a {schema.name} CSV file: its first line names none of the expected columns",
+            path=path,
+            row=1,
+            hint=f"expected columns: {', '.join(c.name for c in schema.columns)}",
+        )
     dupes = sorted({h for h in header if header.count(h) > 1})
     if dupes:
-        raise InputError(f"duplicate column(s): {', '.join(dupes)}", path=path, row=1)
-    known = {c.name for c in schema.columns}
+        raise InputError(f"duplicate column(s): {', '.join(map(shown, dupes))}", path=path, row=1)
     missing = [c.name for c in schema.columns if c.required and c.name not in header]
     unknown = [h for h in header if h not in known] if not schema.allow_extra else []
     if missing or unknown:
@@ -94,7 +103,7 @@ def read_table(path: str | Path, schema: TableSchema) -> pd.DataFrame:
         if missing:
             parts.append("missing column(s): " + ", ".join(missing))
         if unknown:
-            parts.append("unknown column(s): " + ", ".join(unknown))
+            parts.append("unknown column(s): " + ", ".join(map(shown, unknown)))
         expected = ", ".join(c.name for c in schema.columns)
         raise InputError("; ".join(parts), path=path, row=1, hint=f"expected columns: {expected}")
     try:
@@ -114,6 +123,12 @@ def read_table(path: str | Path, schema: TableSchema) -> pd.DataFrame:
     return out
 
 
+def shown(value: object, limit: int = 40) -> str:
+    """A cell or header text as an error message may quote it: at most `limit` characters."""
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _parse_column(values: pd.Series, col: Column, path: Path) -> pd.Series:
     empty = values == ""
     if col.required and col.default is None and empty.any():
@@ -124,7 +139,7 @@ def _parse_column(values: pd.Series, col: Column, path: Path) -> pd.Series:
     if bad.any():
         row = int(values.index[np.argmax(bad.to_numpy())])
         raise InputError(
-            f"{_describe(col)} expected, got '{values[row]}'", path=path, row=row, column=col.name
+            f"{_describe(col)} expected, got '{shown(values[row])}'", path=path, row=row, column=col.name
         )
     if col.kind in ("float", "int"):
         _check_bounds(parsed, col, path)
@@ -133,7 +148,7 @@ def _parse_column(values: pd.Series, col: Column, path: Path) -> pd.Series:
         if wrong.any():
             row = int(values.index[np.argmax(wrong.to_numpy())])
             raise InputError(
-                f"'{values[row]}' is not one of {', '.join(col.choices)}", path=path, row=row, column=col.name
+                f"'{shown(values[row])}' is not one of {', '.join(col.choices)}", path=path, row=row, column=col.name
             )
     if empty.any() and col.default is not None:
         parsed = parsed.where(~empty, col.default)
@@ -179,6 +194,8 @@ def _check_bounds(parsed: pd.Series, col: Column, path: Path) -> None:
         checks.append((parsed <= col.gt, f"must be > {col.gt:g}"))
     if col.le is not None:
         checks.append((parsed > col.le, f"must be ≤ {col.le:g}"))
+    else:
+        checks.append((parsed.abs() > MAX_MAGNITUDE, f"is implausibly large (beyond ±{MAX_MAGNITUDE:g})"))
     for mask, text in checks:
         mask = mask.fillna(False)
         if mask.any():
