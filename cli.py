@@ -23,6 +23,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # help texts are plain: "[service]" and "wfm[dask]" keep their brackets
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -157,7 +158,7 @@ def kpi_command(
         Path | None, typer.Option(help="roster.csv to measure adherence against (needs --states).")
     ] = None,
     scenario: Annotated[
-        Path | None, typer.Option(help="Scenario TOML whose \\[contract] table is judged.")
+        Path | None, typer.Option(help="Scenario TOML whose [contract] table is judged.")
     ] = None,
     answer_time_s: Annotated[
         float | None, typer.Option(help="Service-level answer time T, seconds (default: contract's or 20).")
@@ -392,7 +393,7 @@ def _log_format(value: str) -> Any:
 @handle_errors
 def run_command(
     scenario: Annotated[
-        Path, typer.Argument(help="Scenario TOML; its \\[inputs] requirements, forecast or history start the chain.")
+        Path, typer.Argument(help="Scenario TOML; its [inputs] requirements, forecast or history start the chain.")
     ],
     out: Annotated[
         Path | None, typer.Option(help="Result folder, replaced whole and atomically (default out/<campaign>).")

@@ -1,7 +1,8 @@
 """The scenario file (TOML): horizon, operating hours, shift templates, labor rules, budget, objective.
 
 Validated with pydantic so every error names its key path and the file. Paths in `[inputs]` are
-resolved against the scenario's folder. A documented example is `data/scenario.toml`.
+resolved against the scenario's folder and must stay inside it (`Scenario.input_path`). A
+documented example is `data/scenario.toml`.
 
 Numbers must be finite and within sane bounds (a budget of `inf` or `1e308` hours is refused, not
 overflowed), `true`/`false` are not numbers, `min_*` ≤ `max_*` pairs hold, shift starts, steps and
@@ -18,6 +19,7 @@ by `min_hours_week / max_days_week` (an average working day), never below zero.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +45,7 @@ def parse_hhmm(text: str) -> int:
     return int(m.group(1)) * 60 + int(m.group(2))
 
 
+ALLOW_OUTSIDE_ENV = "WFM_ALLOW_OUTSIDE_INPUTS"  # "1": [inputs] may name files outside the scenario's folder
 MAX_WEIGHT = 1e6  # objective weights: larger ones only overflow the solver's integer scaling
 MAX_BUDGET_H = 1e7  # agent-hours in one horizon: 10,000 agents full time for a year is 2e7 / 1
 FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2200, 12, 31)  # pandas' time stamps end in 2262
@@ -298,11 +301,25 @@ class Scenario:
         return self.path.parent
 
     def input_path(self, key: str, override: str | Path | None = None) -> Path | None:
-        """The path of input `key` ('requirements', 'agents', …): the override, else the scenario's."""
+        """The path of input `key` ('requirements', 'agents', …): the override, else the scenario's.
+
+        A scenario's own path must lead inside its folder (after `..` and symbolic links), unless the
+        environment sets `WFM_ALLOW_OUTSIDE_INPUTS=1`: a scenario from elsewhere cannot make wfm read
+        (and `wfm run` copy) any file it names. Raises `InputError` naming the key.
+        """
         if override is not None:
             return Path(override)
         value = getattr(self.config.inputs, key)
-        return None if value is None else (self.folder / value)
+        if value is None:
+            return None
+        path = self.folder / value
+        if os.environ.get(ALLOW_OUTSIDE_ENV) != "1" and not path.resolve().is_relative_to(self.folder.resolve()):
+            raise InputError(
+                f"key 'inputs.{key}': '{value}' leads outside the scenario's folder {self.folder}",
+                path=self.path,
+                hint=f"move the file into that folder, or set {ALLOW_OUTSIDE_ENV}=1 to allow it",
+            )
+        return path
 
     @property
     def horizon_dates(self) -> list[dt.date]:

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from wfm.atomic import atomic_path, check_output, write_csv
-from wfm.errors import InputError
+from wfm.errors import InputError, warn
 from wfm.forecasting.backtest import BacktestPlan, QueueBacktest, backtest_queue, metrics_table
 from wfm.forecasting.calendar import Calendar, build_calendar
 from wfm.forecasting.handle_time import HandleTime
@@ -27,9 +27,11 @@ from wfm.forecasting.methods import METHODS, DayProfile, Ets, SeasonalNaive, for
 from wfm.forecasting.opening import horizon_for
 from wfm.forecasting.output import QueueForecast, forecast_table
 from wfm.forecasting.quantiles import check_quantile, error_quantile, quantile_column, upper_contacts
+from wfm.scenario import LAST_DAY
 
 AUTO = "auto"
 MAX_DAYS = 400
+WARN_GAP_DAYS = 91  # a forecast starting more than a quarter after the history warns: stale trend and season
 SELECTION_WINDOWS = 2
 SELECTION_MAX_DAYS = 28
 
@@ -213,6 +215,14 @@ def _parse_start(start: dt.date | str, history: History) -> np.datetime64:
             f"--start {first_day} is not after the history, which ends on {history.last_day}",
             path=history.source,
             hint=f"start on {history.last_day + 1} or later",
+        )
+    if first_day > np.datetime64(LAST_DAY, "D"):
+        raise InputError(f"--start {first_day} is past {LAST_DAY}: give a date in the planning range")
+    gap_days = int((first_day - history.last_day) // np.timedelta64(1, "D")) - 1
+    if gap_days > WARN_GAP_DAYS:
+        warn(
+            f"the forecast starts {gap_days:,} days after the history ends ({history.last_day}): trend and "
+            "seasonality are extrapolated that far — forecast from more recent history if you have it"
         )
     return first_day
 
