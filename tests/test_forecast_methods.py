@@ -13,11 +13,11 @@ from wfm.forecasting.calendar import Calendar
 from wfm.forecasting.handle_time import HandleTime
 from wfm.forecasting.history import history_from_frame
 from wfm.forecasting.methods import METHODS, DayProfile, Ets, SeasonalNaive, make_method, poisson_regression
+from wfm.forecasting.opening import Horizon, horizon_for, weekday
 
 # statsforecast is the `forecast` extra, not the `test` one: it pins pandas below 3 (README, Development).
 NEEDS_STATSFORECAST = pytest.mark.skipif(not Ets.available(), reason="needs the forecast extra (statsforecast)")
 NEEDS = {"ets": NEEDS_STATSFORECAST}
-from wfm.forecasting.opening import Horizon, horizon_for, weekday
 
 NO_CALENDAR = Calendar()
 
