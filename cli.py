@@ -64,6 +64,32 @@ def _show_warning(message: Warning | str, category: type[Warning], *args: Any, *
         typer.echo(warnings.formatwarning(message, category, *args[:2]).rstrip(), err=True)
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from wfm import __version__
+
+        typer.echo(f"wfm {__version__}")
+        raise typer.Exit()
+
+
+def _terminated(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt  # handle_errors: "wfm: interrupted", exit 130 (not the default 143)
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Workforce-management scheduling for contact centers: forecast, requirements, schedule, report."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():  # until a command installs its own handler
+        signal.signal(signal.SIGTERM, _terminated)
+
+
 # --- commands ---------------------------------------------------------------------------------
 # Each command below is a thin wrapper: parse, call wfm, format. Keep one block per command.
 
@@ -278,6 +304,9 @@ def requirements_command(
     summary = make_requirements(forecast, out, config, quantile=quantile)
     for line in summary.lines():
         typer.echo(line)
+    if scenario is None and channel is None and concurrency is None:
+        typer.echo("wfm: note: every queue was staffed as voice (Erlang C, one contact per agent at a time); "
+                   "give --scenario for per-queue [service] targets such as a chat queue's concurrency", err=True)
 
 
 @app.command("check")
@@ -302,6 +331,7 @@ def check_command(
 
     from wfm.checker import check_files
     from wfm.errors import EXIT_RULES_BROKEN
+    from wfm.scenario import load_scenario
 
     report = check_files(scenario, roster, requirements=requirements, agents=agents,
                          unavailability=unavailability, preferences=preferences)
@@ -320,6 +350,10 @@ def check_command(
             typer.echo(f"wfm check: {roster}: every rule holds")
         for line in report.summary_lines():
             typer.echo(line)
+        scored = requirements or load_scenario(scenario).input_path("requirements")
+        typer.echo(f"coverage, service level and objective scored against {scored}"
+                   + ("" if requirements else " (the scenario's; give --requirements if the roster was built "
+                      "from others)"))
     if report.violations:
         raise typer.Exit(EXIT_RULES_BROKEN)
 
@@ -462,10 +496,22 @@ def batch_command(
     if fmt == "text":
         shown = result.table[["campaign", "status", "hours_used", "budget_hours", "projected_service_level", "gap",
                               "seconds", "exit_code"]]
-        typer.echo(shown.to_string(index=False, na_rep="-", float_format=lambda v: f"{v:,.4g}"))
+        typer.echo(_batch_table(shown).to_string(index=False))
         typer.echo(f"wrote {result.path}")
     if result.exit_code:
         raise typer.Exit(result.exit_code)
+
+
+def _batch_table(table: Any) -> Any:
+    """campaigns.csv's columns as a planner reads them: 13,056.8 h, 67.7%, never 1.306e+04."""
+    import pandas as pd
+
+    formats = {"hours_used": "{:,.1f}", "budget_hours": "{:,.1f}", "seconds": "{:,.1f}",
+               "projected_service_level": "{:.1%}", "gap": "{:.2%}", "exit_code": "{}"}
+    shown = table.astype(object)
+    for column, fmt in formats.items():
+        shown[column] = ["-" if pd.isna(v) else fmt.format(v) for v in table[column]]
+    return shown
 
 
 if __name__ == "__main__":
