@@ -164,6 +164,10 @@ INPUT_CASES = {
         ("requirements.csv", "0.5,1,1,0.516392", "0.5,1,1000000000000,0.516392"),
         "column 'required_agents': must be ≤ 100000, got 1e+12",
     ),
+    "offered load beyond the roster": (
+        ("requirements.csv", "2026-03-02T08:00,es,3,300,", "2026-03-02T08:00,es,1000000,86400,"),
+        "row 2, column 'contacts': requirements: an offered load of 48,000,000 Erlangs",
+    ),
     "absurd hourly cost": (
         ("agents.csv", "a1,Ana,es,20,40,5,10,", "a1,Ana,es,20,40,5,1e300,"),
         "column 'hourly_cost': must be ≤ 100000",
@@ -206,3 +210,16 @@ def test_the_bundled_example_passes_every_check():
         warnings.simplefilter("error", WfmWarning)
         inputs = load_inputs(EXAMPLE)
     assert len(inputs.agents) == 110
+
+
+def test_requirements_beyond_any_roster_are_refused_before_writing(tmp_path):
+    forecast = tmp_path / "forecast.csv"
+    forecast.write_text(
+        "interval_start,queue,contacts,aht_seconds\n2027-06-01T08:00,voice,1000000,86400\n"
+        "2027-06-01T08:15,voice,10,300\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["requirements", str(forecast), "--out", str(tmp_path / "r.csv")])
+    assert result.exit_code == 2
+    assert "161,344,539 agents required at 2027-06-01T08:00 on queue 'voice' (more than 100,000)" in result.output
+    assert not (tmp_path / "r.csv").exists()

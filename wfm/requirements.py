@@ -338,7 +338,21 @@ def compute_requirements(
     columns = [c for c in REQUIREMENTS_COLUMNS if c != "abandon_rate" or erlang_a]
     out = out[columns]
     out.attrs["interval_min"] = interval_min
+    _check_magnitude(out)
     return out
+
+
+def _check_magnitude(requirements: pd.DataFrame) -> None:
+    """Refuse a result the requirements reader would refuse: more than `MAX_AGENTS` in one interval."""
+    over = requirements["required_agents"].to_numpy() > MAX_AGENTS
+    if over.any():
+        row = requirements.iloc[int(np.argmax(over))]
+        raise InputError(
+            f"{int(row['required_agents']):,} agents required at {row['interval_start']:%Y-%m-%dT%H:%M} on queue "
+            f"'{row['queue']}' (more than {MAX_AGENTS:,})",
+            column="contacts",
+            hint="check the units of contacts (per interval) and handle time (seconds)",
+        )
 
 
 def write_requirements(path: str | Path, df: pd.DataFrame) -> None:

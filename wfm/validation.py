@@ -15,6 +15,8 @@ end in exit 4 (no roster keeping every rule) or in a roster for demand that does
   after their last (a horizon longer than the requirements) → a warning (`wfm.errors.warn`): days
   inside that range may have no rows (sparse files: no row = no agents required), and a horizon
   may end on days without demand on purpose. Rows outside the horizon are ignored;
+- `check_offered_load`: an interval with more than `MAX_LOAD_PER_AGENT` Erlangs per agent of the
+  roster (a unit error; the service objective would also search without end) → `InputError`;
 - `check_time_off`: time off off the interval grid, or two rows of one agent and day that overlap
   (duplicates included) → `InputError`;
 - `check_preferences`: a preferred or avoided start off the interval grid → `InputError`.
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
     from wfm.schedule import ScheduleInputs
 
 MINUTES_PER_DAY = 1440
+MAX_LOAD_PER_AGENT = 10  # Erlangs per rostered agent in one interval beyond which the input is refused
 
 
 def validate_inputs(inputs: ScheduleInputs) -> None:
@@ -50,6 +53,7 @@ def validate_inputs(inputs: ScheduleInputs) -> None:
     check_rest(config)
     check_breaks(config)
     check_requirements_cover(inputs.scenario, inputs.requirements)
+    check_offered_load(inputs.requirements, len(inputs.agents), config.horizon.interval_min)
     check_time_off(inputs.unavailability, config.horizon.interval_min)
     check_preferences(inputs.preferences, config.horizon.interval_min)
 
@@ -149,6 +153,24 @@ def check_requirements_cover(scenario: Scenario, requirements: pd.DataFrame) -> 
             f"requirements cover {first} to {last} but the horizon ({config.horizon.start}, {config.horizon.days} "
             f"days) has {len(missing)} open day(s) outside that, first {missing[0]}: no agents are required "
             "there, so shifts on those days only cost — shorten horizon.days or give requirements for them"
+        )
+
+
+def check_offered_load(requirements: pd.DataFrame, n_agents: int, interval_min: int) -> None:
+    """Refuse an interval whose offered load (Erlangs: contacts × aht_seconds / interval seconds) is more
+    than `MAX_LOAD_PER_AGENT` × the agents of the roster: a unit error, and one the service objective's
+    value table would grow without end on."""
+    load = (requirements["contacts"] * requirements["aht_seconds"] / (60 * interval_min)).to_numpy()
+    limit = MAX_LOAD_PER_AGENT * max(n_agents, 1)
+    over = load > limit
+    if over.any():
+        row = int(requirements.index[np.argmax(over)])
+        raise InputError(
+            f"requirements: an offered load of {load[np.argmax(over)]:,.0f} Erlangs in one interval is more "
+            f"than {MAX_LOAD_PER_AGENT} × the {n_agents} agents could ever serve",
+            row=row,
+            column="contacts",
+            hint="check the units of contacts (per interval) and aht_seconds (seconds)",
         )
 
 
