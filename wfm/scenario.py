@@ -156,10 +156,16 @@ class RulesConfig(_Strict):
     max_weekends: int | None = Field(default=None, ge=0, le=60)
     max_shifts_per_template: dict[str, int] = Field(default_factory=dict)
 
-    @field_validator("max_shifts_per_template")
+    @field_validator("max_shifts_per_template", mode="before")
     @classmethod
-    def _caps(cls, v: dict[str, int]) -> dict[str, int]:
-        bad = {name: cap for name, cap in v.items() if isinstance(cap, bool) or not 0 <= cap <= 1_000_000}
+    def _caps(cls, v: Any) -> Any:
+        if not isinstance(v, dict):
+            return v  # pydantic names the type error
+        bad = {
+            name: cap
+            for name, cap in v.items()
+            if isinstance(cap, bool) or not isinstance(cap, int) or not 0 <= cap <= 1_000_000
+        }
         if bad:
             raise ValueError(f"caps must be whole numbers from 0 to 1,000,000, got {bad}")
         return v
