@@ -75,3 +75,18 @@ def test_a_tab_separated_file_is_named_as_such(tmp_path):
     path.write_text("agent_id\tname\tmin_hours_week\n", encoding="utf-8")
     with pytest.raises(InputError, match="it looks tab-separated: save it as CSV"):
         read_agents(path)
+
+
+def test_a_spanish_file_with_thousands_separators_names_how_it_was_read(tmp_path):
+    path = tmp_path / "agents.csv"
+    path.write_text(
+        "agent_id;name;skills;min_hours_week;max_hours_week;max_days_week\na1;Ana;voice_es;1.019,5;37,5;5\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as caught:
+        read_agents(path)
+    assert str(caught.value) == (
+        f"{path}, row 2, column 'min_hours_week': a number expected, got '1.019,5' — the file was read as "
+        "Excel's ';'-separated CSV with decimal commas and day-first dates (e.g. 1234,5 and 01/06/2027 8:00, "
+        "no thousands separators)"
+    )

@@ -168,8 +168,14 @@ def _parse_column(values: pd.Series, col: Column, path: Path, dialect: CsvDialec
     bad = bad & ~empty
     if bad.any():
         row = int(values.index[np.argmax(bad.to_numpy())])
+        hint = (
+            "the file was read as Excel's ';'-separated CSV with decimal commas and day-first dates "
+            "(e.g. 1234,5 and 01/06/2027 8:00, no thousands separators)"
+            if dialect is SEMICOLON
+            else None
+        )
         raise InputError(
-            f"{_describe(col)} expected, got '{shown(values[row])}'", path=path, row=row, column=col.name
+            f"{_describe(col)} expected, got '{shown(values[row])}'", path=path, row=row, column=col.name, hint=hint
         )
     if col.kind in ("float", "int"):
         _check_bounds(parsed, col, path)
