@@ -155,11 +155,6 @@ INPUT_CASES = {
         ("unavailability.csv", "a3,2026-03-10,08:00,12:00", "a3,2026-03-10,08:07,12:00"),
         "unavailability file row 3: time off 08:07–12:00 of agent 'a3' is off the 30-minute grid",
     ),
-    "demand while closed": (
-        ("requirements.csv", "2026-03-02T08:00,es,3,", "2026-03-02T07:00,es,3,"),
-        "requirements: 1 agent(s) required at 2026-03-02 07:00, when [operating_hours] has the "
-        "centre closed (Monday: 08:00-20:00)",
-    ),
     "absurd required agents": (
         ("requirements.csv", "0.5,1,1,0.516392", "0.5,1,1000000000000,0.516392"),
         "column 'required_agents': must be ≤ 100000, got 1e+12",
@@ -223,3 +218,15 @@ def test_requirements_beyond_any_roster_are_refused_before_writing(tmp_path):
     assert result.exit_code == 2
     assert "161,344,539 agents required at 2027-06-01T08:00 on queue 'voice' (more than 100,000)" in result.output
     assert not (tmp_path / "r.csv").exists()
+
+
+def test_demand_while_closed_warns_naming_the_first_row(tmp_path):
+    scenario = office_copy(tmp_path, edit=("requirements.csv", "2026-03-02T08:00,es,3,", "2026-03-02T07:00,es,3,"))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", WfmWarning)
+        load_inputs(scenario)
+    (text,) = [str(w.message) for w in caught if issubclass(w.category, WfmWarning)]
+    assert text.startswith(
+        "requirements: 1 row(s) require agents while [operating_hours] has the centre closed, first row 2: "
+        "1 agent(s) at 2026-03-02 07:00 (Monday: 08:00-20:00)"
+    )

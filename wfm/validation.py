@@ -11,8 +11,10 @@ end in exit 4 (no roster keeping every rule) or in a roster for demand that does
 - `check_breaks`: a break that cannot fit in a shift length it applies to (its window starts too
   late for the shift to hold it) → `InputError`;
 - `check_requirements_cover`: requirement rows with agents required while the centre is closed →
-  `InputError` naming the row; an open day of the horizon before the requirements' first day or
-  after their last (a horizon longer than the requirements) → a warning (`wfm.errors.warn`): days
+  a warning naming the first row (no shift can cover them: they count as under-staffing, and the
+  planning step may then explain what else cannot work); an open day of the horizon before the
+  requirements' first day or after their last (a horizon longer than the requirements) → a warning
+  (`wfm.errors.warn`): days
   inside that range may have no rows (sparse files: no row = no agents required), and a horizon
   may end on days without demand on purpose. Rows outside the horizon are ignored;
 - `check_offered_load`: an interval with more than `MAX_LOAD_PER_AGENT` Erlangs per agent of the
@@ -116,7 +118,7 @@ def check_breaks(config: ScenarioConfig) -> None:
 
 
 def check_requirements_cover(scenario: Scenario, requirements: pd.DataFrame) -> None:
-    """Refuse agents required while closed, and open days of the horizon the requirements do not cover."""
+    """Warn of agents required while closed, and of open days of the horizon the requirements do not cover."""
     config = scenario.config
     stamps = pd.to_datetime(requirements["interval_start"])
     start = pd.Timestamp(config.horizon.start)
@@ -134,13 +136,12 @@ def check_requirements_cover(scenario: Scenario, requirements: pd.DataFrame) -> 
     if wrong.any():
         row = int(requirements.index[np.argmax(wrong)])
         stamp = stamps.loc[row]
-        raise InputError(
-            f"requirements: {requirements.at[row, 'required_agents']} agent(s) required at "
-            f"{stamp:%Y-%m-%d %H:%M}, when [operating_hours] has the centre closed ({stamp:%A}: "
-            f"{config.operating_hours.get(stamp.day_name().lower(), 'closed')})",
-            row=row,
-            column="required_agents",
-            hint="fix the requirements or the scenario's operating_hours",
+        warn(
+            f"requirements: {int(wrong.sum())} row(s) require agents while [operating_hours] has the centre "
+            f"closed, first row {row}: {requirements.at[row, 'required_agents']} agent(s) at "
+            f"{stamp:%Y-%m-%d %H:%M} ({stamp:%A}: {config.operating_hours.get(stamp.day_name().lower(), 'closed')})"
+            " — no shift can cover them, so they count as under-staffing; fix the requirements or the "
+            "scenario's operating_hours"
         )
     first, last = stamps.min().date(), stamps.max().date()
     missing = [
