@@ -335,8 +335,9 @@ def check_command(
 
     report = check_files(scenario, roster, requirements=requirements, agents=agents,
                          unavailability=unavailability, preferences=preferences)
+    scored = requirements or load_scenario(scenario).input_path("requirements")
     if json_output:
-        typer.echo(json.dumps(report.to_dict(), indent=2, sort_keys=True))
+        typer.echo(json.dumps({**report.to_dict(), "requirements": str(scored)}, indent=2, sort_keys=True))
     else:
         console = Console(highlight=False)
         if report.violations:
@@ -350,7 +351,6 @@ def check_command(
             typer.echo(f"wfm check: {roster}: every rule holds")
         for line in report.summary_lines():
             typer.echo(line)
-        scored = requirements or load_scenario(scenario).input_path("requirements")
         typer.echo(f"coverage, service level and objective scored against {scored}"
                    + ("" if requirements else " (the scenario's; give --requirements if the roster was built "
                       "from others)"))
