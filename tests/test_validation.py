@@ -129,7 +129,7 @@ def office_copy(tmp_path: Path, **edits: tuple[str, str, str]) -> Path:
 INPUT_CASES = {
     "skill typo": (
         ("agents.csv", "a1,Ana,es,", "a1,Ana,es_en,"),
-        "agent 'a1' (agents file row 2): skills es_en name no queue of the requirements",
+        f"{OFFICE.name}/agents.csv, row 2, column 'skills': agent 'a1': skills es_en name no queue of the requirements",
     ),
     "rest over a day": (
         ("scenario.toml", "min_rest_h = 12.5", "min_rest_h = 30"),
@@ -145,7 +145,7 @@ INPUT_CASES = {
     ),
     "time off overlaps": (
         ("unavailability.csv", "a3,2026-03-10,08:00,12:00", "a3,2026-03-10,08:00,12:00\na3,2026-03-10,11:00,13:00"),
-        "unavailability file row 4: time off of agent 'a3' on 2026-03-10 overlaps row 3",
+        "unavailability.csv, row 4, column 'start': time off of agent 'a3' on 2026-03-10 overlaps row 3",
     ),
     "time off duplicate": (
         ("unavailability.csv", "a3,2026-03-10,08:00,12:00", "a3,2026-03-10,08:00,12:00\na3,2026-03-10,08:00,12:00"),
@@ -153,7 +153,7 @@ INPUT_CASES = {
     ),
     "time off off grid": (
         ("unavailability.csv", "a3,2026-03-10,08:00,12:00", "a3,2026-03-10,08:07,12:00"),
-        "unavailability file row 3: time off 08:07–12:00 of agent 'a3' is off the 30-minute grid",
+        "unavailability.csv, row 3, column 'start': time off 08:07–12:00 of agent 'a3' is off the 30-minute grid",
     ),
     "absurd required agents": (
         ("requirements.csv", "0.5,1,1,0.516392", "0.5,1,1000000000000,0.516392"),
@@ -161,7 +161,7 @@ INPUT_CASES = {
     ),
     "offered load beyond the roster": (
         ("requirements.csv", "2026-03-02T08:00,es,3,300,", "2026-03-02T08:00,es,1000000,86400,"),
-        "row 2, column 'contacts': requirements: an offered load of 48,000,000 Erlangs",
+        "requirements.csv, row 2, column 'contacts': an offered load of 48,000,000 Erlangs",
     ),
     "absurd hourly cost": (
         ("agents.csv", "a1,Ana,es,20,40,5,10,", "a1,Ana,es,20,40,5,1e300,"),
@@ -187,7 +187,11 @@ def test_a_preference_off_the_grid_is_refused(tmp_path):
     lines = (scenario.parent / "preferences.csv").read_text(encoding="utf-8").splitlines()
     lines.append("a1,2026-03-03,08:10,prefer,1")
     (scenario.parent / "preferences.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    with pytest.raises(InputError, match=r"start 08:10 of agent 'a1' is off the 30-minute grid"):
+    with pytest.raises(
+        InputError,
+        match=r"preferences.csv, row 5, column 'shift_template_or_start': start 08:10 of agent 'a1' is off the "
+        r"30-minute grid",
+    ):
         load_inputs(scenario)
 
 

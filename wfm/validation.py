@@ -29,8 +29,11 @@ end in exit 4 (no roster keeping every rule) or in a roster for demand that does
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
+import hashlib
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -49,15 +52,50 @@ MAX_LOAD_PER_AGENT = 10  # Erlangs per rostered agent in one interval beyond whi
 
 
 def validate_inputs(inputs: ScheduleInputs) -> None:
-    """Run every cross-file check on `inputs` (module docstring); raise the first `InputError`."""
+    """Run every cross-file check on `inputs` (module docstring); raise the first `InputError`, naming
+    the file the row or key is in."""
     config = inputs.scenario.config
-    check_skills(inputs.agents, set(inputs.requirements["queue"].astype(str)))
-    check_rest(config)
-    check_breaks(config)
+    with _in_file(inputs, "agents"):
+        check_skills(inputs.agents, set(inputs.requirements["queue"].astype(str)))
+    with _in_file(inputs, "scenario"):
+        check_rest(config)
+        check_breaks(config)
     check_requirements_cover(inputs.scenario, inputs.requirements)
-    check_offered_load(inputs.requirements, len(inputs.agents), config.horizon.interval_min)
-    check_time_off(inputs.unavailability, config.horizon.interval_min)
-    check_preferences(inputs.preferences, config.horizon.interval_min)
+    with _in_file(inputs, "requirements"):
+        check_offered_load(inputs.requirements, len(inputs.agents), config.horizon.interval_min)
+    with _in_file(inputs, "unavailability"):
+        check_time_off(inputs.unavailability, config.horizon.interval_min)
+    with _in_file(inputs, "preferences"):
+        check_preferences(inputs.preferences, config.horizon.interval_min)
+
+
+@contextlib.contextmanager
+def _in_file(inputs: ScheduleInputs, key: str) -> Iterator[None]:
+    """Name the input file `key` in an `InputError` raised without one: the scenario's file for `key`
+    when its checksum is the one read (an override on the command line may have replaced it), else
+    "<key> file"."""
+    try:
+        yield
+    except InputError as exc:
+        if exc.path is None:
+            exc.path = _input_file(inputs, key)
+        raise
+
+
+def _input_file(inputs: ScheduleInputs, key: str) -> str:
+    if key == "scenario":
+        return str(inputs.scenario.path)
+    try:
+        path = inputs.scenario.input_path(key)
+    except InputError:
+        path = None
+    if (
+        path is not None
+        and path.is_file()
+        and hashlib.sha256(path.read_bytes()).hexdigest() == inputs.checksums.get(key)
+    ):
+        return str(path)
+    return f"{key} file"
 
 
 def check_skills(agents: list[Agent], queues: set[str]) -> None:
@@ -72,8 +110,9 @@ def check_skills(agents: list[Agent], queues: set[str]) -> None:
             close = difflib.get_close_matches(unknown[0], sorted(queues), n=1)
             hint = f"did you mean '{close[0]}'?" if close else f"queues: {', '.join(sorted(queues))}"
             raise InputError(
-                f"agent '{agent.agent_id}' (agents file row {i + 2}): skills {', '.join(unknown)} name no queue "
-                "of the requirements, so the agent could never work",
+                f"agent '{agent.agent_id}': skills {', '.join(unknown)} name no queue of the requirements, so "
+                "the agent could never work",
+                row=i + 2,
                 column="skills",
                 hint=hint,
             )
@@ -167,7 +206,7 @@ def check_offered_load(requirements: pd.DataFrame, n_agents: int, interval_min: 
     if over.any():
         row = int(requirements.index[np.argmax(over)])
         raise InputError(
-            f"requirements: an offered load of {load[np.argmax(over)]:,.0f} Erlangs in one interval is more "
+            f"an offered load of {load[np.argmax(over)]:,.0f} Erlangs in one interval is more "
             f"than {MAX_LOAD_PER_AGENT} × the {n_agents} agents could ever serve",
             row=row,
             column="contacts",
@@ -180,18 +219,19 @@ def check_time_off(unavailability: list[Unavailability], interval_min: int) -> N
     seen: dict[tuple[str, dt.date], list[tuple[int, int, int]]] = {}
     for i, u in enumerate(unavailability):
         row = i + 2
-        where = f"unavailability file row {row}"
         if not u.whole_day and (u.start_min % interval_min or u.end_min % interval_min):
             raise InputError(
-                f"{where}: time off {_hhmm(u.start_min)}–{_hhmm(u.end_min)} of agent '{u.agent_id}' is off the "
+                f"time off {_hhmm(u.start_min)}–{_hhmm(u.end_min)} of agent '{u.agent_id}' is off the "
                 f"{interval_min}-minute grid of intervals",
+                row=row,
                 column="start" if u.start_min % interval_min else "end",
                 hint=f"use times on the grid (multiples of {interval_min} minutes)",
             )
         for other_row, a, b in seen.get((u.agent_id, u.date), []):
             if u.start_min < b and a < u.end_min:
                 raise InputError(
-                    f"{where}: time off of agent '{u.agent_id}' on {u.date} overlaps row {other_row}",
+                    f"time off of agent '{u.agent_id}' on {u.date} overlaps row {other_row}",
+                    row=row,
                     column="start",
                     hint="merge the two rows into one",
                 )
@@ -203,8 +243,9 @@ def check_preferences(preferences: list[Preference], interval_min: int) -> None:
     for i, p in enumerate(preferences):
         if p.start_min is not None and p.start_min % interval_min:
             raise InputError(
-                f"preferences file row {i + 2}: start {_hhmm(p.start_min)} of agent '{p.agent_id}' is off the "
+                f"start {_hhmm(p.start_min)} of agent '{p.agent_id}' is off the "
                 f"{interval_min}-minute grid, so no shift starts then",
+                row=i + 2,
                 column="shift_template_or_start",
                 hint=f"use a start on the grid (multiples of {interval_min} minutes) or a template name",
             )
