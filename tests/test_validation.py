@@ -234,3 +234,19 @@ def test_demand_while_closed_warns_naming_the_first_row(tmp_path):
         "requirements: 1 row(s) require agents while [operating_hours] has the centre closed, first row 2: "
         "1 agent(s) at 2026-03-02 07:00 (Monday: 08:00-20:00)"
     )
+
+
+def test_wfm_run_logs_input_warnings_as_records_of_its_log():
+    import io
+    import json
+
+    from wfm.errors import warn
+    from wfm.pipeline import warnings_logged
+    from wfm.runlog import RunLog
+
+    stream = io.StringIO()
+    with warnings_logged(RunLog("json", stream=stream)):
+        warn("requirements cover fewer days than the horizon")
+    (record,) = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert (record["level"], record["stage"]) == ("warning", "input")
+    assert record["message"] == "requirements cover fewer days than the horizon"

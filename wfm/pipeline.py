@@ -182,8 +182,9 @@ def run(
                 with atomic_directory(out) as work:
                     log.attach(work / "run.log")
                     try:
-                        summary = _chain(plan, work, log, stop, time_limit_s=time_limit_s,
-                                         workers=workers, seed=seed)
+                        with warnings_logged(log):
+                            summary = _chain(plan, work, log, stop, time_limit_s=time_limit_s,
+                                             workers=workers, seed=seed)
                         log.info("done", "result complete; replacing the previous one",
                                  seconds=round(time.perf_counter() - t0, 3))
                     except BaseException as exc:
@@ -204,6 +205,24 @@ def run(
     seconds = time.perf_counter() - t0
     log.info("done", f"wrote {out}", seconds=round(seconds, 3))
     return RunResult(out, plan.start, summary["status"], bool(summary["interrupted"]), summary, files, seconds)
+
+
+@contextlib.contextmanager
+def warnings_logged(log: RunLog) -> Iterator[None]:
+    """While the block runs, each `WfmWarning` (an input to look at) becomes a `warning` record of the
+    run's log (stderr and run.log, text or JSON) instead of a line of Python's warning format."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", WfmWarning)
+        shown = warnings.showwarning
+
+        def show(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+            if issubclass(category, WfmWarning):
+                log.warning("input", str(message))
+            else:
+                shown(message, category, *args, **kwargs)
+
+        warnings.showwarning = show
+        yield
 
 
 def _log_failure(log: RunLog, exc: BaseException) -> None:
@@ -275,11 +294,7 @@ def _chain(
 
     t = time.perf_counter()
     log.info("schedule", "solving")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", WfmWarning)
-        inputs = load_inputs(plan.scenario.path, requirements=requirements_path)
-    for warning in caught:
-        log.warning("schedule", str(warning.message))
+    inputs = load_inputs(plan.scenario.path, requirements=requirements_path)
     options = ScheduleOptions(time_limit_s=time_limit_s, workers=workers, seed=seed, stop=stop)
 
     def progress(event: Any) -> None:
