@@ -78,6 +78,7 @@ def _terminated(signum: int, frame: Any) -> None:
 
 @app.callback()
 def main(
+    ctx: typer.Context,
     version: Annotated[
         bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit.")
     ] = False,
@@ -86,7 +87,9 @@ def main(
     import signal
     import threading
 
-    if threading.current_thread() is threading.main_thread():  # until a command installs its own handler
+    # `wfm run` and `wfm batch` document 130 for a signal: until they install their own handlers (which
+    # stop the solver gracefully), SIGTERM during start-up is an interruption, not the default 143
+    if ctx.invoked_subcommand in ("run", "batch") and threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminated)
 
 
