@@ -201,7 +201,7 @@ def test_a_horizon_longer_than_the_requirements_warns(tmp_path):
         warnings.simplefilter("always", WfmWarning)
         load_inputs(scenario)
     texts = [str(w.message) for w in caught if issubclass(w.category, WfmWarning)]
-    assert len(texts) == 1 and "open day(s) outside that" in texts[0] and "shorten horizon.days" in texts[0]
+    assert [t for t in texts if "open day(s) outside that" in t and "shorten horizon.days" in t]
 
 
 def test_the_bundled_example_passes_every_check():
@@ -229,10 +229,10 @@ def test_demand_while_closed_warns_naming_the_first_row(tmp_path):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", WfmWarning)
         load_inputs(scenario)
-    (text,) = [str(w.message) for w in caught if issubclass(w.category, WfmWarning)]
+    (text, *_) = [str(w.message) for w in caught if issubclass(w.category, WfmWarning)]
     assert text.startswith(
         "requirements: 1 row(s) require agents while [operating_hours] has the centre closed, first row 2: "
-        "1 agent(s) at 2026-03-02 07:00 (Monday: 08:00-20:00)"
+        "1 agent(s) at 2026-03-02 07:00 (Monday) — no shift can cover them"
     )
 
 
@@ -250,3 +250,17 @@ def test_wfm_run_logs_input_warnings_as_records_of_its_log():
     (record,) = [json.loads(line) for line in stream.getvalue().splitlines()]
     assert (record["level"], record["stage"]) == ("warning", "input")
     assert record["message"] == "requirements cover fewer days than the horizon"
+
+
+def test_demand_outside_the_horizon_warns_that_it_is_ignored(tmp_path):
+    scenario = office_copy(tmp_path, edit=("scenario.toml", "days = 14", "days = 7"))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", WfmWarning)
+        load_inputs(scenario)
+    texts = [str(w.message) for w in caught if issubclass(w.category, WfmWarning)]
+    assert any(
+        t.startswith("requirements: ")
+        and "outside the horizon (2026-03-02, 7 days)" in t
+        and t.endswith("they are ignored")
+        for t in texts
+    ), texts

@@ -16,7 +16,8 @@ end in exit 4 (no roster keeping every rule) or in a roster for demand that does
   requirements' first day or after their last (a horizon longer than the requirements) → a warning
   (`wfm.errors.warn`): days
   inside that range may have no rows (sparse files: no row = no agents required), and a horizon
-  may end on days without demand on purpose. Rows outside the horizon are ignored;
+  may end on days without demand on purpose. Rows requiring agents outside the horizon are ignored,
+  with a warning naming the first;
 - `check_offered_load`: an interval with more than `MAX_LOAD_PER_AGENT` Erlangs per agent of the
   roster (a unit error; the service objective would also search without end) → `InputError`;
 - `check_time_off`: time off off the interval grid, or two rows of one agent and day that overlap
@@ -157,31 +158,26 @@ def check_breaks(config: ScenarioConfig) -> None:
 
 
 def check_requirements_cover(scenario: Scenario, requirements: pd.DataFrame) -> None:
-    """Warn of agents required while closed, and of open days of the horizon the requirements do not cover."""
+    """Warn of agents required while closed or outside the horizon, and of open days of the horizon
+    the requirements do not cover."""
     config = scenario.config
     stamps = pd.to_datetime(requirements["interval_start"])
     start = pd.Timestamp(config.horizon.start)
-    inside = (stamps >= start) & (stamps < start + pd.Timedelta(days=config.horizon.days))
-    minutes = (stamps.dt.hour * 60 + stamps.dt.minute).to_numpy()
-    weekdays = stamps.dt.day_of_week.to_numpy()
-    closed = np.ones(len(stamps), dtype=bool)
-    for weekday in range(7):
-        span = scenario.opening(weekday)
-        if span is not None:
-            on_day = weekdays == weekday
-            closed[on_day] = (minutes[on_day] < span[0]) | (minutes[on_day] >= span[1])
+    inside = ((stamps >= start) & (stamps < start + pd.Timedelta(days=config.horizon.days))).to_numpy()
     demand = requirements["required_agents"].to_numpy() > 0
-    wrong = inside.to_numpy() & closed & demand
-    if wrong.any():
-        row = int(requirements.index[np.argmax(wrong)])
-        stamp = stamps.loc[row]
-        warn(
-            f"requirements: {int(wrong.sum())} row(s) require agents while [operating_hours] has the centre "
-            f"closed, first row {row}: {requirements.at[row, 'required_agents']} agent(s) at "
-            f"{stamp:%Y-%m-%d %H:%M} ({stamp:%A}: {config.operating_hours.get(stamp.day_name().lower(), 'closed')})"
-            " — no shift can cover them, so they count as under-staffing; fix the requirements or the "
-            "scenario's operating_hours"
-        )
+    _warn_rows(
+        requirements,
+        inside & _closed(scenario, stamps) & demand,
+        "while [operating_hours] has the centre closed",
+        "no shift can cover them, so they count as under-staffing; fix the requirements or the "
+        "scenario's operating_hours",
+    )
+    _warn_rows(
+        requirements,
+        ~inside & demand,
+        f"outside the horizon ({config.horizon.start}, {config.horizon.days} days)",
+        "they are ignored",
+    )
     first, last = stamps.min().date(), stamps.max().date()
     missing = [
         day
@@ -193,6 +189,29 @@ def check_requirements_cover(scenario: Scenario, requirements: pd.DataFrame) -> 
             f"requirements cover {first} to {last} but the horizon ({config.horizon.start}, {config.horizon.days} "
             f"days) has {len(missing)} open day(s) outside that, first {missing[0]}: no agents are required "
             "there, so shifts on those days only cost — shorten horizon.days or give requirements for them"
+        )
+
+
+def _closed(scenario: Scenario, stamps: pd.Series) -> np.ndarray:
+    """Per time stamp: whether `[operating_hours]` has the centre closed then."""
+    minutes = (stamps.dt.hour * 60 + stamps.dt.minute).to_numpy()
+    weekdays = stamps.dt.day_of_week.to_numpy()
+    closed = np.ones(len(stamps), dtype=bool)
+    for weekday in range(7):
+        span = scenario.opening(weekday)
+        if span is not None:
+            on_day = weekdays == weekday
+            closed[on_day] = (minutes[on_day] < span[0]) | (minutes[on_day] >= span[1])
+    return closed
+
+
+def _warn_rows(requirements: pd.DataFrame, rows: np.ndarray, when: str, then: str) -> None:
+    if rows.any():
+        row = int(requirements.index[np.argmax(rows)])
+        stamp = pd.Timestamp(requirements.at[row, "interval_start"])
+        warn(
+            f"requirements: {int(rows.sum())} row(s) require agents {when}, first row {row}: "
+            f"{requirements.at[row, 'required_agents']} agent(s) at {stamp:%Y-%m-%d %H:%M} ({stamp:%A}) — {then}"
         )
 
 
