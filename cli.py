@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from wfm.errors import EXIT_INTERNAL, WfmError
+from wfm.errors import EXIT_INTERNAL, WfmError, WfmWarning
 
 if TYPE_CHECKING:
     from wfm.schedule.options import Progress
@@ -27,6 +28,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # help texts are plain: "[service]" and "wfm[dask]" keep their brackets
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -84,7 +86,10 @@ def handle_errors(func: F) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return func(*args, **kwargs)
+            with warnings.catch_warnings():
+                warnings.simplefilter("always", WfmWarning)
+                warnings.showwarning = _show_warning
+                return func(*args, **kwargs)
         except WfmError as exc:
             typer.echo(f"wfm: error: {exc}", err=True)
             raise typer.Exit(exc.exit_code) from None
@@ -101,6 +106,42 @@ def handle_errors(func: F) -> F:
             raise typer.Exit(EXIT_INTERNAL) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _show_warning(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+    if issubclass(category, WfmWarning):
+        typer.echo(f"wfm: warning: {message}", err=True)
+    else:
+        typer.echo(warnings.formatwarning(message, category, *args[:2]).rstrip(), err=True)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from wfm import __version__
+
+        typer.echo(f"wfm {__version__}")
+        raise typer.Exit()
+
+
+def _terminated(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt  # handle_errors: "wfm: interrupted", exit 130 (not the default 143)
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Workforce-management scheduling for contact centers: forecast, requirements, schedule, report."""
+    import signal
+    import threading
+
+    # `wfm run` and `wfm batch` document 130 for a signal: until they install their own handlers (which
+    # stop the solver gracefully), SIGTERM during start-up is an interruption, not the default 143
+    if ctx.invoked_subcommand in ("run", "batch") and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminated)
 
 
 # --- commands ---------------------------------------------------------------------------------
@@ -225,7 +266,7 @@ def kpi_command(
         Path | None, typer.Option(help="roster.csv to measure adherence against (needs --states).")
     ] = None,
     scenario: Annotated[
-        Path | None, typer.Option(help="Scenario TOML whose \\[contract] table is judged.")
+        Path | None, typer.Option(help="Scenario TOML whose [contract] table is judged.")
     ] = None,
     answer_time_s: Annotated[
         float | None, typer.Option(help="Service-level answer time T, seconds (default: contract's or 20).")
@@ -374,6 +415,9 @@ def requirements_command(
     summary = make_requirements(forecast, out, config, quantile=quantile)
     for line in summary.lines():
         typer.echo(line)
+    if scenario is None and channel is None and concurrency is None:
+        typer.echo("wfm: note: every queue was staffed as voice (Erlang C, one contact per agent at a time); "
+                   "give --scenario for per-queue [service] targets such as a chat queue's concurrency", err=True)
 
 
 @app.command("check")
@@ -401,11 +445,13 @@ def check_command(
 
     from wfm.checker import check_files
     from wfm.errors import EXIT_RULES_BROKEN
+    from wfm.scenario import load_scenario
 
     report = check_files(scenario, roster, requirements=requirements, agents=agents,
                          unavailability=unavailability, preferences=preferences, previous_roster=previous_roster)
+    scored = requirements or load_scenario(scenario).input_path("requirements")
     if json_output:
-        typer.echo(json.dumps(report.to_dict(), indent=2, sort_keys=True))
+        typer.echo(json.dumps({**report.to_dict(), "requirements": str(scored)}, indent=2, sort_keys=True))
     else:
         console = Console(highlight=False)
         if report.violations:
@@ -419,6 +465,9 @@ def check_command(
             typer.echo(f"wfm check: {roster}: every rule holds")
         for line in report.summary_lines():
             typer.echo(line)
+        typer.echo(f"coverage, service level and objective scored against {scored}"
+                   + ("" if requirements else " (the scenario's; give --requirements if the roster was built "
+                      "from others)"))
     if report.violations:
         raise typer.Exit(EXIT_RULES_BROKEN)
 
@@ -451,11 +500,15 @@ def schedule_command(
     """Roster named agents into the contracted hours: CP-SAT shifts and breaks, checked, written atomically."""
     import json
 
+    from wfm.atomic import check_output
     from wfm.errors import EXIT_TIMEOUT, InputError
+    from wfm.scenario import check_solver_options
     from wfm.schedule import ScheduleOptions, load_inputs, solve_schedule, write_schedule
 
     if objective is not None and objective not in ("coverage", "service"):
         raise InputError(f"--objective must be coverage or service, got '{objective}'")
+    check_solver_options(time_limit_s, workers, seed)
+    check_output(out, "folder")  # before the solve: a refused --out costs nothing
     inputs = load_inputs(scenario, requirements=requirements, agents=agents,
                          unavailability=unavailability, preferences=preferences, previous_roster=previous_roster,
                          locked=locked)
@@ -498,7 +551,7 @@ def _log_format(value: str) -> Any:
 @handle_errors
 def run_command(
     scenario: Annotated[
-        Path, typer.Argument(help="Scenario TOML; its \\[inputs] requirements, forecast or history start the chain.")
+        Path, typer.Argument(help="Scenario TOML; its [inputs] requirements, forecast or history start the chain.")
     ],
     out: Annotated[
         Path | None, typer.Option(help="Result folder, replaced whole and atomically (default out/<campaign>).")
@@ -625,7 +678,7 @@ def batch_command(
     if fmt == "text":
         shown = result.table[["campaign", "status", "hours_used", "budget_hours", "projected_service_level", "gap",
                               "seconds", "exit_code"]]
-        typer.echo(shown.to_string(index=False, na_rep="-", float_format=lambda v: f"{v:,.4g}"))
+        typer.echo(_batch_table(shown).to_string(index=False))
         typer.echo(f"wrote {result.path}")
     if result.exit_code:
         raise typer.Exit(result.exit_code)
@@ -728,6 +781,18 @@ def _target_line(target: dict[str, Any]) -> str:
     hours = target.get("estimated_hours_needed")
     need = "no number of agents reaches it" if hours is None else f"about {hours:,.0f} h needed (estimate)"
     return f"target {level}: not held; {need} — `wfm frontier` gives the rostered answer"
+
+
+def _batch_table(table: Any) -> Any:
+    """campaigns.csv's columns as a planner reads them: 13,056.8 h, 67.7%, never 1.306e+04."""
+    import pandas as pd
+
+    formats = {"hours_used": "{:,.1f}", "budget_hours": "{:,.1f}", "seconds": "{:,.1f}",
+               "projected_service_level": "{:.1%}", "gap": "{:.2%}", "exit_code": "{}"}
+    shown = table.astype(object)
+    for column, fmt in formats.items():
+        shown[column] = ["-" if pd.isna(v) else fmt.format(v) for v in table[column]]
+    return shown
 
 
 if __name__ == "__main__":

@@ -254,6 +254,12 @@ def test_cli_json_report() -> None:
     assert data["objective"] == pytest.approx(_check("office", "breaks").objective, rel=1e-12)
     assert set(data) >= {"objective_terms", "hours_used", "budget_hours", "under_agent_hours",
                          "over_agent_hours", "projected_service_level", "service_level_by_day", "fairness"}
+    assert data["requirements"] == str(office / "requirements.csv")  # what coverage was scored against
+    text = _cli(office / "scenario.toml", office / "rosters" / "breaks.csv").stdout
+    assert text.rstrip().endswith(
+        f"scored against {office / 'requirements.csv'} (the scenario's; give --requirements if the roster "
+        "was built from others)"
+    )
 
 
 def test_cli_overrides_replace_the_scenarios_inputs(tmp_path: Path) -> None:

@@ -12,8 +12,12 @@ from wfm.errors import InputError
 from wfm.forecasting.calendar import Calendar
 from wfm.forecasting.handle_time import HandleTime
 from wfm.forecasting.history import history_from_frame
-from wfm.forecasting.methods import METHODS, DayProfile, SeasonalNaive, make_method, poisson_regression
+from wfm.forecasting.methods import METHODS, DayProfile, Ets, SeasonalNaive, make_method, poisson_regression
 from wfm.forecasting.opening import Horizon, horizon_for, weekday
+
+# statsforecast is the `forecast` extra, not the `test` one: it pins pandas below 3 (README, Development).
+NEEDS_STATSFORECAST = pytest.mark.skipif(not Ets.available(), reason="needs the forecast extra (statsforecast)")
+NEEDS = {"ets": NEEDS_STATSFORECAST}
 
 NO_CALENDAR = Calendar()
 
@@ -31,7 +35,7 @@ def noisy():
     return series(12 * 7, seed=3, growth_per_day=0.002)
 
 
-@pytest.mark.parametrize("name", list(METHODS))
+@pytest.mark.parametrize("name", [pytest.param(n, marks=NEEDS.get(n, ())) for n in METHODS])
 def test_contract_shape_nonnegative_closed_and_deterministic(name, noisy):
     h = horizon(noisy)
     first = make_method(name).fit(noisy).predict(h)
@@ -46,7 +50,7 @@ def test_contract_shape_nonnegative_closed_and_deterministic(name, noisy):
     assert not h.is_open[sundays].any() and not h.is_open[:, :8].any() and h.is_open[~sundays][:, 8:20].all()
 
 
-@pytest.mark.parametrize("name", list(METHODS))
+@pytest.mark.parametrize("name", [pytest.param(n, marks=NEEDS.get(n, ())) for n in METHODS])
 def test_contract_too_short_history_says_how_much_is_needed(name):
     method = METHODS[name]
     short = series(method.min_history_days - 1)
@@ -94,6 +98,7 @@ def test_poisson_regression_recovers_known_coefficients():
     np.testing.assert_allclose(fitted, beta, atol=1e-9)
 
 
+@NEEDS_STATSFORECAST
 def test_ets_tracks_a_weekly_periodic_series():
     periodic = series(10 * 7)
     forecast = make_method("ets").fit(periodic).predict(horizon(periodic, 14))

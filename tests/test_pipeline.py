@@ -151,7 +151,7 @@ def test_a_missing_input_file_is_named_by_key_and_file_before_any_work(tmp_path)
         f"wfm: error: {path}: key 'inputs.agents': file 'nope.csv' not found (looked for {tmp_path / 'nope.csv'})"
         " — paths are relative to the scenario's folder\n"
     )
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["scenario.toml"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["history.csv", "scenario.toml"]  # nothing written
 
 
 @pytest.mark.parametrize(

@@ -35,7 +35,7 @@ AGENTS_SCHEMA = TableSchema(
         Column("min_hours_week", "float", ge=0, le=168),
         Column("max_hours_week", "float", gt=0, le=168),
         Column("max_days_week", "int", ge=1, le=7),
-        Column("hourly_cost", "float", required=False, default=0.0, ge=0),
+        Column("hourly_cost", "float", required=False, default=0.0, ge=0, le=1e5),
         Column("available_from", "time", required=False, default=0),
         Column("available_to", "time", required=False, default=1440),
     ),
@@ -58,7 +58,7 @@ PREFERENCES_SCHEMA = TableSchema(
         Column("date", "date"),
         Column("shift_template_or_start"),
         Column("kind", choices=("prefer", "avoid")),
-        Column("weight", "float", ge=0),
+        Column("weight", "float", ge=0, le=1e6),
     ),
 )
 

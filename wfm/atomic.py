@@ -1,8 +1,15 @@
-"""Atomic outputs: a reader never sees a half-written file or directory.
+"""Atomic outputs: a reader never sees a half-written file or directory, and no user file is lost.
 
 Files are written to a temporary sibling and renamed into place (`os.replace` is atomic on POSIX
 within one file system). Directories are built in a temporary sibling and swapped in by rename,
 so the previous complete result stays until the new one is complete.
+
+Every command that writes checks its output first with `check_output` (the one place for this rule):
+a folder output must be new, empty, or a previous wfm result (it holds one of the command's marker
+files, e.g. `summary.json`), because it is replaced whole or written into; a file output must not be
+a folder; and the place must be writable. Each failure is an `InputError` (exit 2) raised before any
+work is done, so nothing is written. An `OSError` while creating a temporary sibling (a read-only
+file system, a full disk) also becomes an `InputError` naming the path.
 """
 
 from __future__ import annotations
@@ -17,9 +24,14 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
+
+from wfm.errors import InputError
+
+OutputKind = Literal["file", "folder"]
+RESULT_MARKERS = ("summary.json",)  # a `wfm schedule` / `wfm run` result
 
 
 def _umask() -> int:
@@ -36,12 +48,100 @@ def _umask() -> int:
     return umask
 
 
+def check_output(
+    path: str | Path,
+    kind: OutputKind,
+    *,
+    markers: tuple[str, ...] = RESULT_MARKERS,
+    results_inside: bool = False,
+    option: str = "--out",
+) -> Path:
+    """Refuse an output that would destroy or hide the user's files, or that cannot be written.
+
+    `kind="folder"`: `path` must not exist, be an empty folder, or be a previous wfm result — a folder
+    holding one of `markers` (with `results_inside`, also a folder whose entries are all wfm results
+    or their lock and log files: `out/` after `wfm run`s). `kind="file"`: `path` must not be a folder.
+    Either way the nearest existing folder on the way must be writable (probed with a temporary file
+    that is removed at once). Raises `InputError` naming `path` and `option`; returns `path`.
+    """
+    target = Path(path)
+    if kind == "folder":
+        if target.exists() and not target.is_dir():
+            raise InputError(
+                "the output exists and is not a folder",
+                path=target,
+                hint=f"give {option} a new folder; the file is left as it is",
+            )
+        if target.is_dir() and not _is_wfm_output(target, markers, results_inside):
+            raise InputError(
+                "the output folder is not empty and holds no wfm result (no "
+                f"{' or '.join(markers)}); wfm refuses to replace or write into it",
+                path=target,
+                hint=f"give {option} a new or empty folder; the files in it are left as they are",
+            )
+    elif target.is_dir():
+        raise InputError(
+            "the output is a folder, but a file is written here",
+            path=target,
+            hint=f"give {option} a file name, e.g. {target / 'out.csv'}",
+        )
+    elif target.exists() and not target.is_file():
+        raise InputError("the output exists and is not a regular file", path=target, hint=f"give {option} a file name")
+    _probe_writable(target)
+    return target
+
+
+def _is_wfm_output(folder: Path, markers: tuple[str, ...], results_inside: bool) -> bool:
+    entries = list(folder.iterdir())
+    if not entries or any((folder / m).is_file() for m in markers):
+        return True
+    if not results_inside:
+        return False
+    return all(
+        (e.is_dir() and (e / "summary.json").is_file())
+        or e.name.endswith((".lock", ".failed.log"))
+        or e.name.startswith(".")
+        for e in entries
+    )
+
+
+def _probe_writable(target: Path) -> None:
+    """Raise `InputError` unless a file can be created in the nearest existing folder above `target`."""
+    folder = target.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise InputError(f"cannot write here: '{folder}' is not a folder", path=target)
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".wfm-probe-", dir=folder)
+    except OSError as exc:
+        raise InputError(
+            f"cannot write here ({exc.strerror or exc})", path=target, hint="choose a writable --out"
+        ) from None
+    os.close(fd)
+    os.unlink(probe)
+
+
+@contextlib.contextmanager
+def _creating(target: Path) -> Iterator[None]:
+    """Turn an `OSError` while creating an output's folder or temporary sibling into an `InputError`."""
+    try:
+        yield
+    except OSError as exc:
+        raise InputError(
+            f"cannot write here ({exc.strerror or exc})", path=target, hint="choose a writable --out"
+        ) from None
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside `path`; rename it onto `path` if the block succeeds."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    if target.is_dir():
+        raise InputError("the output is a folder, but a file is written here", path=target)
+    with _creating(target):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
     os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual permissions
@@ -77,8 +177,11 @@ def write_csv(path: str | Path, frame: pd.DataFrame, *, float_format: str | None
 
 
 @contextlib.contextmanager
-def atomic_directory(path: str | Path) -> Iterator[Path]:
+def atomic_directory(path: str | Path, *, markers: tuple[str, ...] = RESULT_MARKERS) -> Iterator[Path]:
     """Yield an empty temporary directory beside `path`; on success it replaces `path` whole.
+
+    `path` must pass `check_output(path, "folder", markers=markers)`: only a previous wfm result is
+    ever replaced (and so deleted).
 
     Where the OS can (Linux `renameat2(RENAME_EXCHANGE)`), the new and old directories are swapped
     in one atomic step, then the old one removed: at every instant `path` is the old complete result
@@ -86,9 +189,10 @@ def atomic_directory(path: str | Path) -> Iterator[Path]:
     place, then the old one removed (a crash between the two renames leaves the old result under
     `.<name>.old-*`, never a partial one; `recover_directory` puts it back).
     """
-    target = Path(path).resolve()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    target = check_output(Path(path).resolve(), "folder", markers=markers)
+    with _creating(target):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
     os.chmod(work, 0o777 & ~_umask())  # mkdtemp makes 0700; give the result the usual permissions
     try:
         yield work

@@ -63,12 +63,12 @@ from typing import Any
 
 import pandas as pd
 
-from wfm.atomic import write_csv
+from wfm.atomic import check_output, write_csv
 from wfm.errors import EXIT_INTERNAL, EXIT_OK, InputError, WfmError
 from wfm.lock import output_lock
 from wfm.pipeline import EXIT_INTERRUPTED, campaign_name, run, signals_handled, slug
 from wfm.runlog import LogFormat, RunLog
-from wfm.scenario import load_scenario
+from wfm.scenario import check_solver_options, load_scenario
 
 CAMPAIGN_COLUMNS = ("campaign", "status", "hours_used", "budget_hours", "projected_service_level", "gap",
                     "seconds", "exit_code", "message", "scenario")
@@ -191,7 +191,8 @@ def run_batch(
         raise InputError(f"--workers must be at least 1, got {workers}")
     if not scenario_paths:
         raise InputError("no scenario given")
-    out = Path(out_dir).resolve()
+    check_solver_options(time_limit_s)
+    out = check_output(Path(out_dir).resolve(), "folder", markers=("campaigns.csv",), results_inside=True)
     log = RunLog(log_format, stream=sys.stderr if echo else None)
     campaigns = plan_campaigns(scenario_paths, out)
     rows = {c.name: _pending_row(c) for c in campaigns}

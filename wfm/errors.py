@@ -15,6 +15,7 @@ The library raises and never exits; `cli.py` prints one message and exits with `
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 EXIT_OK = 0
@@ -38,6 +39,16 @@ class WfmError(Exception):
 
     def __str__(self) -> str:
         return self.message if not self.hint else f"{self.message} — {self.hint}"
+
+
+class WfmWarning(UserWarning):
+    """An input wfm accepts but a planner should look at; the CLI prints `wfm: warning: …` on stderr
+    and `wfm run` logs it. Raised with `warn`."""
+
+
+def warn(message: str) -> None:
+    """Emit `message` as a `WfmWarning` (shown once per call site and message by Python's filters)."""
+    warnings.warn(message, WfmWarning, stacklevel=2)
 
 
 class InputError(WfmError):

@@ -45,17 +45,18 @@ import sys
 import threading
 import time
 import unicodedata
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wfm.atomic import atomic_directory, atomic_path, recover_directory, write_csv
+from wfm.atomic import atomic_directory, atomic_path, check_output, recover_directory, write_csv
 from wfm.campaign import campaign_of
-from wfm.errors import InputError, SolverTimeout, WfmError
+from wfm.errors import InputError, SolverTimeout, WfmError, WfmWarning
 from wfm.lock import output_lock
 from wfm.runlog import LogFormat, RunLog
-from wfm.scenario import Scenario, load_scenario
+from wfm.scenario import Scenario, check_solver_options, load_scenario
 from wfm.schedule import write_schedule_files
 
 START_ORDER = ("requirements", "forecast", "history")  # the first one set in [inputs] wins
@@ -169,21 +170,24 @@ def run(
 
     with signals_handled(on_signal):
         try:
+            check_solver_options(time_limit_s, workers, seed)
             plan = plan_run(scenario_path)
             out = Path(out_dir if out_dir is not None else default_out_dir(plan.scenario)).resolve()
+            check_output(out, "folder")  # before the lock file is created beside it
             failed_log = out.parent / f"{out.name}.failed.log"
             log.info("start", f"scenario {plan.scenario.path}: chain starts from {plan.start} "
                               f"({plan.source.name}); result → {out}")
             with output_lock(out, on_stale=lambda line: log.warning("lock", line)) as held:
                 for action in recover_directory(out):  # what a killed run left (we hold the lock)
                     log.warning("lock", action)
-                check_replaceable(out)
+                check_output(out, "folder")  # again under the lock: another run may have changed it
                 log.info("lock", f"holding {out.name}.lock", pid=held.pid)
                 with atomic_directory(out) as work:
                     log.attach(work / "run.log")
                     try:
-                        summary = _chain(plan, work, log, stop, time_limit_s=time_limit_s,
-                                         workers=workers, seed=seed)
+                        with warnings_logged(log):
+                            summary = _chain(plan, work, log, stop, time_limit_s=time_limit_s,
+                                             workers=workers, seed=seed)
                         log.info("done", "result complete; replacing the previous one",
                                  seconds=round(time.perf_counter() - t0, 3))
                     except BaseException as exc:
@@ -206,6 +210,24 @@ def run(
     return RunResult(out, plan.start, summary["status"], bool(summary["interrupted"]), summary, files, seconds)
 
 
+@contextlib.contextmanager
+def warnings_logged(log: RunLog) -> Iterator[None]:
+    """While the block runs, each `WfmWarning` (an input to look at) becomes a `warning` record of the
+    run's log (stderr and run.log, text or JSON) instead of a line of Python's warning format."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", WfmWarning)
+        shown = warnings.showwarning
+
+        def show(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+            if issubclass(category, WfmWarning):
+                log.warning("input", str(message))
+            else:
+                shown(message, category, *args, **kwargs)
+
+        warnings.showwarning = show
+        yield
+
+
 def _log_failure(log: RunLog, exc: BaseException) -> None:
     if isinstance(exc, WfmError):
         log.error("error", f"{exc}; the previous result is kept", echo=False, exit_code=exc.exit_code)
@@ -215,20 +237,6 @@ def _log_failure(log: RunLog, exc: BaseException) -> None:
         import traceback
 
         log.error("error", "internal error: " + "".join(traceback.format_exception(exc)).rstrip(), echo=False)
-
-
-def check_replaceable(out: Path, marker: str = "summary.json") -> None:
-    """Refuse to replace (and so delete) a folder that is not a wfm result (one holding `marker`)."""
-    if not out.exists():
-        return
-    if not out.is_dir():
-        raise InputError("the output exists and is not a folder", path=out, hint="choose another --out")
-    if any(out.iterdir()) and not (out / marker).is_file():
-        raise InputError(
-            f"the output folder is not empty and holds no wfm result (no {marker}); a run replaces "
-            "its folder whole, so it refuses to delete these files", path=out,
-            hint="choose a new or empty --out folder",
-        )
 
 
 def _sha256(path: Path) -> str:

@@ -48,7 +48,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from wfm.atomic import write_csv
+from wfm.atomic import check_output, write_csv
 from wfm.errors import InputError
 from wfm.service_config import ServiceConfig
 from wfm.staffing import ServiceTargets, required_agents
@@ -59,16 +59,21 @@ _AHT_PARTS = ("talk_seconds", "hold_seconds", "acw_seconds")
 _AHT_TOLERANCE_S = 1.0  # aht_seconds given with its parts may differ from their sum by rounding
 _QUANTILE_COLUMN = re.compile(r"^contacts_p\d{1,2}$")
 
+# Plausibility bounds: beyond them a value is a typo or a unit error, and Erlang's search would not end.
+MAX_CONTACTS = 1e6  # contacts in one interval
+MAX_SECONDS = 86_400.0  # handle time of one contact
+MAX_AGENTS = 100_000  # agents required in one interval
+
 FORECAST_SCHEMA = TableSchema(
     name="forecast",
     columns=(
         Column("interval_start", "datetime", doc="start of the interval, ISO 8601 local date-time"),
         Column("queue", "str", required=False, default="main", doc="queue name"),
-        Column("contacts", "float", ge=0, doc="expected contacts in the interval"),
-        Column("aht_seconds", "float", required=False, gt=0, doc="average handle time, seconds"),
-        Column("talk_seconds", "float", required=False, ge=0, doc="talk time, seconds"),
-        Column("hold_seconds", "float", required=False, ge=0, doc="hold time, seconds"),
-        Column("acw_seconds", "float", required=False, ge=0, doc="after-call work, seconds"),
+        Column("contacts", "float", ge=0, le=MAX_CONTACTS, doc="expected contacts in the interval"),
+        Column("aht_seconds", "float", required=False, gt=0, le=MAX_SECONDS, doc="average handle time, seconds"),
+        Column("talk_seconds", "float", required=False, ge=0, le=MAX_SECONDS, doc="talk time, seconds"),
+        Column("hold_seconds", "float", required=False, ge=0, le=MAX_SECONDS, doc="hold time, seconds"),
+        Column("acw_seconds", "float", required=False, ge=0, le=MAX_SECONDS, doc="after-call work, seconds"),
     ),
 )
 
@@ -103,11 +108,11 @@ REQUIREMENTS_SCHEMA = TableSchema(
     columns=(
         Column("interval_start", "datetime"),
         Column("queue", "str"),
-        Column("contacts", "float", ge=0),
-        Column("aht_seconds", "float", gt=0),
+        Column("contacts", "float", ge=0, le=MAX_CONTACTS),
+        Column("aht_seconds", "float", gt=0, le=MAX_SECONDS),
         Column("traffic_erlangs", "float", required=False, ge=0),
-        Column("agents_on_phone", "int", required=False, ge=0),
-        Column("required_agents", "int", ge=0),
+        Column("agents_on_phone", "int", required=False, ge=0, le=MAX_AGENTS),
+        Column("required_agents", "int", ge=0, le=MAX_AGENTS),
         Column("service_level", "float", required=False, ge=0, le=1),
         Column("asa_seconds", "float", required=False, ge=0),
         Column("occupancy", "float", required=False, ge=0, le=1),
@@ -335,7 +340,21 @@ def compute_requirements(
     columns = [c for c in REQUIREMENTS_COLUMNS if c != "abandon_rate" or erlang_a]
     out = out[columns]
     out.attrs["interval_min"] = interval_min
+    _check_magnitude(out)
     return out
+
+
+def _check_magnitude(requirements: pd.DataFrame) -> None:
+    """Refuse a result the requirements reader would refuse: more than `MAX_AGENTS` in one interval."""
+    over = requirements["required_agents"].to_numpy() > MAX_AGENTS
+    if over.any():
+        row = requirements.iloc[int(np.argmax(over))]
+        raise InputError(
+            f"{int(row['required_agents']):,} agents required at {row['interval_start']:%Y-%m-%dT%H:%M} on queue "
+            f"'{row['queue']}' (more than {MAX_AGENTS:,})",
+            column="contacts",
+            hint="check the units of contacts (per interval) and handle time (seconds)",
+        )
 
 
 def write_requirements(path: str | Path, df: pd.DataFrame) -> None:
@@ -420,6 +439,7 @@ def make_requirements(
 
     With `quantile`, staff to that upper quantile of the forecast's contacts (`read_forecast`).
     """
+    check_output(out_path, "file")
     forecast = read_forecast(forecast_path, quantile)
     try:
         df = compute_requirements(forecast, config)

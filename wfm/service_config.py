@@ -22,7 +22,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
 from wfm.errors import InputError
@@ -34,17 +34,15 @@ from wfm.staffing import (
     TargetError,
     check_target,
 )
-from wfm.tomlfile import read_toml
+from wfm.tomlfile import TomlTable, read_toml
 
 
 def _bounded(name: str) -> Any:
     return Field(default=None, **TARGET_BOUNDS[name])
 
 
-class QueueService(BaseModel):
+class QueueService(TomlTable):
     """Targets set for one queue (or, in `ServiceConfig`, for every queue); None = inherited."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     service_level: float | None = _bounded("service_level")
     answer_time_s: float | None = _bounded("answer_time_s")

@@ -6,7 +6,25 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+
 from wfm.errors import InputError
+
+
+class TomlTable(BaseModel):
+    """Base of every scenario table's model: unknown keys are errors, numbers are finite (no `inf`,
+    `nan`) and never booleans (`min_rest_h = true` is refused, not read as 1)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_numbers(cls, v: Any, info: ValidationInfo) -> Any:
+        if isinstance(v, bool) and info.field_name is not None:
+            annotation = str(cls.model_fields[info.field_name].annotation)
+            if "bool" not in annotation and "Any" not in annotation:
+                raise ValueError(f"expected a number or text, got the boolean {str(v).lower()}")
+        return v
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:

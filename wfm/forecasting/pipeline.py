@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from wfm.atomic import atomic_path, write_csv
-from wfm.errors import InputError
+from wfm.atomic import atomic_path, check_output, write_csv
+from wfm.errors import InputError, warn
 from wfm.forecasting.actuals import Actuals, actuals_from_frame, check_days, read_actuals
 from wfm.forecasting.backtest import BacktestPlan, QueueBacktest, backtest_queue, metrics_table
 from wfm.forecasting.calendar import Calendar, build_calendar
@@ -30,9 +30,11 @@ from wfm.forecasting.methods import METHODS, DayProfile, Ets, SeasonalNaive, for
 from wfm.forecasting.opening import horizon_for
 from wfm.forecasting.output import QueueForecast, forecast_table
 from wfm.forecasting.quantiles import check_quantile, error_quantile, quantile_column, upper_contacts
+from wfm.scenario import LAST_DAY
 
 AUTO = "auto"
 MAX_DAYS = 400
+WARN_GAP_DAYS = 91  # a forecast starting more than a quarter after the history warns: stale trend and season
 SELECTION_WINDOWS = 2
 SELECTION_MAX_DAYS = 28
 
@@ -203,6 +205,9 @@ def forecast_file(
 
     Everything is computed before anything is written, and each file is written atomically.
     """
+    check_output(out, "file")
+    if chart is not None:
+        check_output(chart, "file", option="--chart")
     history = read_history(history_path)
     observed = None if actuals is None else read_actuals(actuals, history)
     result = forecast(history, start, days, actuals=observed, **options)  # type: ignore[arg-type]
@@ -218,6 +223,8 @@ def backtest_file(
     history_path: str | Path, plan: BacktestPlan, *, out: str | Path | None = None, **options: object
 ) -> pd.DataFrame:
     """Read `history_path`, backtest (options as `backtest`), write the metrics to `out` if given."""
+    if out is not None:
+        check_output(out, "file")
     table = backtest(read_history(history_path), plan, **options)  # type: ignore[arg-type]
     if out is not None:
         write_csv(out, table)
@@ -245,6 +252,14 @@ def _parse_start(start: dt.date | str, history: History) -> np.datetime64:
             f"--start {first_day} is not after the history, which ends on {history.last_day}",
             path=history.source,
             hint=f"start on {history.last_day + 1} or later",
+        )
+    if first_day > np.datetime64(LAST_DAY, "D"):
+        raise InputError(f"--start {first_day} is past {LAST_DAY}: give a date in the planning range")
+    gap_days = int((first_day - history.last_day) // np.timedelta64(1, "D")) - 1
+    if gap_days > WARN_GAP_DAYS:
+        warn(
+            f"the forecast starts {gap_days:,} days after the history ends ({history.last_day}): trend and "
+            "seasonality are extrapolated that far — forecast from more recent history if you have it"
         )
     return first_day
 

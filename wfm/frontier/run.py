@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 
 from models.linear import expected_lp_seconds
-from wfm.atomic import atomic_directory, recover_directory, write_csv, write_json, write_text
+from wfm.atomic import atomic_directory, check_output, recover_directory, write_csv, write_json, write_text
 from wfm.errors import InputError
 from wfm.frontier.bound import BoundPoint, ServiceBound
 from wfm.frontier.chart import frontier_figure, to_png, to_svg
@@ -36,7 +36,6 @@ from wfm.frontier.grid import DEFAULT_POINTS, check_grid, check_target, default_
 from wfm.frontier.points import PointRequest, PointResult, row, solve_point, table
 from wfm.frontier.search import Bracket, Verdict, bracket, refine
 from wfm.lock import output_lock
-from wfm.pipeline import check_replaceable
 from wfm.roster import write_roster
 from wfm.schedule import load_inputs
 
@@ -210,7 +209,7 @@ def run_frontier(
 
     with output_lock(out), _Runner(options.workers, options.address) as runner:
         recover_directory(out)
-        check_replaceable(out, MARKER)
+        check_output(out, "folder", markers=(MARKER,))
         bound_s = max(limit, BOUND_MIN_S, BOUND_FORECASTS * expected_lp_seconds(bound.model))
         ex = _Explorer(bound, runner, make, target, bound_s, log)
         _grid(ex, budgets)

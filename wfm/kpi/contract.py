@@ -29,13 +29,11 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from wfm.errors import InputError
-from wfm.tomlfile import read_toml
+from wfm.tomlfile import TomlTable, read_toml
 
 
-class ContractTerms(BaseModel):
+class ContractTerms(TomlTable):
     """The `[contract]` table: targets a BPO's client measures it on (fractions 0–1, seconds, hours)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     service_level: float | None = Field(default=None, gt=0, le=1)
     answer_time_s: float | None = Field(default=None, ge=0)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from wfm.atomic import write_csv, write_text
+from wfm.atomic import check_output, write_csv, write_text
 from wfm.errors import InputError
 from wfm.kpi.compute import KpiOptions, KpiTables, compute_kpis
 from wfm.kpi.contract import ContractTerms, load_contract
@@ -28,6 +28,7 @@ FILES = (
     "kpi.html",
 )
 FLOAT_FORMAT = "%.10g"
+KPI_MARKERS = ("kpi.html", "summary.json")  # a folder holding these is a wfm result kpi may write into
 DEFAULT_ANSWER_TIME_S = 20.0
 DEFAULT_SHORT_ABANDON_S = 5.0
 
@@ -81,7 +82,11 @@ def run_kpi(
     short_abandon_s: float | None = None,
     interval_min: int = 15,
 ) -> KpiRun:
-    """Read the logs (and roster and contract), compute every KPI table and write them to `out_dir`."""
+    """Read the logs (and roster and contract), compute every KPI table and write them to `out_dir`.
+
+    `out_dir` must be new, empty, or hold a wfm result (`check_output`: kpi.html or summary.json).
+    """
+    check_output(out_dir, "folder", markers=KPI_MARKERS)
     contract = load_contract(scenario_path) if scenario_path is not None else None
     options = resolve_options(contract, answer_time_s, short_abandon_s, interval_min, scenario_path)
     if contract is not None and contract.needs_states() and states_path is None:
@@ -116,9 +121,7 @@ def write_kpis(tables: KpiTables, out_dir: str | Path) -> tuple[Path, ...]:
 
     A `kpi_*` file this run does not produce (the contract table, without a contract) is removed.
     """
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise InputError("output path exists and is not a folder", path=out)
+    out = check_output(out_dir, "folder", markers=KPI_MARKERS)
     page = render_kpi_page(tables)  # render before writing anything
     written = []
     frames = {

@@ -15,6 +15,7 @@ from wfm.errors import InfeasibleError, InputError
 from wfm.requirements import read_requirements
 from wfm.roster import RosterShift
 from wfm.scenario import Scenario, load_scenario
+from wfm.validation import validate_inputs
 
 
 @dataclass(frozen=True)
@@ -82,4 +83,6 @@ def load_inputs(
             raise InfeasibleError("the locked shifts break rules on their own", reasons=reasons)
     checksums = {"scenario": _sha256(sc.path)}
     checksums.update({k: _sha256(p) for k, p in paths.items() if p is not None})
-    return ScheduleInputs(sc, agent_list, unav, prefs, req, checksums, previous, fixed)
+    inputs = ScheduleInputs(sc, agent_list, unav, prefs, req, checksums, previous, fixed)
+    validate_inputs(inputs)  # cross-file checks before any solving (wfm.validation)
+    return inputs
