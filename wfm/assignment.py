@@ -876,6 +876,68 @@ def week_paid(plan: Plan, shifts: list[AssignedShift]) -> tuple[np.ndarray, np.n
     return week_of_day, paid
 
 
+def fill_weekly_minimums(plan: Plan, shifts: list[AssignedShift], min_rest: int, day_rules: RulesConfig
+                         ) -> tuple[list[AssignedShift], int]:
+    """Give a shift on a free day to each agent whose week fell short of its minimum paid minutes (a
+    day the start assignment had to drop: no start of its kind fitted rest or time off), while its
+    week, rest, time off, runs of days and the week rules allow; the option covering the most
+    under-staffed intervals of the agent's class that day. Returns the shifts and how many were added.
+    A roster short of a minimum breaks a rule and loses to any that keeps them all, however much
+    better its coverage (a 300-agent 24/7 month: 21,954 with one week short against 35,477)."""
+    p = plan.problem
+    _, paid = week_paid(plan, shifts)
+    short = np.argwhere(paid < plan.week_min_paid)
+    if len(short) == 0:
+        return shifts, 0
+    Q, T = p.required.shape
+    cover = np.zeros((Q, T + 1), dtype=np.int64)
+    for s in shifts:
+        j = s.option
+        cover[p.opt_queue[j], p.opt_start[j] : min(p.opt_start[j] + p.opt_length[j], T)] += 1
+    under = np.concatenate([np.zeros((Q, 1)), np.cumsum(cover[:, :T] < p.required, axis=1)], axis=1)
+    class_of = {a: c for c, members in enumerate(plan.classes) for a in members}
+    by_agent_day = {(s.agent, s.day): s for s in shifts}
+    check = _DayRules(day_rules, plan.timeline.days, p.weekend_days)
+    ends = p.opt_start + p.opt_length
+    out, added = list(shifts), 0
+    for a, w in short.tolist():
+        for day in plan.weeks[w]:
+            if paid[a, w] >= plan.week_min_paid[a, w]:
+                break
+            worked = [(a, d) in by_agent_day for d in range(plan.timeline.days)]
+            count = sum(worked[d] for d in plan.weeks[w])
+            if worked[day] or plan.unavailable_day[a, day] or count >= plan.week_max_shifts[a, w]:
+                continue
+            if not check.allows(worked, day):
+                continue
+            cand = np.flatnonzero((p.opt_day == day) & (p.opt_class == class_of[a]))
+            cand = cand[paid[a, w] + p.opt_paid_min[cand] <= plan.week_max_paid[a, w]]
+            prev, nxt = by_agent_day.get((a, day - 1)), by_agent_day.get((a, day + 1))
+            ok = np.ones(len(cand), dtype=bool)
+            if prev is not None:
+                ok &= p.opt_start[cand] - ends[prev.option] >= min_rest
+            if nxt is not None:
+                ok &= p.opt_start[nxt.option] - ends[cand] >= min_rest
+            for lo, hi in plan.blocked.get(a, []):
+                ok &= (ends[cand] <= lo) | (p.opt_start[cand] >= hi)
+            if plan.week_rules:
+                mine = [s.option for (b, d), s in by_agent_day.items() if b == a and plan.week_of_day[d] == w]
+                others = WeekShifts(plan.opt_start_min[mine], plan.opt_end_min[mine])
+                for rule in plan.week_rules:
+                    ok &= rule.allows(plan.opt_start_min[cand], plan.opt_end_min[cand], others)
+            cand = cand[ok]
+            if len(cand) == 0:
+                continue
+            gain = under[p.opt_queue[cand], np.minimum(ends[cand], T)] - under[p.opt_queue[cand], p.opt_start[cand]]
+            j = int(cand[np.argmax(gain)])
+            shift = AssignedShift(a, day, j, ())
+            out.append(shift)
+            by_agent_day[(a, day)] = shift
+            paid[a, w] += p.opt_paid_min[j]
+            added += 1
+    return out, added
+
+
 def trim_to_budget(plan: Plan, shifts: list[AssignedShift]) -> tuple[list[AssignedShift], int]:
     """Drop shifts until the budget holds, where dropping costs least coverage per budget minute.
 

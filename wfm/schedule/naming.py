@@ -19,6 +19,7 @@ from models.construct import Construction, construct
 from wfm.assignment import (
     AssignedShift,
     Assigner,
+    fill_weekly_minimums,
     improve_starts,
     place_roster_breaks,
     slots_from_construction,
@@ -92,6 +93,7 @@ def name_aggregate(
         day_rules=None if quick else cfg.rules,
         deadline=start_deadline,
     )
+    assigned, filled = fill_weekly_minimums(plan, assigned, assigner.rest, cfg.rules)
     trimmed = 0
     if cfg.rules.min_consecutive_days == 1 and cfg.rules.min_consecutive_days_off == 1:
         assigned, trimmed = trim_to_budget(plan, assigned)
@@ -101,6 +103,7 @@ def name_aggregate(
         "unassigned_aggregate_shifts": unmatched,
         "added_shifts": extra,
         "dropped_days": dropped,
+        "filled_for_minimums": filled,
         "trimmed_for_budget": trimmed,
     }
     return check(solve, assigned, info, built=built)
