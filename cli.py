@@ -58,10 +58,17 @@ def progress_reporter(mode: str) -> Iterator[Callable[[Progress], None] | None]:
         yield None
         return
     if mode == "json":
+
         def emit_json(event: Progress) -> None:
-            record = {"event": "progress", "stage": event.stage, "elapsed_s": round(event.elapsed_s, 3),
-                      "objective": event.objective, "bound": event.bound, "gap": event.gap,
-                      "message": event.message}
+            record = {
+                "event": "progress",
+                "stage": event.stage,
+                "elapsed_s": round(event.elapsed_s, 3),
+                "objective": event.objective,
+                "bound": event.bound,
+                "gap": event.gap,
+                "message": event.message,
+            }
             sys.stdout.write(json.dumps(record) + "\n")
             sys.stdout.flush()
 
@@ -71,6 +78,7 @@ def progress_reporter(mode: str) -> Iterator[Callable[[Progress], None] | None]:
 
     console = Console(stderr=True)
     with console.status("solving…") as status:
+
         def emit_live(event: Progress) -> None:
             text = _progress_line(event)
             if event.stage != "assign":
@@ -259,31 +267,31 @@ def _backtest_summary(table: Any) -> str:
 def kpi_command(
     contacts: Annotated[Path, typer.Argument(help="Contact log CSV: one row per contact.")],
     out: Annotated[Path, typer.Option(help="Folder for kpi_*.csv and kpi.html (other files are kept).")],
-    states: Annotated[
-        Path | None, typer.Option(help="Agent state log CSV: agent_id,state,start,end,reason.")
-    ] = None,
+    states: Annotated[Path | None, typer.Option(help="Agent state log CSV: agent_id,state,start,end,reason.")] = None,
     roster: Annotated[
         Path | None, typer.Option(help="roster.csv to measure adherence against (needs --states).")
     ] = None,
-    scenario: Annotated[
-        Path | None, typer.Option(help="Scenario TOML whose [contract] table is judged.")
-    ] = None,
+    scenario: Annotated[Path | None, typer.Option(help="Scenario TOML whose [contract] table is judged.")] = None,
     answer_time_s: Annotated[
         float | None, typer.Option(help="Service-level answer time T, seconds (default: contract's or 20).")
     ] = None,
     short_abandon_s: Annotated[
         float | None, typer.Option(help="Abandons after a shorter wait are short abandons, s (default 5).")
     ] = None,
-    interval_min: Annotated[
-        int, typer.Option(help="Interval of kpi_interval.csv, minutes: 5, 10, 15, 30, 60.")
-    ] = 15,
+    interval_min: Annotated[int, typer.Option(help="Interval of kpi_interval.csv, minutes: 5, 10, 15, 30, 60.")] = 15,
 ) -> None:
     """Contract KPIs per interval, day and month from a contact log (and state log, roster, contract)."""
     from wfm.kpi import run_kpi
 
     run = run_kpi(
-        contacts, out, states_path=states, roster_path=roster, scenario_path=scenario,
-        answer_time_s=answer_time_s, short_abandon_s=short_abandon_s, interval_min=interval_min,
+        contacts,
+        out,
+        states_path=states,
+        roster_path=roster,
+        scenario_path=scenario,
+        answer_time_s=answer_time_s,
+        short_abandon_s=short_abandon_s,
+        interval_min=interval_min,
     )
     typer.echo(f"wfm kpi: {len(run.written)} files → {out}")
     typer.echo(_kpi_summary(run))
@@ -299,8 +307,14 @@ def _kpi_summary(run: Any) -> str:
         abandon_rate=shown["abandon_rate"].map(_percent),
         asa_seconds=shown["asa_seconds"].map(lambda v: "-" if v != v else f"{v:.1f}"),
         aht_seconds=shown["aht_seconds"].map(lambda v: "-" if v != v else f"{v:.0f}"),
-    ).rename(columns={"service_level": f"SL {o.answer_time_s:g}s", "asa_seconds": "ASA s",
-                      "abandon_rate": "abandoned", "aht_seconds": "AHT s"})
+    ).rename(
+        columns={
+            "service_level": f"SL {o.answer_time_s:g}s",
+            "asa_seconds": "ASA s",
+            "abandon_rate": "abandoned",
+            "aht_seconds": "AHT s",
+        }
+    )
     text = shown.to_string(index=False)
     if run.tables.contract is not None:
         c = run.tables.contract
@@ -315,9 +329,7 @@ def _kpi_summary(run: Any) -> str:
 @app.command("report")
 @handle_errors
 def report_command(
-    outdir: Annotated[
-        Path, typer.Argument(help="Output folder of `wfm schedule` (roster, coverage, summary).")
-    ],
+    outdir: Annotated[Path, typer.Argument(help="Output folder of `wfm schedule` (roster, coverage, summary).")],
     day: Annotated[
         str | None, typer.Option(help="Day of the day chart, YYYY-MM-DD (default: the most under-staffed).")
     ] = None,
@@ -416,8 +428,11 @@ def requirements_command(
     for line in summary.lines():
         typer.echo(line)
     if scenario is None and channel is None and concurrency is None:
-        typer.echo("wfm: note: every queue was staffed as voice (Erlang C, one contact per agent at a time); "
-                   "give --scenario for per-queue [service] targets such as a chat queue's concurrency", err=True)
+        typer.echo(
+            "wfm: note: every queue was staffed as voice (Erlang C, one contact per agent at a time); "
+            "give --scenario for per-queue [service] targets such as a chat queue's concurrency",
+            err=True,
+        )
 
 
 @app.command("check")
@@ -447,8 +462,15 @@ def check_command(
     from wfm.errors import EXIT_RULES_BROKEN
     from wfm.scenario import load_scenario
 
-    report = check_files(scenario, roster, requirements=requirements, agents=agents,
-                         unavailability=unavailability, preferences=preferences, previous_roster=previous_roster)
+    report = check_files(
+        scenario,
+        roster,
+        requirements=requirements,
+        agents=agents,
+        unavailability=unavailability,
+        preferences=preferences,
+        previous_roster=previous_roster,
+    )
     scored = requirements or load_scenario(scenario).input_path("requirements")
     if json_output:
         typer.echo(json.dumps({**report.to_dict(), "requirements": str(scored)}, indent=2, sort_keys=True))
@@ -465,9 +487,10 @@ def check_command(
             typer.echo(f"wfm check: {roster}: every rule holds")
         for line in report.summary_lines():
             typer.echo(line)
-        typer.echo(f"coverage, service level and objective scored against {scored}"
-                   + ("" if requirements else " (the scenario's; give --requirements if the roster was built "
-                      "from others)"))
+        typer.echo(
+            f"coverage, service level and objective scored against {scored}"
+            + ("" if requirements else " (the scenario's; give --requirements if the roster was built from others)")
+        )
     if report.violations:
         raise typer.Exit(EXIT_RULES_BROKEN)
 
@@ -490,9 +513,12 @@ def schedule_command(
     ] = None,
     locked: Annotated[Path | None, typer.Option(help="Roster rows that must appear unchanged.")] = None,
     repeatable: Annotated[
-        bool | None, typer.Option("--repeatable/--wall-clock",
-                                  help="The time limit as a work budget: the same inputs and seed give the same "
-                                       "roster on one machine (scenario's [solver] repeatable).")
+        bool | None,
+        typer.Option(
+            "--repeatable/--wall-clock",
+            help="The time limit as a work budget: the same inputs and seed give the same "
+            "roster on one machine (scenario's [solver] repeatable).",
+        ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress display.")] = False,
     json_lines: Annotated[bool, typer.Option("--json", help="Progress and result as JSON lines on stdout.")] = False,
@@ -509,11 +535,18 @@ def schedule_command(
         raise InputError(f"--objective must be coverage or service, got '{objective}'")
     check_solver_options(time_limit_s, workers, seed)
     check_output(out, "folder")  # before the solve: a refused --out costs nothing
-    inputs = load_inputs(scenario, requirements=requirements, agents=agents,
-                         unavailability=unavailability, preferences=preferences, previous_roster=previous_roster,
-                         locked=locked)
-    options = ScheduleOptions(time_limit_s=time_limit_s, workers=workers, seed=seed, objective=objective,
-                              repeatable=repeatable)
+    inputs = load_inputs(
+        scenario,
+        requirements=requirements,
+        agents=agents,
+        unavailability=unavailability,
+        preferences=preferences,
+        previous_roster=previous_roster,
+        locked=locked,
+    )
+    options = ScheduleOptions(
+        time_limit_s=time_limit_s, workers=workers, seed=seed, objective=objective, repeatable=repeatable
+    )
     with progress_reporter("json" if json_lines else "quiet" if quiet else "live") as progress:
         result = solve_schedule(inputs, options, progress)
     write_schedule(out, result)
@@ -524,17 +557,26 @@ def schedule_command(
         gap = "n/a" if s["gap"] is None else f"{s['gap']:.2%}"
         bound = "n/a" if s["best_bound"] is None else f"{s['best_bound']:,.2f}"
         budget = "no budget" if s["budget_hours"] is None else f"{s['budget_hours']:,.1f} h budget"
-        typer.echo(f"status {s['status']}: objective {s['objective']:,.2f}, bound {bound}, gap {gap}, "
-                   f"{s['solve_seconds']:.1f}s")
-        typer.echo(f"{s['shifts']:,} shifts for {s['agents']:,} agents; {s['hours_used']:,.1f} "
-                   f"{s['hours_counted_on']} h used of {budget}")
-        typer.echo(f"projected service level {s['projected_service_level']:.1%}; under-staffed "
-                   f"{s['under_agent_hours']:,.1f} agent-h, over-staffed {s['over_agent_hours']:,.1f} agent-h")
+        typer.echo(
+            f"status {s['status']}: objective {s['objective']:,.2f}, bound {bound}, gap {gap}, "
+            f"{s['solve_seconds']:.1f}s"
+        )
+        typer.echo(
+            f"{s['shifts']:,} shifts for {s['agents']:,} agents; {s['hours_used']:,.1f} "
+            f"{s['hours_counted_on']} h used of {budget}"
+        )
+        typer.echo(
+            f"projected service level {s['projected_service_level']:.1%}; under-staffed "
+            f"{s['under_agent_hours']:,.1f} agent-h, over-staffed {s['over_agent_hours']:,.1f} agent-h"
+        )
         typer.echo(f"rule violations: {len(s['violations'])}; wrote {out}/roster.csv, coverage.csv, summary.json")
     if s["status"] == "timeout":
-        typer.echo("wfm: no roster that keeps every rule was found within the time limit "
-                   f"({len(s['violations'])} violations, listed in summary.json) — raise --time-limit-s "
-                   "or relax the rules named there", err=True)
+        typer.echo(
+            "wfm: no roster that keeps every rule was found within the time limit "
+            f"({len(s['violations'])} violations, listed in summary.json) — raise --time-limit-s "
+            "or relax the rules named there",
+            err=True,
+        )
         raise typer.Exit(EXIT_TIMEOUT)
 
 
@@ -580,14 +622,26 @@ def run_command(
         raise
     s = result.summary
     if fmt == "json":
-        typer.echo(json.dumps({"event": "result", "out": str(result.out_dir), "files": list(result.files),
-                               "seconds": round(result.seconds, 3), **s}, default=str))
+        typer.echo(
+            json.dumps(
+                {
+                    "event": "result",
+                    "out": str(result.out_dir),
+                    "files": list(result.files),
+                    "seconds": round(result.seconds, 3),
+                    **s,
+                },
+                default=str,
+            )
+        )
         return
     budget = "no budget" if s["budget_hours"] is None else f"{s['budget_hours']:,.1f} h budget"
     gap = "n/a" if s["gap"] is None else f"{s['gap']:.2%}"
     note = " (interrupted: best roster so far)" if result.interrupted else ""
-    typer.echo(f"wfm run: status {s['status']}{note}, gap {gap}; {s['hours_used']:,.1f} {s['hours_counted_on']} h "
-               f"used of {budget}; projected service level {s['projected_service_level']:.1%}")
+    typer.echo(
+        f"wfm run: status {s['status']}{note}, gap {gap}; {s['hours_used']:,.1f} {s['hours_counted_on']} h "
+        f"used of {budget}; projected service level {s['projected_service_level']:.1%}"
+    )
     typer.echo(_target_line(s["target"]))
     typer.echo(f"wrote {result.out_dir}: {', '.join(result.files)} ({result.seconds:.1f}s)")
 
@@ -627,8 +681,15 @@ def replan_command(
         raise InputError(f"--from must be YYYY-MM-DDTHH:MM, got '{from_}'") from None
     options = ScheduleOptions(time_limit_s=time_limit_s, workers=workers)
     with progress_reporter("json" if json_lines else "quiet" if quiet else "live") as progress:
-        done = replan(scenario, published, from_at, freeze_h=freeze_h, change_weight=change_weight,
-                      options=options, progress=progress)
+        done = replan(
+            scenario,
+            published,
+            from_at,
+            freeze_h=freeze_h,
+            change_weight=change_weight,
+            options=options,
+            progress=progress,
+        )
     write_replan(out, done)
     s, r = done.summary, done.summary["replan"]
     if json_lines:
@@ -636,16 +697,21 @@ def replan_command(
     elif not quiet:
         b, a = r["before"], r["after"]
         kinds = ", ".join(f"{k} {v}" for k, v in r["changes"].items()) or "none"
-        typer.echo(f"replanned from {r['from']}: {r['changed_shifts']:,} shift(s) changed for "
-                   f"{r['agents_to_tell']:,} agent(s) ({kinds}); {r['kept_as_published']:,} kept as published")
-        typer.echo(f"under-staffed {b['under_agent_hours']:,.1f} -> {a['under_agent_hours']:,.1f} agent-h; projected "
-                   f"service level {b['projected_service_level']:.1%} -> {a['projected_service_level']:.1%}; "
-                   f"status {s['status']}")
+        typer.echo(
+            f"replanned from {r['from']}: {r['changed_shifts']:,} shift(s) changed for "
+            f"{r['agents_to_tell']:,} agent(s) ({kinds}); {r['kept_as_published']:,} kept as published"
+        )
+        typer.echo(
+            f"under-staffed {b['under_agent_hours']:,.1f} -> {a['under_agent_hours']:,.1f} agent-h; projected "
+            f"service level {b['projected_service_level']:.1%} -> {a['projected_service_level']:.1%}; "
+            f"status {s['status']}"
+        )
         offers = ", ".join(f"{k} {v}" for k, v in r["offers"].items()) or "none"
         typer.echo(f"offers: {offers}; wrote {out}/roster.csv, coverage.csv, summary.json, changes.csv, offers.csv")
     if s["status"] == "timeout":
-        typer.echo("wfm: no roster that keeps every rule was found within the time limit — raise --time-limit-s",
-                   err=True)
+        typer.echo(
+            "wfm: no roster that keeps every rule was found within the time limit — raise --time-limit-s", err=True
+        )
         raise typer.Exit(EXIT_TIMEOUT)
 
 
@@ -676,8 +742,18 @@ def batch_command(
     fmt = _log_format(log_format)
     result = run_batch(scenarios, out, workers=workers, address=address, time_limit_s=time_limit_s, log_format=fmt)
     if fmt == "text":
-        shown = result.table[["campaign", "status", "hours_used", "budget_hours", "projected_service_level", "gap",
-                              "seconds", "exit_code"]]
+        shown = result.table[
+            [
+                "campaign",
+                "status",
+                "hours_used",
+                "budget_hours",
+                "projected_service_level",
+                "gap",
+                "seconds",
+                "exit_code",
+            ]
+        ]
         typer.echo(_batch_table(shown).to_string(index=False))
         typer.echo(f"wrote {result.path}")
     if result.exit_code:
@@ -729,8 +805,13 @@ def frontier_command(
     if quiet and json_output:
         raise InputError("give --quiet or --json, not both")
     options = FrontierOptions(
-        target_service_level=target_service_level, budgets=None if budgets is None else parse_budgets(budgets),
-        points=points or DEFAULT_POINTS, time_limit_s=time_limit_s, workers=workers, address=address, seed=seed,
+        target_service_level=target_service_level,
+        budgets=None if budgets is None else parse_budgets(budgets),
+        points=points or DEFAULT_POINTS,
+        time_limit_s=time_limit_s,
+        workers=workers,
+        address=address,
+        seed=seed,
         max_seconds=max_seconds,
         requirements=requirements,
     )
@@ -742,8 +823,9 @@ def frontier_command(
     result = run_frontier(scenario, out, options, log=(lambda line: typer.echo(line, err=True)) if talk else print_none)
     if json_output:
         rows = json.loads(result.table.to_json(orient="records"))
-        typer.echo(json.dumps({"event": "result", "out": str(out), "target": result.target, "frontier": rows},
-                              default=str))
+        typer.echo(
+            json.dumps({"event": "result", "out": str(out), "target": result.target, "frontier": rows}, default=str)
+        )
     elif talk:
         typer.echo(_frontier_table(result.table))
         for line in result.lines:
@@ -753,23 +835,34 @@ def frontier_command(
 
 def _frontier_table(frame: Any) -> str:
     """frontier.csv as the terminal shows it: hours with one decimal, shares as percentages."""
+
     def share(v: Any) -> str:
         return "-" if v is None or v != v else f"{v:.1%}"
 
     def number(v: Any, spec: str) -> str:
         return "-" if v is None or v != v else format(v, spec)
 
-    shown = frame.assign(**{
-        "budget_hours": frame["budget_hours"].map(lambda v: number(v, ",.1f")),
-        "projected_service_level": frame["projected_service_level"].map(share),
-        "service_level_upper_bound": frame["service_level_upper_bound"].map(share),
-        "asa_seconds": frame["asa_seconds"].map(lambda v: number(v, ",.1f")),
-        "abandon_rate": frame["abandon_rate"].map(share),
-        "under_agent_hours": frame["under_agent_hours"].map(lambda v: number(v, ",.1f")),
-        "hours_used": frame["hours_used"].map(lambda v: number(v, ",.1f")),
-    }).rename(columns={"budget_hours": "budget h", "projected_service_level": "roster SL",
-                       "service_level_upper_bound": "SL bound", "asa_seconds": "ASA s", "abandon_rate": "abandoned",
-                       "under_agent_hours": "under agent-h", "hours_used": "hours used"})
+    shown = frame.assign(
+        **{
+            "budget_hours": frame["budget_hours"].map(lambda v: number(v, ",.1f")),
+            "projected_service_level": frame["projected_service_level"].map(share),
+            "service_level_upper_bound": frame["service_level_upper_bound"].map(share),
+            "asa_seconds": frame["asa_seconds"].map(lambda v: number(v, ",.1f")),
+            "abandon_rate": frame["abandon_rate"].map(share),
+            "under_agent_hours": frame["under_agent_hours"].map(lambda v: number(v, ",.1f")),
+            "hours_used": frame["hours_used"].map(lambda v: number(v, ",.1f")),
+        }
+    ).rename(
+        columns={
+            "budget_hours": "budget h",
+            "projected_service_level": "roster SL",
+            "service_level_upper_bound": "SL bound",
+            "asa_seconds": "ASA s",
+            "abandon_rate": "abandoned",
+            "under_agent_hours": "under agent-h",
+            "hours_used": "hours used",
+        }
+    )
     return shown.to_string(index=False)
 
 
@@ -787,8 +880,14 @@ def _batch_table(table: Any) -> Any:
     """campaigns.csv's columns as a planner reads them: 13,056.8 h, 67.7%, never 1.306e+04."""
     import pandas as pd
 
-    formats = {"hours_used": "{:,.1f}", "budget_hours": "{:,.1f}", "seconds": "{:,.1f}",
-               "projected_service_level": "{:.1%}", "gap": "{:.2%}", "exit_code": "{}"}
+    formats = {
+        "hours_used": "{:,.1f}",
+        "budget_hours": "{:,.1f}",
+        "seconds": "{:,.1f}",
+        "projected_service_level": "{:.1%}",
+        "gap": "{:.2%}",
+        "exit_code": "{}",
+    }
     shown = table.astype(object)
     for column, fmt in formats.items():
         shown[column] = ["-" if pd.isna(v) else fmt.format(v) for v in table[column]]

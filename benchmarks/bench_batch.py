@@ -33,25 +33,45 @@ from wfm.batch import run_batch  # noqa: E402
 RESULTS = ROOT / "benchmarks" / "results" / "batch.csv"
 FIRST_SEED = 600
 COLUMNS = (
-    "benchmark", "campaigns", "days", "agents_min", "agents_max", "batch_workers", "time_limit_s",
-    "wall_seconds", "campaign_seconds_sum", "succeeded", "validated", "batch_exit_code", "statuses",
-    "machine", "cpu_count", "memory_gb", "python", "ortools", "wfm", "commit", "date",
+    "benchmark",
+    "campaigns",
+    "days",
+    "agents_min",
+    "agents_max",
+    "batch_workers",
+    "time_limit_s",
+    "wall_seconds",
+    "campaign_seconds_sum",
+    "succeeded",
+    "validated",
+    "batch_exit_code",
+    "statuses",
+    "machine",
+    "cpu_count",
+    "memory_gb",
+    "python",
+    "ortools",
+    "wfm",
+    "commit",
+    "date",
 )
 
 
 def campaign_specs(n: int, days: int, agents: tuple[int, int]) -> list[InstanceSpec]:
     lo, hi = agents
     sizes = [round(lo + (hi - lo) * i / max(1, n - 1)) for i in range(n)]
-    return [InstanceSpec(name=f"campaign-{i:02d}", days=days, agents=a, seed=FIRST_SEED + i)
-            for i, a in enumerate(sizes)]
+    return [
+        InstanceSpec(name=f"campaign-{i:02d}", days=days, agents=a, seed=FIRST_SEED + i) for i, a in enumerate(sizes)
+    ]
 
 
 def run_once(folders: list[Path], out: Path, workers: int, time_limit_s: float) -> dict[str, object]:
     """One batch over every campaign folder; then check each roster. Returns the batch's figures."""
     shutil.rmtree(out, ignore_errors=True)
     t0 = time.perf_counter()
-    result = run_batch([f / "scenario.toml" for f in folders], out, workers=workers, time_limit_s=time_limit_s,
-                       echo=False)
+    result = run_batch(
+        [f / "scenario.toml" for f in folders], out, workers=workers, time_limit_s=time_limit_s, echo=False
+    )
     wall = time.perf_counter() - t0
     validated = 0
     for folder, row in zip(folders, result.table.itertuples(index=False), strict=True):
@@ -62,14 +82,19 @@ def run_once(folders: list[Path], out: Path, workers: int, time_limit_s: float) 
         check = check_output(folder, out / row.campaign, summary["objective"])
         validated += bool(check["validated"])
         if not check["validated"]:
-            print(f"  {row.campaign}: not validated ({check.get('violations')} violation(s), "
-                  f"checker objective {check.get('checker_objective')} vs {summary['objective']})")
+            print(
+                f"  {row.campaign}: not validated ({check.get('violations')} violation(s), "
+                f"checker objective {check.get('checker_objective')} vs {summary['objective']})"
+            )
     statuses = result.table["status"].value_counts().sort_index()
     return {
-        "batch_workers": workers, "wall_seconds": round(wall, 2),
+        "batch_workers": workers,
+        "wall_seconds": round(wall, 2),
         "campaign_seconds_sum": round(float(result.table["seconds"].sum()), 2),
-        "succeeded": int((result.table["exit_code"] == 0).sum()), "validated": validated,
-        "batch_exit_code": result.exit_code, "statuses": ";".join(f"{k}={v}" for k, v in statuses.items()),
+        "succeeded": int((result.table["exit_code"] == 0).sum()),
+        "validated": validated,
+        "batch_exit_code": result.exit_code,
+        "statuses": ";".join(f"{k}={v}" for k, v in statuses.items()),
     }
 
 
@@ -87,8 +112,10 @@ def main(argv: list[str] | None = None) -> int:
     specs = campaign_specs(args.campaigns, args.days, tuple(args.agents))
     t0 = time.perf_counter()
     folders = [generate(spec, work / "instances" / spec.name).folder for spec in specs]
-    print(f"generated {len(folders)} campaigns ({args.days} days, {args.agents[0]}–{args.agents[1]} agents) "
-          f"in {time.perf_counter() - t0:.1f}s under {work}")
+    print(
+        f"generated {len(folders)} campaigns ({args.days} days, {args.agents[0]}–{args.agents[1]} agents) "
+        f"in {time.perf_counter() - t0:.1f}s under {work}"
+    )
     env = environment()
     rows = []
     print("| workers | wall s | Σ campaign s | succeeded | validated | statuses |")
@@ -96,11 +123,22 @@ def main(argv: list[str] | None = None) -> int:
     for workers in args.workers:
         figures = run_once(folders, work / f"out-w{workers}", workers, args.time_limit_s)
         n = len(folders)
-        print(f"| {workers} | {figures['wall_seconds']:.1f} | {figures['campaign_seconds_sum']:.1f} | "
-              f"{figures['succeeded']}/{n} | {figures['validated']}/{n} | {figures['statuses']} |")
-        rows.append({"benchmark": "batch", "campaigns": len(folders), "days": args.days,
-                     "agents_min": args.agents[0], "agents_max": args.agents[1],
-                     "time_limit_s": args.time_limit_s, **figures, **env})
+        print(
+            f"| {workers} | {figures['wall_seconds']:.1f} | {figures['campaign_seconds_sum']:.1f} | "
+            f"{figures['succeeded']}/{n} | {figures['validated']}/{n} | {figures['statuses']} |"
+        )
+        rows.append(
+            {
+                "benchmark": "batch",
+                "campaigns": len(folders),
+                "days": args.days,
+                "agents_min": args.agents[0],
+                "agents_max": args.agents[1],
+                "time_limit_s": args.time_limit_s,
+                **figures,
+                **env,
+            }
+        )
     if not args.no_record:
         append_rows(RESULTS, rows, COLUMNS)
         print(f"appended {len(rows)} row(s) to {RESULTS}")

@@ -97,9 +97,7 @@ def generate_contacts(contacts: int, days: int, agents: int, seed: int) -> pd.Da
 
 def git_commit() -> str:
     try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
-        )
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True)
         dirty = subprocess.run(["git", "status", "--porcelain"], cwd=REPO, capture_output=True, text=True)
     except OSError:
         return "unknown"

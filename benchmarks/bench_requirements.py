@@ -121,9 +121,7 @@ def bench_csv_to_csv(forecast_path: Path, out_path: Path, repeat: int) -> dict:
 def classify(contacts: float, aht_s: float, ours: int, theirs: int) -> str:
     """Why the peer's agents on the phone differ from ours, judged with our own formulas."""
     perf = projected_performance([contacts], [aht_s], [[ours, theirs]], 15, TARGETS)
-    meets = (perf["service_level"][0] >= TARGETS.service_level) & (
-        perf["occupancy"][0] <= TARGETS.max_occupancy
-    )
+    meets = (perf["service_level"][0] >= TARGETS.service_level) & (perf["occupancy"][0] <= TARGETS.max_occupancy)
     traffic = contacts * aht_s / 900.0
     if theirs > ours and meets[0]:
         if round(traffic + 1) > ours:
@@ -203,9 +201,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=365, help="days of 15-minute intervals, 24/7 (365)")
     parser.add_argument("--sample", type=int, default=2000, help="intervals compared with pyworkforce (2000)")
-    parser.add_argument(
-        "--repeat", type=int, default=5, help="timed repetitions; best and median reported (5)"
-    )
+    parser.add_argument("--repeat", type=int, default=5, help="timed repetitions; best and median reported (5)")
     parser.add_argument("--no-record", action="store_true", help="do not append to benchmarks/results/")
     args = parser.parse_args(argv)
 

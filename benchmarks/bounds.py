@@ -78,8 +78,15 @@ def _week_of_each_agent(plan: Plan, max_consecutive: int, max_weekends: int | No
                 allowed[weekend] = False
 
             def best(value: np.ndarray, a: int = a, kinds: np.ndarray = kinds, allowed: np.ndarray = allowed) -> Any:
-                row = best_week(value[:, kinds], allowed, minutes[kinds], int(plan.week_min_paid[a, 0]),
-                                int(plan.week_max_paid[a, 0]), int(plan.week_max_shifts[a, 0]), max_consecutive)
+                row = best_week(
+                    value[:, kinds],
+                    allowed,
+                    minutes[kinds],
+                    int(plan.week_min_paid[a, 0]),
+                    int(plan.week_max_paid[a, 0]),
+                    int(plan.week_max_shifts[a, 0]),
+                    max_consecutive,
+                )
                 return None if row is None else np.where(row >= 0, kinds[np.maximum(row, 0)], -1)
 
             pricers.append((a, best))
@@ -87,8 +94,13 @@ def _week_of_each_agent(plan: Plan, max_consecutive: int, max_weekends: int | No
 
 
 def pattern_bound(
-    plan: Plan, model: SparseModel, x: np.ndarray, max_consecutive: int, max_weekends: int | None,
-    time_limit_s: float, max_rounds: int = 1000,
+    plan: Plan,
+    model: SparseModel,
+    x: np.ndarray,
+    max_consecutive: int,
+    max_weekends: int | None,
+    time_limit_s: float,
+    max_rounds: int = 1000,
 ) -> PatternBound:
     """The agent-week (Dantzig–Wolfe) bound of a one-week plan's aggregate `model` (its shift columns
     `x`), by column generation until no agent's week prices out or the time limit."""
@@ -131,10 +143,19 @@ def pattern_bound(
         lam = sp.csr_matrix((v, (r, cidx)), shape=(rows0 + L + A, len(weeks)))
         a_all = sp.hstack([left, lam, unbacked]).tocsr()
         cost = np.concatenate([c0, np.zeros(len(weeks)), np.full(L, unbacked_cost)]).astype(float)
-        bounds = np.column_stack([np.concatenate([lb0, np.zeros(len(weeks) + L)]).astype(float),
-                                  np.concatenate([_bounded(ub0), np.ones(len(weeks)), np.full(L, np.inf)])])
-        res = linprog(cost, **linprog_rows(a_all, lo, hi), bounds=bounds, method="highs-ipm",
-                      options={"time_limit": max(1.0, time_limit_s - (time.perf_counter() - start))})
+        bounds = np.column_stack(
+            [
+                np.concatenate([lb0, np.zeros(len(weeks) + L)]).astype(float),
+                np.concatenate([_bounded(ub0), np.ones(len(weeks)), np.full(L, np.inf)]),
+            ]
+        )
+        res = linprog(
+            cost,
+            **linprog_rows(a_all, lo, hi),
+            bounds=bounds,
+            method="highs-ipm",
+            options={"time_limit": max(1.0, time_limit_s - (time.perf_counter() - start))},
+        )
         if res.status != 0:
             break
         duals = row_duals(res, lo, hi)
@@ -160,8 +181,7 @@ def pattern_bound(
             converged = True
             break
     units = plan.objective_scale
-    return PatternBound(value / units, best_bound / units, rounds, len(weeks), converged,
-                        time.perf_counter() - start)
+    return PatternBound(value / units, best_bound / units, rounds, len(weeks), converged, time.perf_counter() - start)
 
 
 def mip_bound(model: SparseModel, x: np.ndarray, time_limit_s: float) -> tuple[float | None, float | None]:
@@ -170,9 +190,13 @@ def mip_bound(model: SparseModel, x: np.ndarray, time_limit_s: float) -> tuple[f
     a, lo, hi, lb, ub, c = model.matrix()
     integer = np.zeros(len(c))
     integer[x] = 1
-    res = milp(c.astype(float), constraints=LinearConstraint(a.astype(float), lo, hi),
-               bounds=Bounds(lb.astype(float), _bounded(ub)), integrality=integer,
-               options={"time_limit": float(time_limit_s), "presolve": True})
+    res = milp(
+        c.astype(float),
+        constraints=LinearConstraint(a.astype(float), lo, hi),
+        bounds=Bounds(lb.astype(float), _bounded(ub)),
+        integrality=integer,
+        options={"time_limit": float(time_limit_s), "presolve": True},
+    )
     return getattr(res, "mip_dual_bound", None), res.fun
 
 
@@ -214,13 +238,21 @@ def cmd_bounds(args: argparse.Namespace) -> int:
             print(f"{item.spec.name}: skipped (the agent-week bound is computed for one-week instances)")
             continue
         generated = generate(item.spec, args.work_dir / args.suite / item.spec.name / "input")
-        row = {"instance": item.spec.name, "agents": item.spec.agents,
-               **bounds_of(generated.scenario_path, args.time_limit_s), "time_limit_s": args.time_limit_s, **env}
+        row = {
+            "instance": item.spec.name,
+            "agents": item.spec.agents,
+            **bounds_of(generated.scenario_path, args.time_limit_s),
+            "time_limit_s": args.time_limit_s,
+            **env,
+        }
         rows.append(row)
-        print(f"{item.spec.name}: LP {row['lp_bound']:.2f}, agent weeks {row['agent_week_bound']:.2f} "
-              f"(master {row['agent_week_master']:.2f}, {row['agent_week_rounds']} rounds, "
-              f"{'converged' if row['agent_week_converged'] else 'time limit'}), MIP dual bound "
-              f"{row['mip_dual_bound']}", flush=True)
+        print(
+            f"{item.spec.name}: LP {row['lp_bound']:.2f}, agent weeks {row['agent_week_bound']:.2f} "
+            f"(master {row['agent_week_master']:.2f}, {row['agent_week_rounds']} rounds, "
+            f"{'converged' if row['agent_week_converged'] else 'time limit'}), MIP dual bound "
+            f"{row['mip_dual_bound']}",
+            flush=True,
+        )
     if rows:
         append_rows(args.results_dir / "bounds.csv", rows, columns=list(rows[0]))
     return 0

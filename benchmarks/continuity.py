@@ -184,7 +184,7 @@ def cmd_continuity(args: Any) -> int:
 
     env = environment()
     rows = []
-    for part in args.parts:
+    for part in args.parts or ["two-months", "replan-shock", "month-end"]:
         if part == "two-months":
             row = two_months(args.agents, args.time_limit_s, args.workers)
         elif part == "replan-shock":
@@ -207,7 +207,7 @@ def add_command(commands: Any) -> None:
     p.add_argument(
         "parts",
         nargs="*",
-        default=["two-months", "replan-shock", "month-end"],
+        default=None,
         choices=["two-months", "replan-shock", "month-end"],
         help="which parts (default: all)",
     )

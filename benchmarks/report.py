@@ -36,17 +36,39 @@ TREND_RUNS = 15  # runs shown in a suite's trend table (all of them in its chart
 TEXT_WIDTH = 90  # longer cells are cut
 
 SUITE_COLUMNS = {  # column → heading, in order; gap and service level are shown in percent
-    "instance": "instance", "operation": "hours", "agents": "agents", "days": "days",
-    "interval_minutes": "interval min", "budget_kind": "budget", "status": "status", "objective": "objective",
-    "bound": "bound", "gap": "gap %", "first_feasible_seconds": "first feasible s", "wall_seconds": "wall s",
-    "peak_rss_mb": "peak MB", "under_agent_hours": "under h", "over_agent_hours": "over h",
-    "paid_hours": "paid h", "budget_hours": "budget h", "projected_service_level": "SL %",
-    "validated": "validated", "time_limit_s": "limit s", "targets_missed": "targets missed",
+    "instance": "instance",
+    "operation": "hours",
+    "agents": "agents",
+    "days": "days",
+    "interval_minutes": "interval min",
+    "budget_kind": "budget",
+    "status": "status",
+    "objective": "objective",
+    "bound": "bound",
+    "gap": "gap %",
+    "first_feasible_seconds": "first feasible s",
+    "wall_seconds": "wall s",
+    "peak_rss_mb": "peak MB",
+    "under_agent_hours": "under h",
+    "over_agent_hours": "over h",
+    "paid_hours": "paid h",
+    "budget_hours": "budget h",
+    "projected_service_level": "SL %",
+    "validated": "validated",
+    "time_limit_s": "limit s",
+    "targets_missed": "targets missed",
 }
 PEER_COLUMNS = {
-    "solver": "solver", "optimizes": "optimizes", "status": "status", "wall_seconds": "seconds",
-    "abs_deviation_agent_hours": "abs deviation h", "under_agent_hours": "under h",
-    "over_agent_hours": "over h", "shifts": "shifts", "paid_hours": "paid h", "validated": "validated",
+    "solver": "solver",
+    "optimizes": "optimizes",
+    "status": "status",
+    "wall_seconds": "seconds",
+    "abs_deviation_agent_hours": "abs deviation h",
+    "under_agent_hours": "under h",
+    "over_agent_hours": "over h",
+    "shifts": "shifts",
+    "paid_hours": "paid h",
+    "validated": "validated",
     "time_limit_s": "limit s",
 }
 PERCENT = ("gap", "projected_service_level", "gap_to_best_known")
@@ -162,14 +184,27 @@ def suite_section(name: str, df: pd.DataFrame, charts_dir: Path, md_dir: Path) -
     described = SUITES[name].description if name in SUITES else "a suite of generated instances"
     described = described[:1].upper() + described[1:]
     runs = run_key(df)
-    out = [f"## Suite `{name}`", "", f"{described}. {len(df)} rows from {runs.nunique()} run(s); "
-           f"reproduce with `python -m benchmarks run --suite {name}`.", "",
-           "### Latest result per instance and time limit", "",
-           table(latest(df, ["instance", "time_limit_s"]), SUITE_COLUMNS), ""]
+    out = [
+        f"## Suite `{name}`",
+        "",
+        f"{described}. {len(df)} rows from {runs.nunique()} run(s); "
+        f"reproduce with `python -m benchmarks run --suite {name}`.",
+        "",
+        "### Latest result per instance and time limit",
+        "",
+        table(latest(df, ["instance", "time_limit_s"]), SUITE_COLUMNS),
+        "",
+    ]
     trend = trend_table(df)
     if trend:
-        out += ["### Trend across runs", "", "Objective (gap to the lower bound, %) per instance; "
-                "**no** marks a result that was not validated.", "", trend, ""]
+        out += [
+            "### Trend across runs",
+            "",
+            "Objective (gap to the lower bound, %) per instance; **no** marks a result that was not validated.",
+            "",
+            trend,
+            "",
+        ]
     chart = charts_dir / f"{name}.png"
     if suite_chart(name, df, chart):
         out += [f"![{name}: gap and wall time per run]({_relative(chart, md_dir)})", ""]
@@ -188,8 +223,11 @@ def trend_table(df: pd.DataFrame) -> str:
     for run in runs:
         rows = df[df["_run"] == run]
         first = rows.iloc[0]
-        cells = [cell(first.get("date", ""), "date"), cell(first.get("commit", ""), "commit"),
-                 cell(first.get("machine", ""))]
+        cells = [
+            cell(first.get("date", ""), "date"),
+            cell(first.get("commit", ""), "commit"),
+            cell(first.get("machine", "")),
+        ]
         for inst in instances:
             hit = rows[rows["instance"] == inst]
             if hit.empty:
@@ -208,10 +246,16 @@ def trend_table(df: pd.DataFrame) -> str:
 
 def peer_section(df: pd.DataFrame, charts_dir: Path, md_dir: Path) -> str:
     last = latest(df, ["instance", "solver"])
-    out = ["## Side by side with pyworkforce", "",
-           "A requirements-only week (`benchmarks/peer.py`): every solver gets the same fixed shifts, time "
-           "limit and workers; deviation and under-staffing are computed by our own code from each solution. "
-           "Reproduce with `python -m benchmarks peer`.", "", table(last, PEER_COLUMNS), ""]
+    out = [
+        "## Side by side with pyworkforce",
+        "",
+        "A requirements-only week (`benchmarks/peer.py`): every solver gets the same fixed shifts, time "
+        "limit and workers; deviation and under-staffing are computed by our own code from each solution. "
+        "Reproduce with `python -m benchmarks peer`.",
+        "",
+        table(last, PEER_COLUMNS),
+        "",
+    ]
     chart = charts_dir / "peer.png"
     if peer_chart(last, chart):
         out += [f"![peer: deviation and under-staffing per solver]({_relative(chart, md_dir)})", ""]
@@ -222,8 +266,17 @@ def generic_section(name: str, df: pd.DataFrame) -> str:
     keyed = "instance" in df
     last = latest(df, ["instance"]) if keyed else latest(df, [])
     what = "latest row per instance" if keyed else "the latest run"
-    return "\n".join([f"## `{name}`", "", f"From `benchmarks/results/{name}.csv`: {what} "
-                      f"({len(df)} rows from {run_key(df).nunique()} run(s) in all).", "", table(last), ""])
+    return "\n".join(
+        [
+            f"## `{name}`",
+            "",
+            f"From `benchmarks/results/{name}.csv`: {what} "
+            f"({len(df)} rows from {run_key(df).nunique()} run(s) in all).",
+            "",
+            table(last),
+            "",
+        ]
+    )
 
 
 def environments(frames: dict[str, pd.DataFrame]) -> str:
@@ -236,14 +289,23 @@ def environments(frames: dict[str, pd.DataFrame]) -> str:
         for key, part in df.groupby(cols, sort=False):
             key = key if isinstance(key, tuple) else (key,)
             dates = part["date"].map(_short_date) if "date" in part else pd.Series([""])
-            rows.append({"file": name, **dict(zip(cols, key, strict=True)), "first": dates.min(),
-                         "last": dates.max(), "rows": len(part)})
+            rows.append(
+                {
+                    "file": name,
+                    **dict(zip(cols, key, strict=True)),
+                    "first": dates.min(),
+                    "last": dates.max(),
+                    "rows": len(part),
+                }
+            )
     if not rows:
         return ""
     env = pd.DataFrame(rows).fillna("").astype(str)
     lines = ["| " + " | ".join(env.columns) + " |", "|" + "|".join("---" for _ in env.columns) + "|"]
-    lines += ["| " + " | ".join(cell(v) if c == "rows" else (v or "–").replace("|", "\\|")
-                                for c, v in row.items()) + " |" for _, row in env.iterrows()]
+    lines += [
+        "| " + " | ".join(cell(v) if c == "rows" else (v or "–").replace("|", "\\|") for c, v in row.items()) + " |"
+        for _, row in env.iterrows()
+    ]
     return "\n".join(["## Environments", "", *lines, ""])
 
 
@@ -338,11 +400,15 @@ def render(results_dir: Path = RESULTS_DIR, out: Path = RESULTS_MD, charts_dir: 
     suites = [k for k in frames if k in SUITES or ("suite" in frames[k] and "instance" in frames[k])]
     suites.sort(key=lambda k: list(SUITES).index(k) if k in SUITES else len(SUITES))
     others = [k for k in frames if k not in suites and k != "peer"]
-    parts = ["# Benchmark results", "",
-             "Rendered by `python -m benchmarks report` from the raw rows in `benchmarks/results/*.csv`; do not "
-             "edit by hand. Each table and chart names the machine, commit and date of its figures. Gap is "
-             "(objective − lower bound) / objective; `validated` means the independent checker found no rule "
-             "broken in the written roster and recomputed the reported objective.", ""]
+    parts = [
+        "# Benchmark results",
+        "",
+        "Rendered by `python -m benchmarks report` from the raw rows in `benchmarks/results/*.csv`; do not "
+        "edit by hand. Each table and chart names the machine, commit and date of its figures. Gap is "
+        "(objective − lower bound) / objective; `validated` means the independent checker found no rule "
+        "broken in the written roster and recomputed the reported objective.",
+        "",
+    ]
     if not frames:
         parts += ["No results yet: run `python -m benchmarks run --suite smoke`.", ""]
     for name in suites:

@@ -66,7 +66,7 @@ def cmd_rules_cost(args: Any) -> int:
             spec = gen.InstanceSpec(f"m{args.agents}-12x6", days=30, agents=args.agents)
             instances.append((spec.name, gen.generate(spec, Path(tmp) / spec.name).scenario_path))
         for name, scenario in instances:
-            for variant in args.variants:
+            for variant in args.variants or list(VARIANTS):
                 row = {
                     **env,
                     "time_limit_s": args.time_limit_s,
@@ -85,7 +85,7 @@ def add_command(commands: Any) -> None:
     from benchmarks.__main__ import RESULTS_DIR
 
     p = commands.add_parser("rules-cost", help="the week rules' cost in coverage (bundled example, a generated month)")
-    p.add_argument("variants", nargs="*", default=list(VARIANTS), choices=list(VARIANTS), help="rule variants")
+    p.add_argument("variants", nargs="*", default=None, choices=list(VARIANTS), help="rule variants")
     p.add_argument("--agents", type=int, default=300, help="agents of the generated month (0: none)")
     p.add_argument("--time-limit-s", type=float, default=60.0, help="each solve's time limit, seconds")
     p.add_argument("--workers", type=int, default=2, help="CP-SAT workers")

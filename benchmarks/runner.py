@@ -51,18 +51,53 @@ KILL_MARGIN_S = 120.0  # a solve process still alive this long after 3 × its ti
 OK_STATUSES = ("optimal", "feasible")
 
 INSTANCE_COLUMNS = (
-    "suite", "instance", "operation", "agents", "days", "interval_minutes", "queues", "budget_kind",
-    "objective_kind", "instance_seed", "required_agent_hours", "contracted_hours",
+    "suite",
+    "instance",
+    "operation",
+    "agents",
+    "days",
+    "interval_minutes",
+    "queues",
+    "budget_kind",
+    "objective_kind",
+    "instance_seed",
+    "required_agent_hours",
+    "contracted_hours",
 )
 OUTCOME_COLUMNS = (
-    "status", "wall_seconds", "solve_seconds", "first_feasible_seconds", "objective", "bound", "gap",
-    "best_known", "gap_to_best_known", "under_agent_hours", "over_agent_hours", "paid_hours", "budget_hours",
-    "projected_service_level", "peak_rss_mb", "validated", "violations", "checker_objective",
-    "targets_missed", "error",
+    "status",
+    "wall_seconds",
+    "solve_seconds",
+    "first_feasible_seconds",
+    "objective",
+    "bound",
+    "gap",
+    "best_known",
+    "gap_to_best_known",
+    "under_agent_hours",
+    "over_agent_hours",
+    "paid_hours",
+    "budget_hours",
+    "projected_service_level",
+    "peak_rss_mb",
+    "validated",
+    "violations",
+    "checker_objective",
+    "targets_missed",
+    "error",
 )
 ENVIRONMENT_COLUMNS = (
-    "machine", "cpu_count", "memory_gb", "python", "ortools", "wfm", "commit", "date",
-    "time_limit_s", "workers", "seed",
+    "machine",
+    "cpu_count",
+    "memory_gb",
+    "python",
+    "ortools",
+    "wfm",
+    "commit",
+    "date",
+    "time_limit_s",
+    "workers",
+    "seed",
 )
 COLUMNS = INSTANCE_COLUMNS + OUTCOME_COLUMNS + ENVIRONMENT_COLUMNS
 
@@ -83,10 +118,16 @@ def _cpu_model() -> str:
 def git_commit(repo: Path = ROOT) -> str:
     """The short HEAD commit, with `-dirty` when the work tree has changes; `unknown` outside git."""
     try:
-        head = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=repo, capture_output=True,
-                              text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=repo,
-                               capture_output=True, text=True, check=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"], cwd=repo, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return head + ("-dirty" if dirty else "")
@@ -139,21 +180,32 @@ def solve_instance(scenario: Path, out: Path, time_limit_s: float, workers: int,
     except WfmError as exc:
         status = {EXIT_INFEASIBLE: "infeasible", EXIT_TIMEOUT: "timeout"}.get(exc.exit_code, "error")
         reasons = getattr(exc, "reasons", None) or []
-        return {"status": status, "error": "; ".join([str(exc), *map(str, reasons)])[:2000],
-                "wall_seconds": time.perf_counter() - t0}
+        return {
+            "status": status,
+            "error": "; ".join([str(exc), *map(str, reasons)])[:2000],
+            "wall_seconds": time.perf_counter() - t0,
+        }
     s = result.summary
     return {
-        "status": s["status"], "wall_seconds": time.perf_counter() - t0, "solve_seconds": s["solve_seconds"],
-        "first_feasible_seconds": s["first_feasible_seconds"], "objective": s["objective"],
-        "bound": s["best_bound"], "gap": s["gap"], "under_agent_hours": s["under_agent_hours"],
-        "over_agent_hours": s["over_agent_hours"], "budget_hours": s["budget_hours"],
-        "projected_service_level": s["projected_service_level"], "summary_violations": len(s["violations"]),
+        "status": s["status"],
+        "wall_seconds": time.perf_counter() - t0,
+        "solve_seconds": s["solve_seconds"],
+        "first_feasible_seconds": s["first_feasible_seconds"],
+        "objective": s["objective"],
+        "bound": s["best_bound"],
+        "gap": s["gap"],
+        "under_agent_hours": s["under_agent_hours"],
+        "over_agent_hours": s["over_agent_hours"],
+        "budget_hours": s["budget_hours"],
+        "projected_service_level": s["projected_service_level"],
+        "summary_violations": len(s["violations"]),
     }
 
 
 def _child_main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.runner",
-                                     description="Solve one scenario (the runner's per-instance process).")
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.runner", description="Solve one scenario (the runner's per-instance process)."
+    )
     parser.add_argument("scenario", type=Path)
     parser.add_argument("out", type=Path)
     parser.add_argument("--time-limit-s", type=float, required=True)
@@ -176,9 +228,21 @@ def _run_child(folder: Path, out: Path, time_limit_s: float, workers: int, seed:
     The process's log and figures go beside `folder` (`solve.log`, `result.json`)."""
     result = folder.parent / "result.json"
     result.unlink(missing_ok=True)
-    cmd = [sys.executable, "-m", "benchmarks.runner", str(folder / "scenario.toml"), str(out),
-           "--time-limit-s", str(time_limit_s), "--workers", str(workers), "--seed", str(seed),
-           "--result", str(result)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "benchmarks.runner",
+        str(folder / "scenario.toml"),
+        str(out),
+        "--time-limit-s",
+        str(time_limit_s),
+        "--workers",
+        str(workers),
+        "--seed",
+        str(seed),
+        "--result",
+        str(result),
+    ]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     with open(folder.parent / "solve.log", "w") as log:
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
@@ -189,10 +253,14 @@ def _run_child(folder: Path, out: Path, time_limit_s: float, workers: int, seed:
         finally:
             killer.cancel()
         proc.returncode = os.waitstatus_to_exitcode(status)
-    figures: dict[str, Any] = json.loads(result.read_text()) if result.exists() else {
-        "status": "killed" if proc.returncode < 0 else "error",
-        "error": f"solve process ended with {proc.returncode} and no result; see {folder.parent / 'solve.log'}",
-    }
+    figures: dict[str, Any] = (
+        json.loads(result.read_text())
+        if result.exists()
+        else {
+            "status": "killed" if proc.returncode < 0 else "error",
+            "error": f"solve process ended with {proc.returncode} and no result; see {folder.parent / 'solve.log'}",
+        }
+    )
     figures["peak_rss_mb"] = round(usage.ru_maxrss / 1024, 1)  # Linux: kilobytes
     return figures
 
@@ -208,17 +276,32 @@ def check_output(folder: Path, out: Path, reported_objective: float | None) -> d
     try:
         report = check_files(folder / "scenario.toml", roster)
     except WfmError as exc:
-        return {"validated": False, "violations": None, "checker_objective": None, "paid_hours": None,
-                "error": f"checker: {exc}"}
+        return {
+            "validated": False,
+            "violations": None,
+            "checker_objective": None,
+            "paid_hours": None,
+            "error": f"checker: {exc}",
+        }
     paid = float(pd.read_csv(roster, usecols=["paid_hours"])["paid_hours"].sum())
     same = reported_objective is not None and abs(report.objective - reported_objective) <= OBJECTIVE_RTOL * max(
-        1.0, abs(report.objective))
-    return {"validated": not report.violations and same, "violations": len(report.violations),
-            "checker_objective": report.objective, "paid_hours": round(paid, 2)}
+        1.0, abs(report.objective)
+    )
+    return {
+        "validated": not report.violations and same,
+        "violations": len(report.violations),
+        "checker_objective": report.objective,
+        "paid_hours": round(paid, 2),
+    }
 
 
 def run_instance(
-    item: SuiteInstance, suite_name: str, work_dir: Path, time_limit_s: float | None, workers: int, seed: int,
+    item: SuiteInstance,
+    suite_name: str,
+    work_dir: Path,
+    time_limit_s: float | None,
+    workers: int,
+    seed: int,
 ) -> dict[str, Any]:
     """Generate, solve in a fresh process and check one instance; return its row (without environment)."""
     spec = item.spec
@@ -230,12 +313,24 @@ def run_instance(
     figures = _run_child(generated.folder, out, limit, workers, seed)
     checked = check_output(generated.folder, out, figures.get("objective"))
     row: dict[str, Any] = {
-        "suite": suite_name, "instance": spec.name, "operation": spec.operation, "agents": spec.agents,
-        "days": spec.days, "interval_minutes": spec.interval_min, "queues": len(spec.queues),
-        "budget_kind": spec.budget, "objective_kind": spec.objective, "instance_seed": spec.seed,
-        "required_agent_hours": generated.required_agent_hours, "contracted_hours": generated.contracted_hours,
-        "best_known": None, "gap_to_best_known": None, "budget_hours": generated.budget_hours,
-        "time_limit_s": limit, "workers": workers, "seed": seed,
+        "suite": suite_name,
+        "instance": spec.name,
+        "operation": spec.operation,
+        "agents": spec.agents,
+        "days": spec.days,
+        "interval_minutes": spec.interval_min,
+        "queues": len(spec.queues),
+        "budget_kind": spec.budget,
+        "objective_kind": spec.objective,
+        "instance_seed": spec.seed,
+        "required_agent_hours": generated.required_agent_hours,
+        "contracted_hours": generated.contracted_hours,
+        "best_known": None,
+        "gap_to_best_known": None,
+        "budget_hours": generated.budget_hours,
+        "time_limit_s": limit,
+        "workers": workers,
+        "seed": seed,
     }
     row.update({k: v for k, v in figures.items() if k in OUTCOME_COLUMNS})
     row.update({k: v for k, v in checked.items() if k != "error"})
@@ -244,8 +339,16 @@ def run_instance(
     if row["status"] in OK_STATUSES:
         missed = item.targets.missed(row.get("first_feasible_seconds"), row.get("gap"), row["peak_rss_mb"])
         row["targets_missed"] = "; ".join(missed) or None
-    for key in ("wall_seconds", "objective", "bound", "gap", "under_agent_hours", "over_agent_hours",
-                "projected_service_level", "checker_objective"):
+    for key in (
+        "wall_seconds",
+        "objective",
+        "bound",
+        "gap",
+        "under_agent_hours",
+        "over_agent_hours",
+        "projected_service_level",
+        "checker_objective",
+    ):
         if isinstance(row.get(key), float):
             row[key] = round(row[key], 6 if key in ("gap", "projected_service_level") else 4)
     return row
@@ -293,10 +396,13 @@ def run_suite(
         row = {**run_instance(item, name, work_dir, time_limit_s, workers, seed), **env}
         rows.append(row)
         gap = row.get("gap")
-        print(f"{item.spec.name:<28}{row['status']:>10}{_fmt(row.get('objective'), ',.1f'):>12}"
-              f"{_fmt(None if gap is None else 100 * gap, '.2f'):>8}{_fmt(row.get('wall_seconds'), '.1f'):>8}"
-              f"{_fmt(row['peak_rss_mb'], '.0f'):>7}  {'yes' if row.get('validated') else 'NO'}"
-              + (f"  (missed: {row['targets_missed']})" if row.get("targets_missed") else ""), flush=True)
+        print(
+            f"{item.spec.name:<28}{row['status']:>10}{_fmt(row.get('objective'), ',.1f'):>12}"
+            f"{_fmt(None if gap is None else 100 * gap, '.2f'):>8}{_fmt(row.get('wall_seconds'), '.1f'):>8}"
+            f"{_fmt(row['peak_rss_mb'], '.0f'):>7}  {'yes' if row.get('validated') else 'NO'}"
+            + (f"  (missed: {row['targets_missed']})" if row.get("targets_missed") else ""),
+            flush=True,
+        )
     append_rows(results_dir / f"{name}.csv", rows)
     return rows
 
@@ -304,8 +410,15 @@ def run_suite(
 def cmd_run(args: argparse.Namespace) -> int:
     """`python -m benchmarks run`: run a suite, append its rows, exit 1 if any instance fails."""
     try:
-        rows = run_suite(args.suite, time_limit_s=args.time_limit_s, workers=args.workers, seed=args.seed,
-                         results_dir=args.results_dir, work_dir=args.work_dir, only=args.instance)
+        rows = run_suite(
+            args.suite,
+            time_limit_s=args.time_limit_s,
+            workers=args.workers,
+            seed=args.seed,
+            results_dir=args.results_dir,
+            work_dir=args.work_dir,
+            only=args.instance,
+        )
     except KeyError as exc:
         print(f"benchmarks run: {exc.args[0]}", file=sys.stderr)
         return 2
@@ -320,8 +433,12 @@ def add_command(commands: Any) -> None:
     """Register the `run` subcommand on an argparse subparsers object."""
     p = commands.add_parser("run", help="run a benchmark suite: generate, solve, check, record")
     p.add_argument("--suite", required=True, choices=list(SUITES), help="suite to run")
-    p.add_argument("--time-limit-s", type=float, default=None,
-                   help="solver time limit per instance, seconds (default: each instance's own)")
+    p.add_argument(
+        "--time-limit-s",
+        type=float,
+        default=None,
+        help="solver time limit per instance, seconds (default: each instance's own)",
+    )
     p.add_argument("--workers", type=int, default=2, help="CP-SAT workers")
     p.add_argument("--seed", type=int, default=0, help="solver random seed (instances keep their own)")
     p.add_argument("--instance", action="append", metavar="NAME", help="run only this instance (repeatable)")

@@ -32,7 +32,8 @@ class Targets:
         """The targets a result misses (an absent figure misses its target)."""
         out = []
         if self.max_first_feasible_s is not None and (
-                first_feasible_s is None or first_feasible_s > self.max_first_feasible_s):
+            first_feasible_s is None or first_feasible_s > self.max_first_feasible_s
+        ):
             out.append(f"first feasible > {self.max_first_feasible_s:g} s")
         if self.max_gap is not None and (gap is None or gap > self.max_gap):
             out.append(f"gap > {self.max_gap:.0%}")
@@ -77,38 +78,105 @@ TARGET_1000 = Targets(max_peak_rss_mb=4096.0)
 SUITES: dict[str, Suite] = {
     s.name: s
     for s in (
-        Suite("smoke", "tiny week instances, seconds each; CI runs them", (
-            SuiteInstance(InstanceSpec("smoke-w30-12x6", days=7, agents=30, seed=1), 8.0),
-            SuiteInstance(InstanceSpec("smoke-w40-24x7-30m", days=7, agents=40, operation="24x7", interval_min=30,
-                                       queues=("voice_es", "chat_es"), budget="non-binding", seed=2), 8.0),
-            SuiteInstance(InstanceSpec("smoke-w20-12x6-service", days=7, agents=20, queues=("voice_en",),
-                                       objective="service", seed=3), 8.0),
-        )),
-        Suite("standard", "week to month, 50 to 300 agents; about 10 minutes in all", (
-            SuiteInstance(InstanceSpec("std-w50-12x6", days=7, agents=50, seed=11), 20.0),
-            SuiteInstance(InstanceSpec("std-w100-24x7-30m", days=7, agents=100, operation="24x7", interval_min=30,
-                                       budget="non-binding", seed=12), 30.0),
-            SuiteInstance(InstanceSpec("std-2w150-12x6-step15", days=14, agents=150, start_step_min=15,
-                                       seed=13), 45.0),
-            SuiteInstance(InstanceSpec("std-m100-12x6-30m-service", days=MONTH, agents=100, interval_min=30,
-                                       budget="non-binding", objective="service", seed=14), 60.0),
-            SuiteInstance(InstanceSpec("std-m200-24x7-4q", days=MONTH, agents=200, operation="24x7",
-                                       queues=("voice_es", "voice_en", "chat_es", "chat_en"), seed=15), 90.0),
-            SuiteInstance(InstanceSpec("std-m300-12x6", days=MONTH, agents=300, seed=16), 60.0, TARGET_300),
-            SuiteInstance(InstanceSpec("std-m300-24x7", days=MONTH, agents=300, operation="24x7", seed=17),
-                          60.0, TARGET_300),
-        )),
-        Suite("scale", "a month of 15-minute intervals, 300 to 1,000 agents", (
-            SuiteInstance(InstanceSpec("scale-m300-12x6", days=MONTH, agents=300, seed=21), 60.0, TARGET_300),
-            SuiteInstance(InstanceSpec("scale-m300-24x7", days=MONTH, agents=300, operation="24x7", seed=22),
-                          60.0, TARGET_300),
-            SuiteInstance(InstanceSpec("scale-m300-12x6-service", days=MONTH, agents=300, objective="service",
-                                       seed=26), 60.0, TARGET_300),
-            SuiteInstance(InstanceSpec("scale-m500-12x6", days=MONTH, agents=500, seed=23), 120.0),
-            SuiteInstance(InstanceSpec("scale-m1000-12x6", days=MONTH, agents=1000, seed=24), 300.0, TARGET_1000),
-            SuiteInstance(InstanceSpec("scale-m1000-24x7", days=MONTH, agents=1000, operation="24x7",
-                                       budget="non-binding", seed=25), 300.0, TARGET_1000),
-        )),
+        Suite(
+            "smoke",
+            "tiny week instances, seconds each; CI runs them",
+            (
+                SuiteInstance(InstanceSpec("smoke-w30-12x6", days=7, agents=30, seed=1), 8.0),
+                SuiteInstance(
+                    InstanceSpec(
+                        "smoke-w40-24x7-30m",
+                        days=7,
+                        agents=40,
+                        operation="24x7",
+                        interval_min=30,
+                        queues=("voice_es", "chat_es"),
+                        budget="non-binding",
+                        seed=2,
+                    ),
+                    8.0,
+                ),
+                SuiteInstance(
+                    InstanceSpec(
+                        "smoke-w20-12x6-service", days=7, agents=20, queues=("voice_en",), objective="service", seed=3
+                    ),
+                    8.0,
+                ),
+            ),
+        ),
+        Suite(
+            "standard",
+            "week to month, 50 to 300 agents; about 10 minutes in all",
+            (
+                SuiteInstance(InstanceSpec("std-w50-12x6", days=7, agents=50, seed=11), 20.0),
+                SuiteInstance(
+                    InstanceSpec(
+                        "std-w100-24x7-30m",
+                        days=7,
+                        agents=100,
+                        operation="24x7",
+                        interval_min=30,
+                        budget="non-binding",
+                        seed=12,
+                    ),
+                    30.0,
+                ),
+                SuiteInstance(
+                    InstanceSpec("std-2w150-12x6-step15", days=14, agents=150, start_step_min=15, seed=13), 45.0
+                ),
+                SuiteInstance(
+                    InstanceSpec(
+                        "std-m100-12x6-30m-service",
+                        days=MONTH,
+                        agents=100,
+                        interval_min=30,
+                        budget="non-binding",
+                        objective="service",
+                        seed=14,
+                    ),
+                    60.0,
+                ),
+                SuiteInstance(
+                    InstanceSpec(
+                        "std-m200-24x7-4q",
+                        days=MONTH,
+                        agents=200,
+                        operation="24x7",
+                        queues=("voice_es", "voice_en", "chat_es", "chat_en"),
+                        seed=15,
+                    ),
+                    90.0,
+                ),
+                SuiteInstance(InstanceSpec("std-m300-12x6", days=MONTH, agents=300, seed=16), 60.0, TARGET_300),
+                SuiteInstance(
+                    InstanceSpec("std-m300-24x7", days=MONTH, agents=300, operation="24x7", seed=17), 60.0, TARGET_300
+                ),
+            ),
+        ),
+        Suite(
+            "scale",
+            "a month of 15-minute intervals, 300 to 1,000 agents",
+            (
+                SuiteInstance(InstanceSpec("scale-m300-12x6", days=MONTH, agents=300, seed=21), 60.0, TARGET_300),
+                SuiteInstance(
+                    InstanceSpec("scale-m300-24x7", days=MONTH, agents=300, operation="24x7", seed=22), 60.0, TARGET_300
+                ),
+                SuiteInstance(
+                    InstanceSpec("scale-m300-12x6-service", days=MONTH, agents=300, objective="service", seed=26),
+                    60.0,
+                    TARGET_300,
+                ),
+                SuiteInstance(InstanceSpec("scale-m500-12x6", days=MONTH, agents=500, seed=23), 120.0),
+                SuiteInstance(InstanceSpec("scale-m1000-12x6", days=MONTH, agents=1000, seed=24), 300.0, TARGET_1000),
+                SuiteInstance(
+                    InstanceSpec(
+                        "scale-m1000-24x7", days=MONTH, agents=1000, operation="24x7", budget="non-binding", seed=25
+                    ),
+                    300.0,
+                    TARGET_1000,
+                ),
+            ),
+        ),
     )
 }
 

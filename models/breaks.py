@@ -33,8 +33,9 @@ def place_breaks(
     starts = np.full(n, -1, dtype=np.int64)
     order = np.lexsort((window_start, -duration))
     for i in order:
-        starts[i] = _best_start(surplus, int(queue[i]), int(window_start[i]), int(width[i]), int(duration[i]),
-                                under_weight, over_weight)
+        starts[i] = _best_start(
+            surplus, int(queue[i]), int(window_start[i]), int(width[i]), int(duration[i]), under_weight, over_weight
+        )
     return starts
 
 

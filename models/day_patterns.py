@@ -92,8 +92,11 @@ def best_week(
     for d in range(D - 1, -1, -1):  # walk back: recompute where each state came from
         m, s, r, lk = (int(v) for v in state)
         before = history[d]
-        k = _action(before, float(history[d + 1][m, s, r, 0]), kinds_of_day[d], step, value[d], m, s, r, R > 1) \
-            if L == 1 else (day_roster.OFF if lk == K else lk)
+        k = (
+            _action(before, float(history[d + 1][m, s, r, 0]), kinds_of_day[d], step, value[d], m, s, r, R > 1)
+            if L == 1
+            else (day_roster.OFF if lk == K else lk)
+        )
         row[d] = k
         if k == day_roster.OFF:
             rl = np.unravel_index(int(before[m, s].argmax()), before.shape[2:])
@@ -108,8 +111,15 @@ def best_week(
 
 
 def _action(
-    before: np.ndarray, target: float, kinds: list[int], step: np.ndarray, value: np.ndarray,
-    m: int, s: int, r: int, runs: bool,
+    before: np.ndarray,
+    target: float,
+    kinds: list[int],
+    step: np.ndarray,
+    value: np.ndarray,
+    m: int,
+    s: int,
+    r: int,
+    runs: bool,
 ) -> int:
     """The action that reached state (m, s, r) with value `target` from the day's states `before`
     (without last-kind slots): a day off first, then the kinds in order, as the forward pass kept the
@@ -118,8 +128,12 @@ def _action(
         return day_roster.OFF
     for k in kinds:
         pm = m - int(step[k])
-        if pm >= 0 and s >= 1 and (not runs or r >= 1) and float(before[pm, s - 1, r - 1 if runs else 0, 0]) + \
-                float(value[k]) == target:
+        if (
+            pm >= 0
+            and s >= 1
+            and (not runs or r >= 1)
+            and float(before[pm, s - 1, r - 1 if runs else 0, 0]) + float(value[k]) == target
+        ):
             return k
     raise AssertionError("no action reaches a reachable state")
 
@@ -145,12 +159,16 @@ class _Week:
         self.allowed = allowed
         # rules the dynamic program does not model; only rows of these employees need the checker
         n_weekends = len(problem.weekends())
-        self.needs_check = np.array([
-            e.min_consecutive > 1 or e.min_consecutive_off > 1 or min(e.max_shifts, default=D) < D
-            or 0 < e.max_weekends < n_weekends
-            or any((w.first_day, w.last_day) != (0, D - 1) for w in e.windows)
-            for e in emps
-        ])
+        self.needs_check = np.array(
+            [
+                e.min_consecutive > 1
+                or e.min_consecutive_off > 1
+                or min(e.max_shifts, default=D) < D
+                or 0 < e.max_weekends < n_weekends
+                or any((w.first_day, w.last_day) != (0, D - 1) for w in e.windows)
+                for e in emps
+            ]
+        )
         self.forbidden: np.ndarray | None = None
         if problem.forbidden_successions:
             self.forbidden = np.zeros((K + 1, K), dtype=bool)
@@ -179,8 +197,19 @@ class _Week:
                 break
             run0 += 1
         last0 = emp.history[-1] if emp.history else day_roster.OFF
-        return best_week(value, self.allowed[e], self.minutes, lo, hi, int(self.max_shifts[e]),
-                         emp.max_consecutive, run0, last0, self.forbidden, emp.max_final_run)
+        return best_week(
+            value,
+            self.allowed[e],
+            self.minutes,
+            lo,
+            hi,
+            int(self.max_shifts[e]),
+            emp.max_consecutive,
+            run0,
+            last0,
+            self.forbidden,
+            emp.max_final_run,
+        )
 
     def legal(self, e: int, row: np.ndarray) -> bool:
         return not self.needs_check[e] or not day_roster.employee_violations(self.problem, e, row)

@@ -138,8 +138,16 @@ class Employee:
             raise ValueError(f"{where}: max_shifts must be ≥ 0")
         if not 0 <= self.min_minutes <= self.max_minutes:
             raise ValueError(f"{where}: minutes [{self.min_minutes}, {self.max_minutes}] are not a range")
-        if min(self.max_consecutive, self.min_consecutive, self.min_consecutive_off, self.max_weekends,
-               0 if self.max_final_run is None else self.max_final_run) < 0:
+        if (
+            min(
+                self.max_consecutive,
+                self.min_consecutive,
+                self.min_consecutive_off,
+                self.max_weekends,
+                0 if self.max_final_run is None else self.max_final_run,
+            )
+            < 0
+        ):
             raise ValueError(f"{where}: run and weekend limits must be ≥ 0")
         if any(d < 0 for d in self.days_off):
             raise ValueError(f"{where}: days_off must be ≥ 0")
@@ -593,8 +601,9 @@ def _add_run_states(rm: RosterModel) -> None:
         layers: list[list[tuple[int, int]]] = []
         for d in range(problem.days):
             can_work = rm.works[e][d] is not False
-            layer = sorted((q, c) for q, c in frontier
-                           if (can_work or not auto.working[q]) and (auto.cap is None or c <= auto.cap))
+            layer = sorted(
+                (q, c) for q, c in frontier if (can_work or not auto.working[q]) and (auto.cap is None or c <= auto.cap)
+            )
             layers.append(layer)
             for q, c in layer:
                 states[d, q, c] = model.new_bool_var(f"state[{e},{d},{q},{c}]")
@@ -603,8 +612,11 @@ def _add_run_states(rm: RosterModel) -> None:
             if can_work:
                 on = [v for (q, _), v in zip(layer, nodes, strict=True) if auto.working[q]]
                 model.add(sum(on) == rm.works[e][d])
-            frontier = {(j, c + auto.gain(d + 1, q, j)) for q, c in layer for j in auto.moves[q]} \
-                if d + 1 < problem.days else set()
+            frontier = (
+                {(j, c + auto.gain(d + 1, q, j)) for q, c in layer for j in auto.moves[q]}
+                if d + 1 < problem.days
+                else set()
+            )
         for d in range(problem.days - 1):
             into: dict[tuple[int, int], list[cp_model.IntVar]] = {node: [] for node in layers[d + 1]}
             for q, c in layers[d]:

@@ -141,8 +141,12 @@ def linprog_rows(a: sp.spmatrix, lo: np.ndarray, hi: np.ndarray) -> dict[str, An
     up, dn, eq = _row_kinds(lo, hi)
     a_ub = sp.vstack([a[up], -a[dn]]).tocsr()
     some = a_ub.shape[0] > 0
-    return {"A_ub": a_ub if some else None, "b_ub": np.concatenate([hi[up], -lo[dn]]) if some else None,
-            "A_eq": a[eq] if eq.any() else None, "b_eq": lo[eq] if eq.any() else None}
+    return {
+        "A_ub": a_ub if some else None,
+        "b_ub": np.concatenate([hi[up], -lo[dn]]) if some else None,
+        "A_eq": a[eq] if eq.any() else None,
+        "b_eq": lo[eq] if eq.any() else None,
+    }
 
 
 def row_duals(res: Any, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:

@@ -112,8 +112,16 @@ def improve(
                 todo = rest
                 subs = _split(a, csc, lo, hi, v, batch)
                 left = deadline - time.perf_counter()
-                results = list(pool.map(_solve, subs, *([x] * len(subs) for x in (
-                    lb, ub, cost, v, min(seconds_each, left), seed, deterministic, left))))
+                results = list(
+                    pool.map(
+                        _solve,
+                        subs,
+                        *(
+                            [x] * len(subs)
+                            for x in (lb, ub, cost, v, min(seconds_each, left), seed, deterministic, left)
+                        ),
+                    )
+                )
                 for s, x in zip(subs, results, strict=True):
                     solved += 1
                     if x is not None and cost[s.cols] @ x < cost[s.cols] @ v[s.cols]:
@@ -150,8 +158,15 @@ def _split(
 
 
 def _solve(
-    s: _Sub, lb: np.ndarray, ub: np.ndarray, cost: np.ndarray, v: np.ndarray, seconds: float, seed: int,
-    deterministic: bool, wall_s: float,
+    s: _Sub,
+    lb: np.ndarray,
+    ub: np.ndarray,
+    cost: np.ndarray,
+    v: np.ndarray,
+    seconds: float,
+    seed: int,
+    deterministic: bool,
+    wall_s: float,
 ) -> np.ndarray | None:
     if seconds <= 0.05:
         return None

@@ -14,13 +14,19 @@ SCENARIO = FIXTURE / "scenario.toml"
 _INPUTS = re.compile(r"^\[inputs\]\n(?:[^\n]+\n)*", re.MULTILINE)
 
 
-def variant(folder: Path, filename: str = "scenario.toml", *, name: str | None = None,
-            inputs: dict[str, str | Path] | None = None, extra: str = "") -> Path:
+def variant(
+    folder: Path,
+    filename: str = "scenario.toml",
+    *,
+    name: str | None = None,
+    inputs: dict[str, str | Path] | None = None,
+    extra: str = "",
+) -> Path:
     """A copy of the tiny scenario in `folder`: `name` (None: no name key), `[inputs]` replaced when given
     (default: the fixture's files; absolute paths are copied into `folder`), `extra` TOML appended.
     Returns its path."""
     text = SCENARIO.read_text(encoding="utf-8")
-    text = re.sub(r'^name = .*\n', "" if name is None else f'name = "{name}"\n', text, count=1, flags=re.MULTILINE)
+    text = re.sub(r"^name = .*\n", "" if name is None else f'name = "{name}"\n', text, count=1, flags=re.MULTILINE)
     if inputs is None:
         inputs = {k: FIXTURE / f"{k}.csv" for k in ("history", "agents", "unavailability")}
     folder.mkdir(parents=True, exist_ok=True)

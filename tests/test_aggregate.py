@@ -88,8 +88,7 @@ def test_construction_surplus_matches_its_shifts_and_breaks(built: Built) -> Non
         on[p.group_queue[g], s : min(s + p.group_duration[g], T)] -= 1
     np.testing.assert_array_equal(c.surplus, on - p.required)
     # one break per shift unit and incidence
-    np.testing.assert_array_equal(np.bincount(c.break_incidence, minlength=len(p.brk_option)),
-                                  c.shifts[p.brk_option])
+    np.testing.assert_array_equal(np.bincount(c.break_incidence, minlength=len(p.brk_option)), c.shifts[p.brk_option])
 
 
 def test_lp_value_is_below_the_construction(built: Built) -> None:
@@ -121,20 +120,30 @@ def test_lp_value_is_below_the_final_schedule(kind: str, tmp_path: Path) -> None
 # Two agents alike in all but hourly cost (10 and 30) share one class; one 4-hour shift covers the
 # whole requirement. The cheapest roster costs 4 h × 10 = 40; the aggregate prices every shift of the
 # class at the mean, 4 h × 20 = 80, so its LP "bound" (83: 80 + 3 over-staffed agent-hours) exceeds it.
-MIXED_COST_AGENTS = ("agent_id,skills,min_hours_week,max_hours_week,max_days_week,hourly_cost\n"
-                     "cheap,,0,40,5,10\ndear,,0,40,5,30\n")
+MIXED_COST_AGENTS = (
+    "agent_id,skills,min_hours_week,max_hours_week,max_days_week,hourly_cost\ncheap,,0,40,5,10\ndear,,0,40,5,30\n"
+)
 MIXED_COST_REQUIREMENTS = "interval_start,queue,contacts,aht_seconds,required_agents\n" + "".join(
-    f"2026-03-02T02:{m:02d},main,10,300,1\n" for m in (0, 15, 30, 45))
+    f"2026-03-02T02:{m:02d},main,10,300,1\n" for m in (0, 15, 30, 45)
+)
 
 
 def test_lp_value_is_a_bound_when_a_class_mixes_hourly_costs(tmp_path: Path) -> None:
-    scenario = scenario_copy(tmp_path, "nonstop", scenario={
-        'kind = "coverage"': 'kind = "coverage"\nunder_weight = 100\ncost_weight = 1\nfairness_weight = 0'},
-        files={"agents.csv": MIXED_COST_AGENTS, "unavailability.csv": "agent_id,date,start,end\n",
-               "requirements.csv": MIXED_COST_REQUIREMENTS})
+    scenario = scenario_copy(
+        tmp_path,
+        "nonstop",
+        scenario={'kind = "coverage"': 'kind = "coverage"\nunder_weight = 100\ncost_weight = 1\nfairness_weight = 0'},
+        files={
+            "agents.csv": MIXED_COST_AGENTS,
+            "unavailability.csv": "agent_id,date,start,end\n",
+            "requirements.csv": MIXED_COST_REQUIREMENTS,
+        },
+    )
     (tmp_path / "cheap.csv").write_text(
         "agent_id,date,queue,template,shift_start,shift_end,paid_hours\n"
-        "cheap,2026-03-02,main,early,2026-03-02T02:00,2026-03-02T06:00,4\n", encoding="utf-8")
+        "cheap,2026-03-02,main,early,2026-03-02T02:00,2026-03-02T06:00,4\n",
+        encoding="utf-8",
+    )
     report = check_files(scenario, tmp_path / "cheap.csv")
     assert report.ok
     assert report.objective == pytest.approx(43.0)  # cost 40 + 3 over-staffed agent-hours
@@ -162,9 +171,15 @@ def test_lp_value_is_that_of_the_unscaled_lp(built: Built) -> None:
     a, lo, hi, lb, ub, c = built.model.matrix()
     eq = lo == hi
     up, dn = np.isfinite(hi) & ~eq, np.isfinite(lo) & ~eq
-    res = linprog(c, A_ub=sp.vstack([a[up], -a[dn]]), b_ub=np.concatenate([hi[up], -lo[dn]]),
-                  A_eq=a[eq] if eq.any() else None, b_eq=lo[eq] if eq.any() else None,
-                  bounds=np.column_stack([lb, ub]), method="highs-ds")
+    res = linprog(
+        c,
+        A_ub=sp.vstack([a[up], -a[dn]]),
+        b_ub=np.concatenate([hi[up], -lo[dn]]),
+        A_eq=a[eq] if eq.any() else None,
+        b_eq=lo[eq] if eq.any() else None,
+        bounds=np.column_stack([lb, ub]),
+        method="highs-ds",
+    )
     assert res.status == 0
     assert built.lp_value * built.plan.objective_scale == pytest.approx(res.fun, rel=1e-6, abs=1e-6)
 
@@ -191,8 +206,13 @@ def test_gain_blocks_agree_with_the_whole_row_after_local_refreshes(seed: int) -
     rng = np.random.default_rng(seed)
     Q, T = 2, 500
     length = rng.integers(1, 60, size=3000)
-    p = SimpleNamespace(opt_queue=rng.integers(0, Q, size=3000), opt_start=rng.integers(0, T, size=3000),
-                        opt_length=length, under_weight=10, over_weight=3)
+    p = SimpleNamespace(
+        opt_queue=rng.integers(0, Q, size=3000),
+        opt_start=rng.integers(0, T, size=3000),
+        opt_length=length,
+        under_weight=10,
+        over_weight=3,
+    )
     surplus = rng.integers(-3, 3, size=(Q, T))
     spare = int(length.max()) + 1
     blocks = _GainBlocks(p, surplus, spare)  # type: ignore[arg-type]
@@ -220,8 +240,10 @@ def test_greedy_budget_price_is_charged_only_when_the_budget_binds(built: Built)
 @given(st.integers(0, 2**32 - 1), st.integers(1, 60))
 def test_rounding_by_shape_keeps_each_shapes_whole_shifts(seed: int, n: int) -> None:
     rng = np.random.default_rng(seed)
-    p = SimpleNamespace(**{f"opt_{name}": rng.integers(0, 3, n) for name in
-                           ("class", "day", "template", "length", "queue")}, opt_start=rng.permutation(n))
+    p = SimpleNamespace(
+        **{f"opt_{name}": rng.integers(0, 3, n) for name in ("class", "day", "template", "length", "queue")},
+        opt_start=rng.permutation(n),
+    )
     lp = rng.random(n) * rng.integers(0, 3, n)
     x = _round_down_by_shape(p, lp)  # type: ignore[arg-type]
     assert (x >= 0).all() and x.dtype == np.int64

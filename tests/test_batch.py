@@ -26,8 +26,9 @@ def test_the_batch_exits_with_the_most_serious_campaign_code(codes, expected):
 @pytest.fixture()
 def broken(tmp_path):
     """A campaign whose scenario names an agents file that does not exist; named like the fixture's."""
-    return variant(tmp_path / "broken", name="Pipeline tiny",
-                   inputs={"history": FIXTURE / "history.csv", "agents": "missing.csv"})
+    return variant(
+        tmp_path / "broken", name="Pipeline tiny", inputs={"history": FIXTURE / "history.csv", "agents": "missing.csv"}
+    )
 
 
 def test_campaigns_are_named_by_scenario_name_or_file_stem_and_made_unique(tmp_path, broken):
@@ -45,8 +46,9 @@ def test_a_broken_campaign_never_stops_the_others_in_the_process_pool(tmp_path, 
     other = tmp_path / "b"
     other.mkdir()
     forecast_file(FIXTURE / "history.csv", other / "forecast.csv", "2026-03-02", 7, interval_min=30)
-    from_forecast = variant(other, "client-b.toml", inputs={"forecast": "forecast.csv",
-                                                           "agents": FIXTURE / "agents.csv"})
+    from_forecast = variant(
+        other, "client-b.toml", inputs={"forecast": "forecast.csv", "agents": FIXTURE / "agents.csv"}
+    )
     unreadable = tmp_path / "bad.toml"
     unreadable.write_text("name = \n")
     out = tmp_path / "out"

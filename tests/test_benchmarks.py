@@ -20,11 +20,26 @@ from wfm.requirements import make_requirements, read_requirements
 from wfm.schedule import load_inputs
 from wfm.service_config import load_service_config
 
-FILES = ("scenario.toml", "forecast.csv", "requirements.csv", "agents.csv", "unavailability.csv",
-         "preferences.csv", "instance.json")
+FILES = (
+    "scenario.toml",
+    "forecast.csv",
+    "requirements.csv",
+    "agents.csv",
+    "unavailability.csv",
+    "preferences.csv",
+    "instance.json",
+)
 WEEK = gen.InstanceSpec("t-week", days=7, agents=40, time_off_rate=0.1, seed=5)
-NIGHT = gen.InstanceSpec("t-night", days=9, agents=30, operation="24x7", interval_min=30,
-                         queues=("voice_en", "chat_en"), budget="non-binding", seed=6)
+NIGHT = gen.InstanceSpec(
+    "t-night",
+    days=9,
+    agents=30,
+    operation="24x7",
+    interval_min=30,
+    queues=("voice_en", "chat_en"),
+    budget="non-binding",
+    seed=6,
+)
 
 
 @pytest.fixture(scope="module")
@@ -59,8 +74,11 @@ def test_generated_inputs_pass_wfm_readers(fixture, request):
     spec = inst.spec
     inputs = load_inputs(inst.scenario_path)
     cfg = inputs.scenario.config
-    assert (cfg.horizon.days, cfg.horizon.interval_min, len(inputs.agents)) == (spec.days, spec.interval_min,
-                                                                                 spec.agents)
+    assert (cfg.horizon.days, cfg.horizon.interval_min, len(inputs.agents)) == (
+        spec.days,
+        spec.interval_min,
+        spec.agents,
+    )
     assert inputs.requirements.attrs["interval_min"] == spec.interval_min
     assert set(inputs.requirements["queue"]) == set(spec.queues)
     horizon = set(inputs.scenario.horizon_dates)
@@ -70,7 +88,8 @@ def test_generated_inputs_pass_wfm_readers(fixture, request):
         assert a.skills and a.skills <= set(spec.queues)
         assert (a.min_hours_week, a.max_hours_week) == gen.FULL_TIME or (
             a.max_hours_week in gen.PART_TIME_CONTRACTS_H
-            and a.min_hours_week == pytest.approx(gen.PART_TIME_MIN_SHARE * a.max_hours_week))
+            and a.min_hours_week == pytest.approx(gen.PART_TIME_MIN_SHARE * a.max_hours_week)
+        )
 
 
 def test_requirements_are_what_wfm_requirements_computes(week, tmp_path):
@@ -124,10 +143,17 @@ def test_skills_mix_single_and_multi_skilled_agents(week):
     assert set(skills) == {1, 2}
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"interval_min": 20}, "interval_min"), ({"operation": "9x5"}, "operation"), ({"queues": ("voice_xx",)}, "queues"),
-    ({"start_step_min": 20}, "start_step_min"), ({"start": dt.date(2027, 3, 2)}, "Monday"), ({"agents": 2}, "agents"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"interval_min": 20}, "interval_min"),
+        ({"operation": "9x5"}, "operation"),
+        ({"queues": ("voice_xx",)}, "queues"),
+        ({"start_step_min": 20}, "start_step_min"),
+        ({"start": dt.date(2027, 3, 2)}, "Monday"),
+        ({"agents": 2}, "agents"),
+    ],
+)
 def test_spec_rejects_bad_parameters(change, message):
     with pytest.raises(ValueError, match=message):
         dataclasses.replace(WEEK, **change)
@@ -211,11 +237,14 @@ def test_the_agent_week_bound_refuses_a_horizon_of_two_weeks(night):
         bounds.pattern_bound(plan, model, lay.x, 6, None, 10.0)
 
 
-@pytest.mark.parametrize(("change", "reason"), [
-    ({"status": "infeasible", "error": "budget too low"}, "status infeasible: budget too low"),
-    ({"violations": 3, "validated": False}, "3 rule violation(s)"),
-    ({"validated": False}, "not validated"),
-])
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"status": "infeasible", "error": "budget too low"}, "status infeasible: budget too low"),
+        ({"violations": 3, "validated": False}, "3 rule violation(s)"),
+        ({"validated": False}, "not validated"),
+    ],
+)
 def test_failure_names_why_a_row_fails(change, reason):
     row = {"status": "feasible", "validated": True, "violations": 0, **change}
     assert reason in runner.failure(row)
@@ -224,8 +253,14 @@ def test_failure_names_why_a_row_fails(change, reason):
 def test_run_exits_1_and_names_failed_instances(monkeypatch, tmp_path, capsys):
     def fake(item, suite_name, *args):
         ok = item.spec.name != "smoke-w30-12x6"
-        return {"instance": item.spec.name, "status": "feasible" if ok else "infeasible", "validated": ok,
-                "violations": 0, "error": None if ok else "no roster", "peak_rss_mb": 1.0}
+        return {
+            "instance": item.spec.name,
+            "status": "feasible" if ok else "infeasible",
+            "validated": ok,
+            "violations": 0,
+            "error": None if ok else "no roster",
+            "peak_rss_mb": 1.0,
+        }
 
     monkeypatch.setattr(runner, "run_instance", fake)
     code = benchmarks_main(["run", "--suite", "smoke", "--results-dir", str(tmp_path), "--work-dir", str(tmp_path)])
@@ -253,8 +288,11 @@ def test_deviation_of_a_known_coverage():
     required = np.zeros((1, peer.PERIODS), dtype=np.int64)
     required[0, 32:56] = 2  # 08:00–14:00
     # over: 8 intervals × 1; under: 8 intervals × 1 → 2 h each at 15 minutes
-    assert peer.deviation(cover, required) == {"abs_deviation_agent_hours": 4.0, "under_agent_hours": 2.0,
-                                               "over_agent_hours": 2.0}
+    assert peer.deviation(cover, required) == {
+        "abs_deviation_agent_hours": 4.0,
+        "under_agent_hours": 2.0,
+        "over_agent_hours": 2.0,
+    }
 
 
 def test_fixed_shifts_end_by_closing_time():
@@ -281,12 +319,25 @@ def test_our_deviation_equals_pyworkforce_own_cost():
 
 
 def _suite_rows(commit: str, date: str, objective: float, validated: bool) -> list[dict]:
-    base = {"suite": "smoke", "operation": "12x6", "agents": 30, "days": 7, "interval_minutes": 15,
-            "status": "feasible" if validated else "timeout", "gap": 0.0123, "wall_seconds": 3.5,
-            "peak_rss_mb": 240.0, "validated": validated, "machine": "Test CPU, 2 cpu", "commit": commit,
-            "date": date}
-    return [{**base, "instance": "i-one", "objective": objective},
-            {**base, "instance": "i-two", "objective": 2 * objective, "validated": True, "status": "feasible"}]
+    base = {
+        "suite": "smoke",
+        "operation": "12x6",
+        "agents": 30,
+        "days": 7,
+        "interval_minutes": 15,
+        "status": "feasible" if validated else "timeout",
+        "gap": 0.0123,
+        "wall_seconds": 3.5,
+        "peak_rss_mb": 240.0,
+        "validated": validated,
+        "machine": "Test CPU, 2 cpu",
+        "commit": commit,
+        "date": date,
+    }
+    return [
+        {**base, "instance": "i-one", "objective": objective},
+        {**base, "instance": "i-two", "objective": 2 * objective, "validated": True, "status": "feasible"},
+    ]
 
 
 @pytest.fixture()
@@ -294,12 +345,26 @@ def fake_results(tmp_path):
     results = tmp_path / "results"
     runner.append_rows(results / "smoke.csv", _suite_rows("aaaaaaaaaaaaaaaa", "2026-01-01T10:00:00", 100.0, True))
     runner.append_rows(results / "smoke.csv", _suite_rows("bbbbbbbbbbbb-dirty", "2026-01-02T11:00:00", 90.0, False))
-    pd.DataFrame([
-        {"instance": "Instance1", "objective": 607, "best_known": 607, "machine": "Other box", "commit": "c1",
-         "date": "2026-01-01T09:00:00"},
-        {"instance": "Instance1", "objective": 606, "best_known": 607, "machine": "Other box", "commit": "c2",
-         "date": "2026-01-03T09:00:00"},
-    ]).to_csv(results / "curtois.csv", index=False)
+    pd.DataFrame(
+        [
+            {
+                "instance": "Instance1",
+                "objective": 607,
+                "best_known": 607,
+                "machine": "Other box",
+                "commit": "c1",
+                "date": "2026-01-01T09:00:00",
+            },
+            {
+                "instance": "Instance1",
+                "objective": 606,
+                "best_known": 607,
+                "machine": "Other box",
+                "commit": "c2",
+                "date": "2026-01-03T09:00:00",
+            },
+        ]
+    ).to_csv(results / "curtois.csv", index=False)
     return results
 
 
@@ -323,8 +388,10 @@ def test_report_renders_latest_rows_trend_environment_and_charts(fake_results, t
 
 
 def test_report_keeps_the_latest_row_per_instance_and_time_limit(fake_results, tmp_path):
-    longer = [{**row, "time_limit_s": 300, "objective": 80.0} for row in
-              _suite_rows("cccccccccccc", "2026-01-03T12:00:00", 0.0, True)[:1]]
+    longer = [
+        {**row, "time_limit_s": 300, "objective": 80.0}
+        for row in _suite_rows("cccccccccccc", "2026-01-03T12:00:00", 0.0, True)[:1]
+    ]
     runner.append_rows(fake_results / "smoke.csv", longer)
     text = report.render(fake_results, tmp_path / "RESULTS.md", tmp_path / "charts")
     latest = text.split("### Latest result per instance and time limit")[1].split("###")[0]

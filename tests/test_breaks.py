@@ -50,8 +50,9 @@ def instances(draw: st.DrawFn, inside_horizon: bool) -> Instance:
     """Small random instances; with `inside_horizon` every window and break ends by T."""
     n_queues = draw(st.integers(1, 2))
     T = draw(st.integers(3, 10))
-    surplus = np.array(draw(st.lists(st.integers(-3, 3), min_size=n_queues * T, max_size=n_queues * T)),
-                       dtype=np.int64).reshape(n_queues, T)
+    surplus = np.array(
+        draw(st.lists(st.integers(-3, 3), min_size=n_queues * T, max_size=n_queues * T)), dtype=np.int64
+    ).reshape(n_queues, T)
     rows = []
     for _ in range(draw(st.integers(0, 6))):
         q = draw(st.integers(0, n_queues - 1))
@@ -70,8 +71,14 @@ def instances(draw: st.DrawFn, inside_horizon: bool) -> Instance:
 # Q = 1, T = 3, every interval one agent over; one 2-interval break whose window [0, 2] runs past T.
 # Start 0 saves two over-staffed intervals (cost 1); start 2 saves one and spills past T (cost 2).
 PAST_HORIZON = Instance(
-    surplus=np.array([[1, 1, 1]]), queue=np.array([0]), window_start=np.array([0]), width=np.array([2]),
-    duration=np.array([2]), starts=np.array([0]), under_weight=10, over_weight=1,
+    surplus=np.array([[1, 1, 1]]),
+    queue=np.array([0]),
+    window_start=np.array([0]),
+    width=np.array([2]),
+    duration=np.array([2]),
+    starts=np.array([0]),
+    under_weight=10,
+    over_weight=1,
 )
 PAST_HORIZON_BUG = (
     "models.breaks._best_start pads intervals at or beyond T with surplus 10**6, i.e. scores them as "
@@ -99,7 +106,8 @@ def test_improve_breaks_keeps_windows_and_surplus_exact(inst: Instance) -> None:
     starts = improve_breaks(surplus, inst.starts.copy(), *inst.args(), inst.under_weight, inst.over_weight)
     assert ((starts >= inst.window_start) & (starts <= inst.window_start + inst.width)).all()
     np.testing.assert_array_equal(
-        surplus, inst.surplus - taken_off(inst.surplus.shape, inst.queue, starts, inst.duration))
+        surplus, inst.surplus - taken_off(inst.surplus.shape, inst.queue, starts, inst.duration)
+    )
 
 
 @given(instances(inside_horizon=True))

@@ -28,9 +28,7 @@ from wfm.roster import Break, RosterShift, read_roster
 from wfm.scenario import BudgetConfig, Scenario, load_scenario
 
 FIXTURES = Path(__file__).parent / "fixtures" / "checker"
-RULE_FIXTURES = sorted(
-    (p.parent.parent.name, p.stem) for p in FIXTURES.glob("*/rosters/*.csv") if p.stem != "valid"
-)
+RULE_FIXTURES = sorted((p.parent.parent.name, p.stem) for p in FIXTURES.glob("*/rosters/*.csv") if p.stem != "valid")
 
 
 def _check(kind: str, roster: str = "valid") -> CheckReport:
@@ -76,8 +74,9 @@ def test_every_rule_has_a_broken_fixture_or_its_own_test() -> None:
 def test_violations_name_agent_date_and_detail() -> None:
     (v,) = _check("office", "rest").violations
     assert (v.agent_id, v.date, v.rule) == ("a3", dt.date(2026, 3, 7), "rest")
-    assert v.detail == ("12 h between the shift ending 2026-03-06T20:00 and the one starting "
-                        "2026-03-07T08:00 (min 12.5 h)")
+    assert v.detail == (
+        "12 h between the shift ending 2026-03-06T20:00 and the one starting 2026-03-07T08:00 (min 12.5 h)"
+    )
     (v,) = _check("nonstop", "unavailable").violations
     assert (v.agent_id, v.date) == ("n2", dt.date(2026, 3, 3))
     assert "overlaps unavailability on 2026-03-04 00:00–02:00" in v.detail  # after midnight
@@ -90,8 +89,19 @@ def test_violations_name_agent_date_and_detail() -> None:
 
 def test_office_coverage_by_hand() -> None:
     cov = _check("office").coverage
-    assert list(cov.columns) == ["interval_start", "queue", "required_agents", "scheduled_agents", "under",
-                                 "over", "service_level", "asa_seconds", "contacts", "occupancy", "abandon_rate"]
+    assert list(cov.columns) == [
+        "interval_start",
+        "queue",
+        "required_agents",
+        "scheduled_agents",
+        "under",
+        "over",
+        "service_level",
+        "asa_seconds",
+        "contacts",
+        "occupancy",
+        "abandon_rate",
+    ]
     assert len(cov) == 14 * 48 * 2  # every 30-minute interval of 14 days × queues en, es
     es = cov[(cov["queue"] == "es") & (cov["interval_start"].dt.date == dt.date(2026, 3, 2))]
     on = es.set_index(es["interval_start"].dt.strftime("%H:%M"))["scheduled_agents"]
@@ -116,10 +126,17 @@ def test_office_objective_by_hand() -> None:
     # preferences: a1 prefers 'day' on Mar 2 (met); a2 avoids a 09:00 start on Mar 3 (starts 09:00: +2);
     # a3 prefers 'late' on Mar 9 (no shift: +1) → 3.
     # fairness: weekend days a3 1, others 0 → spread 1; late shifts (end ≥ 19:00) a3 2 → spread 2.
-    assert r.fairness == {"weekend_days": {"min": 0.0, "max": 1.0, "spread": 1.0},
-                          "late_shifts": {"min": 0.0, "max": 2.0, "spread": 2.0}}
-    expected = {"under_staffing": 10 * 2.0, "over_staffing": 1 * 56.0, "cost": 0.1 * 516,
-                "preferences": 2 * 3.0, "fairness": 0.5 * 3.0}
+    assert r.fairness == {
+        "weekend_days": {"min": 0.0, "max": 1.0, "spread": 1.0},
+        "late_shifts": {"min": 0.0, "max": 2.0, "spread": 2.0},
+    }
+    expected = {
+        "under_staffing": 10 * 2.0,
+        "over_staffing": 1 * 56.0,
+        "cost": 0.1 * 516,
+        "preferences": 2 * 3.0,
+        "fairness": 0.5 * 3.0,
+    }
     assert r.objective_terms == pytest.approx(expected, rel=1e-12)
     assert r.objective == pytest.approx(135.1, rel=1e-12)
 
@@ -147,8 +164,12 @@ def test_shrinkage_lowers_agents_on_the_phone() -> None:
 
 @pytest.mark.parametrize(
     ("hours", "counted_on", "broken"),
-    [(62, "paid", False), (61.5, "paid", True),  # paid hours: 62
-     (57, "productive", False), (56.5, "productive", True)],  # productive: 62 − 10 paid coffee breaks × 0.5 h
+    [
+        (62, "paid", False),
+        (61.5, "paid", True),  # paid hours: 62
+        (57, "productive", False),
+        (56.5, "productive", True),
+    ],  # productive: 62 − 10 paid coffee breaks × 0.5 h
 )
 def test_budget_rule(hours: float, counted_on: str, broken: bool) -> None:
     scenario, shifts, inputs = _inputs("office")
@@ -188,8 +209,16 @@ def test_night_shift_covers_both_days_with_its_break_removed() -> None:
 def test_shift_past_the_horizon_end_counts_only_inside() -> None:
     scenario, shifts, inputs = _inputs("nonstop")
     start = dt.datetime(2026, 3, 8, 22, 0)  # the horizon's last day, a Sunday
-    last = RosterShift("n2", start.date(), "main", "night", start, start + dt.timedelta(hours=8),
-                       (Break("meal", start + dt.timedelta(hours=4), start + dt.timedelta(hours=4.5)),), 7.5)
+    last = RosterShift(
+        "n2",
+        start.date(),
+        "main",
+        "night",
+        start,
+        start + dt.timedelta(hours=8),
+        (Break("meal", start + dt.timedelta(hours=4), start + dt.timedelta(hours=4.5)),),
+        7.5,
+    )
     report = check_roster(scenario, [*shifts, last], **inputs)
     assert report.violations == ()
     assert report.coverage["scheduled_agents"].sum() == 106 + 8  # 22:00–24:00 only
@@ -227,8 +256,7 @@ def test_cli_valid_roster_exits_0_with_the_figures() -> None:
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0].endswith("valid.csv: every rule holds")
-    objective = ("objective 135.1 = under staffing 20, over staffing 56, cost 51.6, preferences 6, "
-                 "fairness 1.5")
+    objective = "objective 135.1 = under staffing 20, over staffing 56, cost 51.6, preferences 6, fairness 1.5"
     assert objective in lines
     assert "hours used 62 paid hours, budget 100" in lines
     assert "under-staffed 2 agent-hours, over-staffed 56 agent-hours" in lines
@@ -247,13 +275,25 @@ def test_cli_json_report() -> None:
     result = _cli(office / "scenario.toml", office / "rosters" / "breaks.csv", "--json")
     assert result.exit_code == EXIT_RULES_BROKEN
     data = json.loads(result.stdout)
-    assert data["violations"] == [{
-        "agent_id": "a1", "date": "2026-03-03", "rule": "breaks",
-        "detail": "break 'lunch' 11:00–12:00 starts 180 min after the shift start, not 210–270",
-    }]
+    assert data["violations"] == [
+        {
+            "agent_id": "a1",
+            "date": "2026-03-03",
+            "rule": "breaks",
+            "detail": "break 'lunch' 11:00–12:00 starts 180 min after the shift start, not 210–270",
+        }
+    ]
     assert data["objective"] == pytest.approx(_check("office", "breaks").objective, rel=1e-12)
-    assert set(data) >= {"objective_terms", "hours_used", "budget_hours", "under_agent_hours",
-                         "over_agent_hours", "projected_service_level", "service_level_by_day", "fairness"}
+    assert set(data) >= {
+        "objective_terms",
+        "hours_used",
+        "budget_hours",
+        "under_agent_hours",
+        "over_agent_hours",
+        "projected_service_level",
+        "service_level_by_day",
+        "fairness",
+    }
     assert data["requirements"] == str(office / "requirements.csv")  # what coverage was scored against
     text = _cli(office / "scenario.toml", office / "rosters" / "breaks.csv").stdout
     assert text.rstrip().endswith(
@@ -270,8 +310,17 @@ def test_cli_overrides_replace_the_scenarios_inputs(tmp_path: Path) -> None:
     prefs.write_text("agent_id,date,shift_template_or_start,kind,weight\n")
     unavailability = tmp_path / "unavailability.csv"
     unavailability.write_text("agent_id,date,start,end\n")
-    result = _cli(office / "scenario.toml", office / "rosters" / "valid.csv", "--agents", agents,
-                  "--preferences", prefs, "--unavailability", unavailability, "--json")
+    result = _cli(
+        office / "scenario.toml",
+        office / "rosters" / "valid.csv",
+        "--agents",
+        agents,
+        "--preferences",
+        prefs,
+        "--unavailability",
+        unavailability,
+        "--json",
+    )
     assert result.exit_code == EXIT_RULES_BROKEN
     violations = json.loads(result.stdout)["violations"]
     assert {(v["agent_id"], v["rule"]) for v in violations} == {("a3", "unknown-agent")}
@@ -281,10 +330,14 @@ def test_cli_overrides_replace_the_scenarios_inputs(tmp_path: Path) -> None:
     ("args", "message"),
     [
         (("office/scenario.toml", "office/rosters/missing.csv"), "missing.csv: roster file not found"),
-        (("office/scenario.toml", "roster_errors/end-before-start.csv"),
-         "end-before-start.csv, row 3, column 'shift_end': shift_end 2026-03-02T09:00 is not after"),
-        (("office/scenario.toml", "office/rosters/valid.csv", "--requirements", "office/nope.csv"),
-         "nope.csv: requirements file not found"),
+        (
+            ("office/scenario.toml", "roster_errors/end-before-start.csv"),
+            "end-before-start.csv, row 3, column 'shift_end': shift_end 2026-03-02T09:00 is not after",
+        ),
+        (
+            ("office/scenario.toml", "office/rosters/valid.csv", "--requirements", "office/nope.csv"),
+            "nope.csv: requirements file not found",
+        ),
     ],
 )
 def test_cli_bad_input_exits_2_with_one_message(args: tuple[str, ...], message: str) -> None:
@@ -299,8 +352,11 @@ def test_scenario_without_requirements_input_says_how_to_fix(tmp_path: Path) -> 
     text = (FIXTURES / "office" / "scenario.toml").read_text()
     text = text.replace('requirements = "requirements.csv"\n', "")
     (tmp_path / "scenario.toml").write_text(text)
-    with pytest.raises(InputError, match=r"no requirements file: set \[inputs\].requirements in the scenario "
-                                         r"or give --requirements"):
+    with pytest.raises(
+        InputError,
+        match=r"no requirements file: set \[inputs\].requirements in the scenario "
+        r"or give --requirements",
+    ):
         check_files(tmp_path / "scenario.toml", FIXTURES / "office" / "rosters" / "valid.csv")
 
 
@@ -328,13 +384,15 @@ def _erlang_c_service_level(traffic: float, agents: int, answer_s: float, aht_s:
 
 def test_service_objective_counts_the_contacts_lost_against_the_service_value() -> None:
     scenario, shifts, inputs = _inputs("office")
-    service = _changed(scenario, objective=scenario.config.objective.model_copy(
-        update={"kind": "service", "service_weight": 2.0}))
+    service = _changed(
+        scenario, objective=scenario.config.objective.model_copy(update={"kind": "service", "service_weight": 2.0})
+    )
     by_coverage = check_roster(scenario, shifts, **inputs)
     by_service = check_roster(service, shifts, **inputs)
     assert set(by_service.objective_terms) == {"lost_contacts", "cost", "preferences", "fairness"}
     for term in ("cost", "preferences", "fairness"):
         assert by_service.objective_terms[term] == by_coverage.objective_terms[term]
+
     # V(n) = contacts × SL(n agents) (shrinkage 0), enveloped over all n ≥ 0. With one agent on, the
     # concave envelope at 1 is the best of V(1) and the chords from (0, 0), V(j)/j (j ≥ 2; V(j) ≤
     # contacts, so j ≤ 10 is plenty here). Intervals with contacts and nobody on lose them all.

@@ -292,8 +292,9 @@ def test_an_overtime_offer_covers_under_staffed_time_the_rules_keep(tmp_path: Pa
     shifts = read_roster(tmp_path / "hand.csv", inputs.scenario)
     assert [b.name for b in shifts[0].breaks] == ["coffee"]
     report = check_roster(inputs.scenario, shifts, inputs.requirements, inputs.agents, inputs.unavailability)
-    offers = offers_for(inputs.scenario, shifts, report.coverage, inputs.agents, inputs.unavailability,
-                        inputs.scenario.horizon_dates[0])
+    offers = offers_for(
+        inputs.scenario, shifts, report.coverage, inputs.agents, inputs.unavailability, inputs.scenario.horizon_dates[0]
+    )
     (offer,) = offers[offers["offer"] == "extend"].itertuples()
     assert (offer.agent_id, offer.start, offer.end, offer.minutes) == ("a2", "2026-03-02T08:00", "2026-03-02T13:00", 60)
     assert offer.coverage_gained_h == 0.5

@@ -38,7 +38,11 @@ def test_reads_instance1():
     a = instance.staff[0]
     assert (a.id, a.max_shifts, a.max_total_minutes, a.min_total_minutes) == ("A", {"D": 14}, 4320, 3360)
     assert (a.max_consecutive_shifts, a.min_consecutive_shifts, a.min_consecutive_days_off, a.max_weekends) == (
-        5, 2, 2, 1)
+        5,
+        2,
+        2,
+        1,
+    )
     assert instance.days_off["B"] == frozenset({5})
     assert len(instance.on_requests) == 21 and instance.on_requests[0] == curtois.Request("A", 2, "D", 2)
     assert instance.off_requests[-1] == curtois.Request("H", 3, "D", 3)
@@ -200,7 +204,5 @@ def test_benchmark_command_reports_a_broken_file(tmp_path, capsys):
     results = tmp_path / "curtois.csv"
     path = BROKEN / "unknown_shift_in_cover.txt"
     assert main(["curtois", str(path), "--results", str(results)]) == 2
-    assert capsys.readouterr().err.strip() == (
-        f"benchmarks: error: {path}, row 67: SECTION_COVER: unknown shift 'X'"
-    )
+    assert capsys.readouterr().err.strip() == (f"benchmarks: error: {path}, row 67: SECTION_COVER: unknown shift 'X'")
     assert not results.exists()

@@ -26,10 +26,19 @@ def weeks(draw: st.DrawFn) -> dict:
     forbidden = np.array(draw(st.lists(st.booleans(), min_size=(K + 1) * K, max_size=(K + 1) * K))).reshape(K + 1, K)
     forbidden[K] = False  # after a day off anything may follow
     max_run = draw(st.integers(1, 5))
-    return {"value": value, "allowed": allowed, "minutes": minutes, "lo": lo, "hi": hi,
-            "max_shifts": draw(st.integers(0, D)), "max_run": max_run, "run0": draw(st.integers(0, max_run)),
-            "last0": draw(st.integers(-1, K - 1)), "forbidden": forbidden,
-            "max_final_run": draw(st.none() | st.integers(0, 6))}
+    return {
+        "value": value,
+        "allowed": allowed,
+        "minutes": minutes,
+        "lo": lo,
+        "hi": hi,
+        "max_shifts": draw(st.integers(0, D)),
+        "max_run": max_run,
+        "run0": draw(st.integers(0, max_run)),
+        "last0": draw(st.integers(-1, K - 1)),
+        "forbidden": forbidden,
+        "max_final_run": draw(st.none() | st.integers(0, 6)),
+    }
 
 
 def _legal(w: dict, row: tuple[int, ...]) -> bool:
@@ -55,8 +64,19 @@ def _legal(w: dict, row: tuple[int, ...]) -> bool:
 def test_best_week_finds_the_brute_force_optimum(w: dict) -> None:
     D, K = w["value"].shape
     legal = [row for row in itertools.product(range(-1, K), repeat=D) if _legal(w, row)]
-    got = best_week(w["value"], w["allowed"], w["minutes"], w["lo"], w["hi"], w["max_shifts"], w["max_run"],
-                    w["run0"], w["last0"] if w["run0"] > 0 else -1, w["forbidden"], w["max_final_run"])
+    got = best_week(
+        w["value"],
+        w["allowed"],
+        w["minutes"],
+        w["lo"],
+        w["hi"],
+        w["max_shifts"],
+        w["max_run"],
+        w["run0"],
+        w["last0"] if w["run0"] > 0 else -1,
+        w["forbidden"],
+        w["max_final_run"],
+    )
     if not legal:
         assert got is None
         return
@@ -70,26 +90,44 @@ def test_best_week_finds_the_brute_force_optimum(w: dict) -> None:
 def day_problems(draw: st.DrawFn) -> RosterProblem:
     """A small class-week: employees with their own minutes, history and days off; any cover."""
     D, K = 7, draw(st.integers(1, 3))
-    kinds = tuple(ShiftKind(f"k{k}", m) for k, m in
-                  enumerate(draw(st.lists(st.sampled_from([240, 360, 420, 480]), min_size=K, max_size=K))))
+    kinds = tuple(
+        ShiftKind(f"k{k}", m)
+        for k, m in enumerate(draw(st.lists(st.sampled_from([240, 360, 420, 480]), min_size=K, max_size=K)))
+    )
     employees = []
     for e in range(draw(st.integers(1, 6))):
         lo = draw(st.integers(0, 1800))
         hi = lo + draw(st.integers(0, 900))
         shifts = draw(st.integers(1, 6))
-        employees.append(Employee(
-            f"e{e}", max_shifts=(D,) * K, min_minutes=lo, max_minutes=hi, max_consecutive=draw(st.integers(3, 6)),
-            min_consecutive=1, min_consecutive_off=1, max_weekends=draw(st.integers(0, 1)),
-            days_off=frozenset(draw(st.sets(st.integers(0, D - 1), max_size=2))),
-            windows=(Window(0, D - 1, lo, hi, shifts),),
-            history=tuple(draw(st.lists(st.integers(-1, K - 1), max_size=3))),
-            max_final_run=draw(st.none() | st.integers(0, 4)),
-        ))
+        employees.append(
+            Employee(
+                f"e{e}",
+                max_shifts=(D,) * K,
+                min_minutes=lo,
+                max_minutes=hi,
+                max_consecutive=draw(st.integers(3, 6)),
+                min_consecutive=1,
+                min_consecutive_off=1,
+                max_weekends=draw(st.integers(0, 1)),
+                days_off=frozenset(draw(st.sets(st.integers(0, D - 1), max_size=2))),
+                windows=(Window(0, D - 1, lo, hi, shifts),),
+                history=tuple(draw(st.lists(st.integers(-1, K - 1), max_size=3))),
+                max_final_run=draw(st.none() | st.integers(0, 4)),
+            )
+        )
     cover = np.array(draw(st.lists(st.integers(0, 3), min_size=D * K, max_size=D * K))).reshape(D, K)
     forbidden = frozenset((a, b) for a in range(K) for b in range(K) if draw(st.booleans()) and a > b)
     ones = np.ones((D, K), dtype=np.int64)
-    return RosterProblem(days=D, first_weekday=0, kinds=kinds, employees=tuple(employees),
-                         forbidden_successions=forbidden, cover=cover, under_weight=10 * ones, over_weight=ones)
+    return RosterProblem(
+        days=D,
+        first_weekday=0,
+        kinds=kinds,
+        employees=tuple(employees),
+        forbidden_successions=forbidden,
+        cover=cover,
+        under_weight=10 * ones,
+        over_weight=ones,
+    )
 
 
 @given(day_problems())
@@ -110,11 +148,29 @@ def test_improve_days_fills_a_cover_two_employees_can_meet_exactly() -> None:
     """Cover that two 2-day employees meet exactly (one early, one late kind each day), from an
     empty start: best responses reach objective 0."""
     kinds = (ShiftKind("early", 480), ShiftKind("late", 480))
-    emp = [Employee(f"e{i}", max_shifts=(2, 2), min_minutes=960, max_minutes=960, max_consecutive=6,
-                    min_consecutive=1, min_consecutive_off=1, max_weekends=1, windows=(Window(0, 1, 960, 960, 2),))
-           for i in range(2)]
-    problem = RosterProblem(days=2, first_weekday=0, kinds=kinds, employees=tuple(emp),
-                            forbidden_successions=frozenset({(1, 0)}), cover=np.ones((2, 2), dtype=np.int64),
-                            under_weight=np.full((2, 2), 10), over_weight=np.ones((2, 2), dtype=np.int64))
+    emp = [
+        Employee(
+            f"e{i}",
+            max_shifts=(2, 2),
+            min_minutes=960,
+            max_minutes=960,
+            max_consecutive=6,
+            min_consecutive=1,
+            min_consecutive_off=1,
+            max_weekends=1,
+            windows=(Window(0, 1, 960, 960, 2),),
+        )
+        for i in range(2)
+    ]
+    problem = RosterProblem(
+        days=2,
+        first_weekday=0,
+        kinds=kinds,
+        employees=tuple(emp),
+        forbidden_successions=frozenset({(1, 0)}),
+        cover=np.ones((2, 2), dtype=np.int64),
+        under_weight=np.full((2, 2), 10),
+        over_weight=np.ones((2, 2), dtype=np.int64),
+    )
     out = improve_days(problem, np.full((2, 2), -1))
     assert day_roster.evaluate(problem, out) == (0, [])

@@ -34,8 +34,15 @@ FLOW = pytest.mark.parametrize("run_states", [False, True], ids=["plain", "flow"
 
 def worker(name: str = "A", kinds: int = 1, **rules) -> Employee:
     """An employee with no binding rule unless given."""
-    fields = dict(max_shifts=(99,) * kinds, min_minutes=0, max_minutes=10**6, max_consecutive=99,
-                  min_consecutive=0, min_consecutive_off=0, max_weekends=99)
+    fields = dict(
+        max_shifts=(99,) * kinds,
+        min_minutes=0,
+        max_minutes=10**6,
+        max_consecutive=99,
+        min_consecutive=0,
+        min_consecutive_off=0,
+        max_weekends=99,
+    )
     return Employee(name, **{**fields, **rules})
 
 
@@ -140,8 +147,7 @@ def test_window_minimum_minutes(run_states):
 
 def _late_then_early(**extra) -> RosterProblem:
     cover = np.array([[0, 1], [1, 0]])  # day 0 late, day 1 early
-    return roster_problem(2, [worker(kinds=2, **extra)], kinds=(EARLY, LATE), cover=cover,
-                          forbidden={(1, 0)})
+    return roster_problem(2, [worker(kinds=2, **extra)], kinds=(EARLY, LATE), cover=cover, forbidden={(1, 0)})
 
 
 @FLOW
@@ -154,8 +160,7 @@ def test_forbidden_succession(run_states):
 @FLOW
 def test_forbidden_succession_from_history(run_states):
     cover = np.array([[1, 0], [0, 0]])
-    problem = roster_problem(2, [worker(kinds=2, history=(1,))], kinds=(EARLY, LATE), cover=cover,
-                             forbidden={(1, 0)})
+    problem = roster_problem(2, [worker(kinds=2, history=(1,))], kinds=(EARLY, LATE), cover=cover, forbidden={(1, 0)})
     assert solved(problem, run_states).objective == 100  # early on day 0 may not follow yesterday's late
 
 
@@ -179,14 +184,17 @@ def test_max_consecutive_counts_history(run_states, history, expected):
     ],
 )
 def test_min_consecutive_edges_and_history(run_states, wanted_day, history, expected):
-    problem = roster_problem(5, [worker(min_consecutive=3, history=history)], cover=column({wanted_day: 1}, 5),
-                             under=10, over=1)
+    problem = roster_problem(
+        5, [worker(min_consecutive=3, history=history)], cover=column({wanted_day: 1}, 5), under=10, over=1
+    )
     assert solved(problem, run_states).objective == expected
 
 
 @FLOW
-@pytest.mark.parametrize(("max_final_run", "history", "expected"),
-                         [(None, (), 0), (2, (), 100), (0, (), 100), (1, (0, 0), 100), (5, (0, 0, 0, 0), 100)])
+@pytest.mark.parametrize(
+    ("max_final_run", "history", "expected"),
+    [(None, (), 0), (2, (), 100), (0, (), 100), (1, (0, 0), 100), (5, (0, 0, 0, 0), 100)],
+)
 def test_max_final_run_leaves_a_day_off_among_the_last_days(run_states, max_final_run, history, expected):
     # 4 days, cover 1 each: the run reaching day 3 (history included) may be at most max_final_run long
     problem = roster_problem(4, [worker(max_final_run=max_final_run, history=history)], cover=1)
@@ -203,8 +211,10 @@ def test_evaluate_reports_a_final_run_too_long():
     assert evaluate(problem, np.array([[OFF, 0, 0]]))[1] == []
     assert evaluate(problem, np.array([[0, OFF, 0]]))[1] == []
     assert any("last day" in v for v in evaluate(problem, np.array([[0, 0, 0]]))[1])
-    assert any("last day" in v for v in evaluate(
-        roster_problem(2, [worker(max_final_run=2, history=(0,))]), np.array([[0, 0]]))[1])
+    assert any(
+        "last day" in v
+        for v in evaluate(roster_problem(2, [worker(max_final_run=2, history=(0,))]), np.array([[0, 0]]))[1]
+    )
 
 
 @FLOW
@@ -308,8 +318,9 @@ def test_evaluate_names_each_broken_rule(rules, row, fragment):
 
 
 def test_evaluate_flags_forbidden_successions_and_weekends():
-    problem = roster_problem(7, [worker(kinds=2, max_weekends=0, history=(1,))], kinds=(EARLY, LATE),
-                             forbidden={(1, 0)})
+    problem = roster_problem(
+        7, [worker(kinds=2, max_weekends=0, history=(1,))], kinds=(EARLY, LATE), forbidden={(1, 0)}
+    )
     _, violations = evaluate(problem, np.array([[0, OFF, OFF, OFF, OFF, OFF, 1]]))
     assert any("follows kind 1" in v for v in violations)
     assert any("1 weekends" in v for v in violations)
@@ -338,8 +349,16 @@ def test_evaluate_rejects_malformed_assignments():
     ],
 )
 def test_problem_rejects_inconsistent_data(change, message):
-    fields = dict(days=3, first_weekday=0, kinds=(DAY,), employees=(worker(),), forbidden_successions=frozenset(),
-                  cover=np.zeros((3, 1)), under_weight=np.zeros((3, 1)), over_weight=np.zeros((3, 1)))
+    fields = dict(
+        days=3,
+        first_weekday=0,
+        kinds=(DAY,),
+        employees=(worker(),),
+        forbidden_successions=frozenset(),
+        cover=np.zeros((3, 1)),
+        under_weight=np.zeros((3, 1)),
+        over_weight=np.zeros((3, 1)),
+    )
     with pytest.raises(ValueError, match=message):
         RosterProblem(**{**fields, **change})
 
@@ -355,8 +374,12 @@ def test_employee_and_window_check_themselves():
 
 
 def _small_instance() -> RosterProblem:
-    employees = [worker(n, kinds=2, max_consecutive=3, min_consecutive=2, min_consecutive_off=2, max_weekends=1,
-                        max_minutes=8 * 480) for n in "ABC"]
+    employees = [
+        worker(
+            n, kinds=2, max_consecutive=3, min_consecutive=2, min_consecutive_off=2, max_weekends=1, max_minutes=8 * 480
+        )
+        for n in "ABC"
+    ]
     cover = np.tile([[1, 1]], (14, 1))
     return roster_problem(14, employees, kinds=(EARLY, LATE), cover=cover, over=1, forbidden={(1, 0)})
 
@@ -366,8 +389,13 @@ def test_hint_progress_and_log_callbacks():
     best = solved(problem)
     assert best.status == "optimal"
     progress, lines = [], []
-    again = solved(problem, run_states=True, hint=best.assignment, progress_callback=lambda *a: progress.append(a),
-                   log_callback=lines.append)
+    again = solved(
+        problem,
+        run_states=True,
+        hint=best.assignment,
+        progress_callback=lambda *a: progress.append(a),
+        log_callback=lines.append,
+    )
     assert again.objective == best.objective and again.status == "optimal"
     assert progress and progress[0][1] == best.objective  # the hint is the first solution
     assert all(bound <= objective for _, objective, bound in progress)
@@ -417,18 +445,20 @@ def tiny_problems(draw, max_cells: int = 6) -> RosterProblem:
     employees = []
     for e in range(E):
         least = draw(st.integers(0, 2))
-        employees.append(Employee(
-            name=f"e{e}",
-            max_shifts=tuple(draw(st.integers(0, D)) for _ in range(K)),
-            min_minutes=480 * least,
-            max_minutes=480 * draw(st.integers(max(least, 1), max(least, D))),
-            max_consecutive=draw(st.integers(1, D)),
-            min_consecutive=draw(st.integers(0, 3)),
-            min_consecutive_off=draw(st.integers(0, 3)),
-            max_weekends=draw(st.integers(0, 2)),
-            days_off=frozenset(draw(st.sets(st.integers(0, D - 1), max_size=1))),
-            history=tuple(draw(st.lists(st.integers(-1, K - 1), max_size=3))),
-        ))
+        employees.append(
+            Employee(
+                name=f"e{e}",
+                max_shifts=tuple(draw(st.integers(0, D)) for _ in range(K)),
+                min_minutes=480 * least,
+                max_minutes=480 * draw(st.integers(max(least, 1), max(least, D))),
+                max_consecutive=draw(st.integers(1, D)),
+                min_consecutive=draw(st.integers(0, 3)),
+                min_consecutive_off=draw(st.integers(0, 3)),
+                max_weekends=draw(st.integers(0, 2)),
+                days_off=frozenset(draw(st.sets(st.integers(0, D - 1), max_size=1))),
+                history=tuple(draw(st.lists(st.integers(-1, K - 1), max_size=3))),
+            )
+        )
     rng = np.random.default_rng(draw(st.integers(0, 2**16)))
     return RosterProblem(
         days=D,
@@ -473,14 +503,30 @@ def small_problems(draw) -> RosterProblem:
     D = 7 * draw(st.integers(2, 3))
     K = len(problem.kinds)
     employees = tuple(
-        Employee(f"e{e}", (D,) * K, 480 * draw(st.integers(0, 6)), 480 * draw(st.integers(6, D)),
-                 draw(st.integers(2, 6)), draw(st.integers(0, 3)), draw(st.integers(0, 3)), draw(st.integers(0, 3)),
-                 history=tuple(draw(st.lists(st.integers(-1, K - 1), max_size=4))))
+        Employee(
+            f"e{e}",
+            (D,) * K,
+            480 * draw(st.integers(0, 6)),
+            480 * draw(st.integers(6, D)),
+            draw(st.integers(2, 6)),
+            draw(st.integers(0, 3)),
+            draw(st.integers(0, 3)),
+            draw(st.integers(0, 3)),
+            history=tuple(draw(st.lists(st.integers(-1, K - 1), max_size=4))),
+        )
         for e in range(E)
     )
     rng = np.random.default_rng(draw(st.integers(0, 2**16)))
-    return RosterProblem(D, problem.first_weekday, problem.kinds, employees, problem.forbidden_successions,
-                         rng.integers(0, 3, (D, K)), rng.integers(0, 100, (D, K)), rng.integers(0, 3, (D, K)))
+    return RosterProblem(
+        D,
+        problem.first_weekday,
+        problem.kinds,
+        employees,
+        problem.forbidden_successions,
+        rng.integers(0, 3, (D, K)),
+        rng.integers(0, 100, (D, K)),
+        rng.integers(0, 3, (D, K)),
+    )
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -499,10 +545,22 @@ def test_stop_ends_a_long_search_within_a_second_or_so():
     rng = np.random.default_rng(7)
     D, K = 28, 4
     kinds = tuple(ShiftKind(f"k{k}", m) for k, m in enumerate((240, 360, 420, 480)))
-    staff = [worker(f"e{e}", kinds=K, min_minutes=6000, max_minutes=9000, max_consecutive=5, min_consecutive=2,
-                    min_consecutive_off=2, max_weekends=2) for e in range(30)]
-    problem = roster_problem(D, staff, kinds=kinds, cover=rng.integers(0, 6, size=(D, K)), under=100, over=1,
-                             forbidden={(3, 0)})
+    staff = [
+        worker(
+            f"e{e}",
+            kinds=K,
+            min_minutes=6000,
+            max_minutes=9000,
+            max_consecutive=5,
+            min_consecutive=2,
+            min_consecutive_off=2,
+            max_weekends=2,
+        )
+        for e in range(30)
+    ]
+    problem = roster_problem(
+        D, staff, kinds=kinds, cover=rng.integers(0, 6, size=(D, K)), under=100, over=1, forbidden={(3, 0)}
+    )
     started = time.perf_counter()
     result = solve(problem, SolveParams(time_limit_s=60, workers=2, stop=lambda: time.perf_counter() - started > 2))
     assert time.perf_counter() - started < 8
@@ -520,8 +578,11 @@ def test_an_interleaved_search_with_a_rule_breaking_hint_runs_on_one_worker():
     interleaved = SolveParams(workers=2, deterministic_time=1.0)
     got = safe_params(problem, replace(interleaved, hint=illegal))
     assert got.workers == 1 and got.hint is illegal and got.deterministic_time == 1.0
-    for params in (replace(interleaved, hint=legal), SolveParams(workers=2, hint=illegal),
-                   SolveParams(workers=1, deterministic_time=1.0, hint=illegal)):
+    for params in (
+        replace(interleaved, hint=legal),
+        SolveParams(workers=2, hint=illegal),
+        SolveParams(workers=1, deterministic_time=1.0, hint=illegal),
+    ):
         assert safe_params(problem, params) is params
     result = solved(problem, deterministic_time=1.0, hint=illegal)
     assert result.objective == 100  # two of the three days, whatever the hint

@@ -47,9 +47,7 @@ def erlang_b_recurrence(traffic: float, max_agents: int) -> np.ndarray:
     return out
 
 
-def erlang_a_birth_death(
-    traffic: float, agents: int, aht_s: float, patience_s: float, answer_s: float
-) -> dict:
+def erlang_a_birth_death(traffic: float, agents: int, aht_s: float, patience_s: float, answer_s: float) -> dict:
     """M/M/N+M by its truncated birth–death chain, and the service level by the tagged caller's CTMC.
 
     The tagged caller with j callers ahead moves to j−1 at rate Nμ + jθ (a service or an abandon
@@ -326,9 +324,7 @@ def test_erlang_b_table_is_erlang_b_column_by_column():
     max_asa=st.one_of(st.none(), st.floats(1.0, 60.0)),
     k=st.integers(1, 3),
 )
-def test_erlang_c_staffing_is_minimal_and_reports_erlang_c_metrics(
-    traffic, aht, answer, level, occupancy, max_asa, k
-):
+def test_erlang_c_staffing_is_minimal_and_reports_erlang_c_metrics(traffic, aht, answer, level, occupancy, max_asa, k):
     a = np.array(traffic)
     agents, found = erlang_c_staffing(a, aht, answer, level, occupancy, max_asa, k)
 

@@ -44,9 +44,7 @@ def test_windows_never_see_past_their_cutoff(noisy):
     plan = BacktestPlan(windows=2, horizon_days=7)
     result = backtest_queue(noisy, ["seasonal-naive", "profile"], plan, Calendar())
     changed = dataclasses.replace(noisy, contacts=np.where(noisy.is_open, noisy.contacts * 3, 0.0))
-    changed = dataclasses.replace(
-        changed, contacts=np.concatenate([noisy.contacts[:-7], changed.contacts[-7:]])
-    )
+    changed = dataclasses.replace(changed, contacts=np.concatenate([noisy.contacts[:-7], changed.contacts[-7:]]))
     again = backtest_queue(changed, ["seasonal-naive", "profile"], plan, Calendar())
     for method in ("seasonal-naive", "profile"):
         np.testing.assert_array_equal(result.forecast[method][1], again.forecast[method][1])
@@ -72,14 +70,11 @@ def test_metrics_table_pools_windows_and_compares_with_seasonal_naive(noisy):
     assert (naive["relative_wape"] == 1).all()
     pooled = table.set_index(["method", "level", "cutoff"])
     actual, forecast = np.concatenate(result.actual), np.concatenate(result.forecast["profile"])
-    assert pooled.loc[("profile", "interval", "all"), "wape"] == pytest.approx(
-        metrics(actual, forecast)["wape"]
-    )
+    assert pooled.loc[("profile", "interval", "all"), "wape"] == pytest.approx(metrics(actual, forecast)["wape"])
     daily = metrics(actual.sum(axis=1), forecast.sum(axis=1))
     assert pooled.loc[("profile", "daily", "all"), "mape"] == pytest.approx(daily["mape"])
     ratio = (
-        pooled.loc[("profile", "interval", "all"), "wape"]
-        / pooled.loc[("seasonal-naive", "interval", "all"), "wape"]
+        pooled.loc[("profile", "interval", "all"), "wape"] / pooled.loc[("seasonal-naive", "interval", "all"), "wape"]
     )
     assert pooled.loc[("profile", "interval", "all"), "relative_wape"] == pytest.approx(ratio)
     assert ratio < 0.9, "on Poisson noise the profile method beats last week's copy"

@@ -76,10 +76,7 @@ def test_profile_forecasts_a_weekly_periodic_series_exactly():
     forecast = DayProfile().fit(periodic).predict(horizon(periodic, 21))
     days = periodic.last_day + 1 + np.arange(21)
     expected = np.array(
-        [
-            [round(periodic_volume(int(w), h), 6) if 8 <= h < 20 else 0.0 for h in range(24)]
-            for w in weekday(days)
-        ]
+        [[round(periodic_volume(int(w), h), 6) if 8 <= h < 20 else 0.0 for h in range(24)] for w in weekday(days)]
     )
     np.testing.assert_allclose(forecast, expected, rtol=1e-8, atol=1e-9)
 
@@ -113,9 +110,7 @@ def test_holidays_closed_in_history_are_closed_in_the_horizon():
     monday = np.datetime64("2026-03-02")
     h = horizon_for(marked, monday, 7, calendar)
     assert not h.is_open[2].any() and h.is_open[1].any() and h.holiday[2]
-    open_holiday = Calendar(
-        holiday_days=frozenset({np.datetime64("2026-01-22"), np.datetime64("2026-03-04")})
-    )
+    open_holiday = Calendar(holiday_days=frozenset({np.datetime64("2026-01-22"), np.datetime64("2026-03-04")}))
     h = horizon_for(open_holiday.mark(history), monday, 7, open_holiday)
     assert h.is_open[2].any(), "holidays the centre worked stay open"
 

@@ -114,9 +114,7 @@ def test_special_days_close_a_day_or_scale_it(tmp_path, two_queues, result):
     base_day = result.table["interval_start"].str[:10]
     assert "2026-03-03" not in set(day)
     scaled = table.loc[day == "2026-03-04", "contacts"].sum()
-    assert scaled == pytest.approx(
-        1.5 * result.table.loc[base_day == "2026-03-04", "contacts"].sum(), rel=1e-3
-    )
+    assert scaled == pytest.approx(1.5 * result.table.loc[base_day == "2026-03-04", "contacts"].sum(), rel=1e-3)
 
 
 def test_country_holidays_close_days_the_history_closed():
@@ -155,9 +153,8 @@ def test_too_short_history_lists_every_short_queue():
     history = history_from_frame(pd.concat(frames, ignore_index=True))
     with pytest.raises(InputError) as caught:
         forecast(history, "2026-03-10", 7, method="ets")
-    assert (
-        "history too short for method 'ets': needs at least 35 days per queue; 'a' has 30, 'c' has 20"
-        in str(caught.value)
+    assert "history too short for method 'ets': needs at least 35 days per queue; 'a' has 30, 'c' has 20" in str(
+        caught.value
     )
 
 
@@ -171,7 +168,5 @@ def test_forecast_file_writes_csv_and_chart_and_nothing_on_bad_input(tmp_path):
     out.unlink()
     chart.unlink()
     with pytest.raises(InputError):
-        forecast_file(
-            path, out, "2026-01-26", 7, chart=chart, special_days=FIXTURES / "special_days_bad_effect.csv"
-        )
+        forecast_file(path, out, "2026-01-26", 7, chart=chart, special_days=FIXTURES / "special_days_bad_effect.csv")
     assert not out.exists() and not chart.exists()

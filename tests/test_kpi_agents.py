@@ -65,9 +65,7 @@ def test_overall_by_hand(tables):
     assert total.occupancy == pytest.approx(120 / 385)
     assert total.shrinkage == pytest.approx(65 / 450)
     monthly = tables.monthly.set_index("queue").loc["all"]
-    assert (monthly.adherence, monthly.occupancy, monthly.logged_in_hours) == pytest.approx(
-        (405 / 540, 120 / 385, 7.5)
-    )
+    assert (monthly.adherence, monthly.occupancy, monthly.logged_in_hours) == pytest.approx((405 / 540, 120 / 385, 7.5))
 
 
 def test_intervals_by_hand(tables):
@@ -225,10 +223,7 @@ def brute_force(states: pd.DataFrame, roster: pd.DataFrame) -> dict[str, dict[st
             1
             for t, what in sched.items()
             if t in actual
-            and (
-                (what == "open" and actual[t][0] != "aux")
-                or (what == "break" and actual[t] == ("aux", "break"))
-            )
+            and ((what == "open" and actual[t][0] != "aux") or (what == "break" and actual[t] == ("aux", "break")))
         )
         busy = sum(1 for v in actual.values() if v[0] in ("talk", "hold", "acw"))
         available = sum(1 for v in actual.values() if v[0] == "available")
@@ -279,6 +274,4 @@ def test_adherence_and_occupancy_match_brute_force(data):
             values = frame[col].dropna()
             assert ((values >= 0) & (values <= 1 + 1e-12)).all(), col
     total = t.monthly[t.monthly["queue"] == "all"]
-    assert total["scheduled_hours"].sum() == pytest.approx(
-        sum(e["scheduled"] for e in expected.values()) / 12
-    )
+    assert total["scheduled_hours"].sum() == pytest.approx(sum(e["scheduled"] for e in expected.values()) / 12)

@@ -196,10 +196,7 @@ def test_unknown_agent_in_state_log(tmp_path):
         tmp_path / "o",
     )
     assert result.exit_code == 2
-    assert (
-        f"{FIX / 'states_unknown_agent.csv'}, row 3, column 'agent_id': agent is not in the roster"
-        in result.output
-    )
+    assert f"{FIX / 'states_unknown_agent.csv'}, row 3, column 'agent_id': agent is not in the roster" in result.output
 
 
 def test_missing_file(tmp_path):
@@ -230,10 +227,7 @@ def test_contract_answer_time_is_used(tmp_path):
 def test_roster_without_states(tmp_path):
     result = kpi(FIX / "contacts.csv", "--roster", FIX / "roster.csv", "--out", tmp_path / "o")
     assert result.exit_code == 2
-    assert (
-        result.output
-        == "wfm: error: a roster needs an agent state log to measure adherence — pass --states\n"
-    )
+    assert result.output == "wfm: error: a roster needs an agent state log to measure adherence — pass --states\n"
 
 
 def test_contract_needing_states(tmp_path):
@@ -244,9 +238,7 @@ def test_contract_needing_states(tmp_path):
 
 
 def test_bad_contract_key(tmp_path):
-    result = kpi(
-        FIX / "contacts.csv", "--scenario", FIX / "scenario_unknown_contract_key.toml", "--out", tmp_path
-    )
+    result = kpi(FIX / "contacts.csv", "--scenario", FIX / "scenario_unknown_contract_key.toml", "--out", tmp_path)
     assert result.exit_code == 2
     assert result.output.startswith(
         f"wfm: error: {FIX / 'scenario_unknown_contract_key.toml'}: unknown key 'contract.max_abandon' — "

@@ -66,9 +66,7 @@ def test_unknown_fcr_is_left_out(tables):
 def test_daily_by_hand(tables):
     r = row(tables.daily, date="2026-03-02", queue="sales")
     assert (r.offered, r.answered, r.abandoned, r.short_abandoned, r.answered_within_t) == (4, 3, 1, 1, 2)
-    assert (r.service_level, r.service_level_arrived, r.service_level_answered) == pytest.approx(
-        (0.5, 0.4, 2 / 3)
-    )
+    assert (r.service_level, r.service_level_arrived, r.service_level_answered) == pytest.approx((0.5, 0.4, 2 / 3))
     assert r.asa_seconds == pytest.approx(20.0)
     assert r.aht_seconds == pytest.approx((330 + 240 + 340) / 3)
     r = row(tables.daily, date="2026-03-03", queue="support")
@@ -107,9 +105,7 @@ def test_hourly_intervals_roll_up_the_same_day():
     assert set(hourly.interval["interval_start"].dt.minute) == {0}
 
 
-@pytest.mark.parametrize(
-    "kwargs", [{"answer_time_s": -1}, {"short_abandon_s": float("nan")}, {"interval_min": 7}]
-)
+@pytest.mark.parametrize("kwargs", [{"answer_time_s": -1}, {"short_abandon_s": float("nan")}, {"interval_min": 7}])
 def test_bad_options_are_input_errors(kwargs):
     with pytest.raises(InputError):
         KpiOptions(**kwargs)
@@ -154,9 +150,7 @@ def contact_logs(draw):
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    log=contact_logs(), answer_time_s=st.sampled_from([0, 10, 20, 60]), short_s=st.sampled_from([0, 5, 30])
-)
+@given(log=contact_logs(), answer_time_s=st.sampled_from([0, 10, 20, 60]), short_s=st.sampled_from([0, 5, 30]))
 def test_invariants(log, answer_time_s, short_s):
     t = compute_kpis(log, options=KpiOptions(answer_time_s=answer_time_s, short_abandon_s=short_s))
     for frame in (t.interval, t.daily, t.monthly):
@@ -182,6 +176,4 @@ def test_invariants(log, answer_time_s, short_s):
     every = t.interval[t.interval["queue"] == "all"]
     assert every["offered"].sum() + every["short_abandoned"].sum() == len(log)
     assert every["offered"].sum() == t.monthly.loc[t.monthly["queue"] == "all", "offered"].sum()
-    assert (
-        t.daily.loc[t.daily["queue"] == "all", "answered_within_t"].sum() == every["answered_within_t"].sum()
-    )
+    assert t.daily.loc[t.daily["queue"] == "all", "answered_within_t"].sum() == every["answered_within_t"].sum()

@@ -102,9 +102,7 @@ def test_state_agent_missing_from_roster_is_named():
     roster = read_roster(FIX / "roster.csv")
     contacts = read_contacts(FIX / "contacts.csv")
     with pytest.raises(InputError) as info:
-        compute_kpis(
-            contacts, states=states, roster=roster, states_path=str(FIX / "states_unknown_agent.csv")
-        )
+        compute_kpis(contacts, states=states, roster=roster, states_path=str(FIX / "states_unknown_agent.csv"))
     assert (info.value.row, info.value.column) == (3, "agent_id")
     assert "not in the roster" in info.value.message
 

@@ -60,10 +60,23 @@ def test_one_neighbourhood_of_every_column_finds_the_brute_force_optimum(prog: t
     rows, lo, hi = _program(a, demand, cap)
     # start: everything at its upper bound, feasible whenever anything is (the cap aside)
     start = np.full(n, 2, dtype=np.int64)
-    best = min(float(cost @ np.array(x)) for x in itertools.product(range(3), repeat=n)
-                if _feasible(rows, np.minimum(lo, rows @ start), np.maximum(hi, rows @ start), np.array(x)))
-    out = lns.improve(rows, lo, hi, np.zeros(n), np.full(n, 2), cost, start, lambda v: [np.arange(n)],
-                      deadline=time.perf_counter() + 10, seconds_each=2.0)
+    best = min(
+        float(cost @ np.array(x))
+        for x in itertools.product(range(3), repeat=n)
+        if _feasible(rows, np.minimum(lo, rows @ start), np.maximum(hi, rows @ start), np.array(x))
+    )
+    out = lns.improve(
+        rows,
+        lo,
+        hi,
+        np.zeros(n),
+        np.full(n, 2),
+        cost,
+        start,
+        lambda v: [np.arange(n)],
+        deadline=time.perf_counter() + 10,
+        seconds_each=2.0,
+    )
     assert _feasible(rows, np.minimum(lo, rows @ start), np.maximum(hi, rows @ start), out.vector)
     assert float(cost @ out.vector) == best
 
@@ -74,9 +87,19 @@ def test_neighbourhoods_side_by_side_split_a_shared_row() -> None:
     a = sp.csr_matrix(np.array([[1, 1, 1, 1]]))
     lo, hi = np.array([2.0]), np.array([np.inf])
     cost = np.array([1, 1, 1, 1])
-    out = lns.improve(a, lo, hi, np.zeros(4), np.ones(4), cost, np.ones(4, dtype=np.int64),
-                      lambda v: [np.array([0, 1]), np.array([2, 3])], deadline=time.perf_counter() + 10,
-                      workers=2, min_gain=1.0)
+    out = lns.improve(
+        a,
+        lo,
+        hi,
+        np.zeros(4),
+        np.ones(4),
+        cost,
+        np.ones(4, dtype=np.int64),
+        lambda v: [np.array([0, 1]), np.array([2, 3])],
+        deadline=time.perf_counter() + 10,
+        workers=2,
+        min_gain=1.0,
+    )
     assert out.solved == 2
     assert out.vector.sum() == 2
     assert out.vector[:2].sum() == 1 and out.vector[2:].sum() == 1
@@ -87,8 +110,17 @@ def test_a_row_the_start_breaks_is_not_made_worse() -> None:
     a = sp.csr_matrix(np.array([[1, 1, 1], [1, 0, 0]]))
     lo, hi = np.array([-np.inf, 1.0]), np.array([1.0, np.inf])
     cost = np.array([-1, -1, -1])  # more is cheaper: only the rows hold it back
-    out = lns.improve(a, lo, hi, np.zeros(3), np.full(3, 5), cost, np.ones(3, dtype=np.int64),
-                      lambda v: [np.arange(3)], deadline=time.perf_counter() + 10)
+    out = lns.improve(
+        a,
+        lo,
+        hi,
+        np.zeros(3),
+        np.full(3, 5),
+        cost,
+        np.ones(3, dtype=np.int64),
+        lambda v: [np.arange(3)],
+        deadline=time.perf_counter() + 10,
+    )
     assert out.vector.sum() == 3 and out.vector[0] >= 1
 
 
@@ -100,9 +132,20 @@ def test_max_passes_ends_the_search_though_passes_still_gain() -> None:
     lo, hi = np.zeros(n - 1), np.full(n - 1, np.inf)
     start = np.full(n, 3, dtype=np.int64)
     passes = []
-    out = lns.improve(a, lo, hi, np.zeros(n), np.full(n, 3), np.ones(n, dtype=np.int64), start,
-                      lambda v: [np.array([j]) for j in range(n)], deadline=time.perf_counter() + 30,
-                      max_passes=2, min_gain=0.0, on_pass=lambda k, obj: passes.append(obj))
+    out = lns.improve(
+        a,
+        lo,
+        hi,
+        np.zeros(n),
+        np.full(n, 3),
+        np.ones(n, dtype=np.int64),
+        start,
+        lambda v: [np.array([j]) for j in range(n)],
+        deadline=time.perf_counter() + 30,
+        max_passes=2,
+        min_gain=0.0,
+        on_pass=lambda k, obj: passes.append(obj),
+    )
     assert out.passes == 2 and len(passes) == 2
     assert passes[0] > passes[1] > 0  # both passes gained, neither reached the optimum (0)
 
@@ -128,8 +171,10 @@ def test_decode_is_the_inverse_of_full_vector(fixture_aggregate: tuple) -> None:
     np.testing.assert_array_equal(aggregate.full_vector(p, model, lay, back), v)
     # every break decoded lies in its window
     g = p.brk_group[back.break_incidence]
-    assert ((back.break_start >= p.brk_window_start[back.break_incidence])
-            & (back.break_start <= p.brk_window_start[back.break_incidence] + p.group_width[g])).all()
+    assert (
+        (back.break_start >= p.brk_window_start[back.break_incidence])
+        & (back.break_start <= p.brk_window_start[back.break_incidence] + p.group_width[g])
+    ).all()
 
 
 def test_day_search_keeps_the_aggregate_feasible_and_between_its_start_and_the_lp(fixture_aggregate: tuple) -> None:
@@ -140,22 +185,29 @@ def test_day_search_keeps_the_aggregate_feasible_and_between_its_start_and_the_l
     order = aggregate.day_neighbourhoods(p, lay, cost, lp.solution)
     hoods = order(start)
     assert len(hoods) == len(np.unique(p.opt_day))
-    out = lns.improve(a, lo, hi, lb, ub, cost, start, order, deadline=time.perf_counter() + 20, workers=2,
-                      deterministic=True)
+    out = lns.improve(
+        a, lo, hi, lb, ub, cost, start, order, deadline=time.perf_counter() + 20, workers=2, deterministic=True
+    )
     assert _feasible(a, lo, hi, out.vector)
     assert ((out.vector >= lb) & (out.vector <= ub)).all()
     assert lp.value - 1e-6 <= float(cost @ out.vector) <= float(cost @ start)
     # what it stands for: decoding and re-encoding changes nothing the objective sees
     assert float(cost @ aggregate.full_vector(p, model, lay, aggregate.decode(p, lay, out.vector))) <= float(
-        cost @ out.vector)
+        cost @ out.vector
+    )
 
 
 def _service_plan(folder: Path, kind: str = "office") -> Plan:
     scenario = scenario_copy(folder, kind, scenario={'kind = "coverage"': 'kind = "service"'})
     inputs = load_inputs(scenario)
     plan0 = build_plan(inputs.scenario, inputs.agents, inputs.unavailability, inputs.requirements)
-    return build_plan(inputs.scenario, inputs.agents, inputs.unavailability, inputs.requirements,
-                      service_cuts=service_cuts(inputs, plan0))
+    return build_plan(
+        inputs.scenario,
+        inputs.agents,
+        inputs.unavailability,
+        inputs.requirements,
+        service_cuts=service_cuts(inputs, plan0),
+    )
 
 
 @pytest.mark.parametrize("kind", ["office", "nonstop"])
@@ -176,9 +228,15 @@ def test_service_segments_cost_what_the_cuts_cost_at_whole_agents(tmp_path: Path
         lb, ub = lb.astype(float), np.minimum(ub, 10**12).astype(float)
         lb[held] = ub[held] = v[held[: cuts.n_vars]]
         eq = lo == hi
-        res = linprog(c, A_ub=sp.vstack([a[~eq & np.isfinite(hi)], -a[~eq & np.isfinite(lo)]]),
-                      b_ub=np.concatenate([hi[~eq & np.isfinite(hi)], -lo[~eq & np.isfinite(lo)]]),
-                      A_eq=a[eq], b_eq=lo[eq], bounds=np.column_stack([lb, ub]), method="highs")
+        res = linprog(
+            c,
+            A_ub=sp.vstack([a[~eq & np.isfinite(hi)], -a[~eq & np.isfinite(lo)]]),
+            b_ub=np.concatenate([hi[~eq & np.isfinite(hi)], -lo[~eq & np.isfinite(lo)]]),
+            A_eq=a[eq],
+            b_eq=lo[eq],
+            bounds=np.column_stack([lb, ub]),
+            method="highs",
+        )
         assert res.status == 0
         assert res.fun == pytest.approx(float(cuts.matrix()[5] @ v), abs=1e-6)
 

@@ -25,8 +25,15 @@ from wfm.lock import lock_path
 from wfm.pipeline import campaign_name, plan_run, run, slug
 from wfm.scenario import load_scenario
 
-EVERY_FILE = {"forecast.csv", "requirements.csv", "roster.csv", "coverage.csv", "summary.json", "report.html",
-              "run.log"}
+EVERY_FILE = {
+    "forecast.csv",
+    "requirements.csv",
+    "roster.csv",
+    "coverage.csv",
+    "summary.json",
+    "report.html",
+    "run.log",
+}
 STAGES = ["start", "lock", "forecast", "requirements", "schedule", "report", "done"]
 
 
@@ -134,8 +141,11 @@ def test_requirements_win_over_forecast_which_wins_over_history(tmp_path, given,
 def test_relative_paths_are_resolved_against_the_scenario_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     plan = plan_run(SCENARIO)
-    assert plan.inputs == {"history": FIXTURE / "history.csv", "agents": FIXTURE / "agents.csv",
-                           "unavailability": FIXTURE / "unavailability.csv"}
+    assert plan.inputs == {
+        "history": FIXTURE / "history.csv",
+        "agents": FIXTURE / "agents.csv",
+        "unavailability": FIXTURE / "unavailability.csv",
+    }
 
 
 def invoke(*args) -> object:
@@ -157,11 +167,15 @@ def test_a_missing_input_file_is_named_by_key_and_file_before_any_work(tmp_path)
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (lambda t: t.replace("[inputs]\n", "[inputs]\nhistroy = 'h.csv'\n"),
-         "key 'inputs.histroy': Extra inputs are not permitted"),
+        (
+            lambda t: t.replace("[inputs]\n", "[inputs]\nhistroy = 'h.csv'\n"),
+            "key 'inputs.histroy': Extra inputs are not permitted",
+        ),
         (lambda t: t.replace("hours = 200", 'hours = "lots"'), "key 'budget.hours': Input should be a valid number"),
-        (lambda t: re.sub(r"\[inputs\]\n(.+\n)+", '[inputs]\nagents = "agents.csv"\n', t),
-         "none of the keys 'inputs.requirements', 'inputs.forecast', 'inputs.history' is set"),
+        (
+            lambda t: re.sub(r"\[inputs\]\n(.+\n)+", '[inputs]\nagents = "agents.csv"\n', t),
+            "none of the keys 'inputs.requirements', 'inputs.forecast', 'inputs.history' is set",
+        ),
     ],
     ids=["unknown-key", "wrong-type", "nothing-to-start-from"],
 )
@@ -207,8 +221,12 @@ def test_campaign_names_and_the_default_folder():
 
 
 def start_run(out: Path, *extra: str) -> subprocess.Popen:
-    return subprocess.Popen(wfm_command("run", SCENARIO, "--out", out, "--log-format", "json", *extra),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        wfm_command("run", SCENARIO, "--out", out, "--log-format", "json", *extra),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def wait_for(proc: subprocess.Popen, stage: str, message: str = "") -> list[dict]:
@@ -293,5 +311,7 @@ def test_recovery_puts_back_a_result_set_aside_by_a_killed_two_step_swap(tmp_pat
     actions = recover_directory(out)
     assert (out / "summary.json").read_text() == "{}"
     assert not half.exists() and not old.exists()
-    assert actions == ["restored the previous result from .out.old-abc",
-                       "removed .out.new-def left by an interrupted run"]
+    assert actions == [
+        "restored the previous result from .out.old-abc",
+        "removed .out.new-def left by an interrupted run",
+    ]

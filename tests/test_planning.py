@@ -22,12 +22,17 @@ from wfm.planning import Plan, Timeline, WeekPatterns, achievable_week, build_pl
 from wfm.schedule import load_inputs
 
 FIXTURES = Path(__file__).parent / "fixtures" / "checker"
-AGENTS_HEADER = ("agent_id,name,skills,min_hours_week,max_hours_week,max_days_week,hourly_cost,available_from,"
-                 "available_to\n")
+AGENTS_HEADER = (
+    "agent_id,name,skills,min_hours_week,max_hours_week,max_days_week,hourly_cost,available_from,available_to\n"
+)
 
 
 def scenario_copy(
-    folder: Path, kind: str = "office", *, scenario: dict[str, str] | None = None, files: dict[str, str] | None = None,
+    folder: Path,
+    kind: str = "office",
+    *,
+    scenario: dict[str, str] | None = None,
+    files: dict[str, str] | None = None,
 ) -> Path:
     """Copy fixture `kind` (without its rosters) into `folder`, replace texts of scenario.toml (each must
     occur) and whole input files; return the scenario's path."""
@@ -82,21 +87,25 @@ def test_achievable_week_with_no_minimum_includes_the_empty_week() -> None:
         ((), 5, 60, 600),  # no shift length at all
     ],
 )
-def test_achievable_week_is_none_when_no_pattern_fits(lengths: tuple[int, ...], max_shifts: int, lo: int,
-                                                     hi: int) -> None:
+def test_achievable_week_is_none_when_no_pattern_fits(
+    lengths: tuple[int, ...], max_shifts: int, lo: int, hi: int
+) -> None:
     assert achievable_week(lengths, max_shifts, lo, hi) is None
 
 
-lengths_st = st.lists(st.sampled_from([180, 240, 360, 420, 450, 480, 540, 600]), min_size=1, max_size=3,
-                      unique=True).map(lambda v: tuple(sorted(v)))
+lengths_st = st.lists(
+    st.sampled_from([180, 240, 360, 420, 450, 480, 540, 600]), min_size=1, max_size=3, unique=True
+).map(lambda v: tuple(sorted(v)))
 
 
 @given(lengths_st, st.integers(0, 6), st.integers(0, 3000), st.integers(0, 3000))
 @settings(max_examples=150, deadline=None)
-def test_achievable_week_enumerates_exactly_the_feasible_patterns(lengths: tuple[int, ...], max_shifts: int, lo: int,
-                                                                  hi: int) -> None:
+def test_achievable_week_enumerates_exactly_the_feasible_patterns(
+    lengths: tuple[int, ...], max_shifts: int, lo: int, hi: int
+) -> None:
     brute = sorted(
-        c for c in itertools.product(range(max_shifts + 1), repeat=len(lengths))
+        c
+        for c in itertools.product(range(max_shifts + 1), repeat=len(lengths))
         if sum(c) <= max_shifts and lo <= int(np.dot(c, lengths)) <= hi
     )
     got = achievable_week(lengths, max_shifts, lo, hi)
@@ -164,8 +173,16 @@ def test_pattern_cuts_of_one_agent_cut_off_an_infeasible_count() -> None:
 
 @pytest.mark.parametrize(
     ("value", "units", "expected"),
-    [(0.125, 100, 12), (0.375, 100, 38), (2.5, 1, 2), (3.5, 1, 4), (-2.5, 1, -2), (1.234, 100, 123),
-     (0.5, 200, 100), (10.0, 100, 1000)],
+    [
+        (0.125, 100, 12),
+        (0.375, 100, 38),
+        (2.5, 1, 2),
+        (3.5, 1, 4),
+        (-2.5, 1, -2),
+        (1.234, 100, 123),
+        (0.5, 200, 100),
+        (10.0, 100, 1000),
+    ],
 )
 def test_scale_rounds_to_the_nearest_unit_halves_to_even(value: float, units: int, expected: int) -> None:
     assert scale(value, units) == expected
@@ -252,6 +269,7 @@ def test_pattern_cuts_of_a_two_day_week_describe_its_two_patterns() -> None:
     assert week is not None
     assert sorted(map(tuple, week.counts.tolist())) == [(0, 1, 1, 0, 0, 0), (1, 0, 0, 1, 0, 0)]
     cuts = pattern_cuts([week])
-    allowed = [n for n in itertools.product(range(3), repeat=len(lengths))
-               if all(int(np.dot(n, f)) <= rhs for f, rhs in cuts)]
+    allowed = [
+        n for n in itertools.product(range(3), repeat=len(lengths)) if all(int(np.dot(n, f)) <= rhs for f, rhs in cuts)
+    ]
     assert sorted(allowed) == [(0, 1, 1, 0, 0, 0), (1, 0, 0, 1, 0, 0)]

@@ -71,14 +71,13 @@ def _exit_code_rows() -> set[int]:
     return {int(m) for m in re.findall(r"^\|\s*(\d+)\s*\|", _section("Exit codes"), re.MULTILINE)}
 
 
-@pytest.mark.parametrize(
-    ("name", "code"), sorted((k, v) for k, v in vars(wfm.errors).items() if k.startswith("EXIT_"))
-)
+@pytest.mark.parametrize(("name", "code"), sorted((k, v) for k, v in vars(wfm.errors).items() if k.startswith("EXIT_")))
 def test_every_exit_code_is_in_the_readme_table(name: str, code: int) -> None:
     assert code in _exit_code_rows(), f"{name} = {code} is missing from README's exit-code table"
 
 
-@pytest.mark.parametrize("error", [e for e in vars(wfm.errors).values()
-                                   if isinstance(e, type) and issubclass(e, wfm.errors.WfmError)])
+@pytest.mark.parametrize(
+    "error", [e for e in vars(wfm.errors).values() if isinstance(e, type) and issubclass(e, wfm.errors.WfmError)]
+)
 def test_every_error_class_exit_code_is_in_the_readme_table(error: type) -> None:
     assert error.exit_code in _exit_code_rows()

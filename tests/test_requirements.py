@@ -46,8 +46,7 @@ BROKEN = [
         "missing_handle_time_columns.csv",
         1,
         None,
-        "missing column(s): aht_seconds, or all of talk_seconds, hold_seconds, acw_seconds "
-        "(missing hold_seconds)",
+        "missing column(s): aht_seconds, or all of talk_seconds, hold_seconds, acw_seconds (missing hold_seconds)",
     ),
     (
         "unparsable_timestamp.csv",
@@ -94,17 +93,14 @@ BROKEN = [
         "interval_length_not_dividing_a_day.csv",
         3,
         "interval_start",
-        "intervals are 7 minutes apart; the interval length must be whole minutes dividing a day "
-        "(e.g. 15, 30 or 60)",
+        "intervals are 7 minutes apart; the interval length must be whole minutes dividing a day (e.g. 15, 30 or 60)",
     ),
     ("header_only.csv", 2, None, "no intervals: the file has a header but no rows"),
 ]
 
 
 def where(path: Path, row: int | None, column: str | None) -> str:
-    parts = (
-        [str(path)] + ([f"row {row}"] if row is not None else []) + ([f"column '{column}'"] if column else [])
-    )
+    parts = [str(path)] + ([f"row {row}"] if row is not None else []) + ([f"column '{column}'"] if column else [])
     return ", ".join(parts)
 
 
@@ -218,9 +214,7 @@ def test_cli_writes_requirements_and_prints_a_summary(tmp_path):
     assert list(df.columns) == [c for c in REQUIREMENTS_COLUMNS if c != "abandon_rate"]
     assert df["queue"].tolist() == ["chat_es", "voice_es"] * 3
     voice = required_agents([40.0, 42.5, 0.0], [300.0, 310.0, 300.0], 15, ServiceTargets())
-    chat = required_agents(
-        [10.0, 12.0, 9.5], [400.0, 380.0, 390.0], 15, ServiceTargets(channel="chat", concurrency=2)
-    )
+    chat = required_agents([10.0, 12.0, 9.5], [400.0, 380.0, 390.0], 15, ServiceTargets(channel="chat", concurrency=2))
     assert df.loc[df.queue == "voice_es", "required_agents"].tolist() == voice["required_agents"].tolist()
     assert df.loc[df.queue == "chat_es", "required_agents"].tolist() == chat["required_agents"].tolist()
     hours = (voice["required_agents"].sum() + chat["required_agents"].sum()) / 4
@@ -279,9 +273,7 @@ def test_handle_time_parts_give_aht(tmp_path):
 
 def test_requirements_round_trip(tmp_path):
     forecast = read_forecast(FIXTURES / "valid_two_queues.csv")
-    df = compute_requirements(
-        forecast, {"voice_es": ServiceTargets(), "chat_es": ServiceTargets(min_agents=1)}
-    )
+    df = compute_requirements(forecast, {"voice_es": ServiceTargets(), "chat_es": ServiceTargets(min_agents=1)})
     path = tmp_path / "r.csv"
     write_requirements(path, df)
     back = read_requirements(path)
@@ -306,9 +298,7 @@ def test_compute_requirements_needs_targets_for_every_queue():
 )
 def test_round_trip_property(tmp_path, contacts, aht):
     stamps = pd.date_range("2027-06-07 08:00", periods=len(contacts), freq="30min")
-    forecast = pd.DataFrame(
-        {"interval_start": stamps, "queue": "q", "contacts": contacts, "aht_seconds": aht}
-    )
+    forecast = pd.DataFrame({"interval_start": stamps, "queue": "q", "contacts": contacts, "aht_seconds": aht})
     forecast.attrs["interval_min"] = 30
     df = compute_requirements(forecast, ServiceConfig())
     path = tmp_path / "prop.csv"
@@ -375,9 +365,7 @@ def test_example_calendar_volumes_and_handle_times():
     df = generate_forecast()
     stamps = pd.to_datetime(df["interval_start"])
     assert set(df["queue"]) == {"voice_es", "chat_es"}
-    assert stamps.min() == pd.Timestamp("2027-06-01 08:00") and stamps.max() == pd.Timestamp(
-        "2027-06-30 19:45"
-    )
+    assert stamps.min() == pd.Timestamp("2027-06-01 08:00") and stamps.max() == pd.Timestamp("2027-06-30 19:45")
     assert 6 not in set(stamps.dt.weekday)  # closed on Sunday
     assert stamps.dt.date.nunique() == 26
     assert df.groupby("queue").size().tolist() == [26 * 48, 26 * 48]  # 12 h × 4 intervals a day

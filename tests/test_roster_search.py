@@ -45,8 +45,9 @@ def _case(scenario: Path) -> Case:
     model, lay = aggregate.build(plan.problem)
     lp = lp_relaxation(model, 30.0)
     assert lp.solution is not None
-    assigner = Assigner(sc, plan, inputs.agents, inputs.preferences, workers=1, seed=0, deterministic=True,
-                        use_cpsat=False)
+    assigner = Assigner(
+        sc, plan, inputs.agents, inputs.preferences, workers=1, seed=0, deterministic=True, use_cpsat=False
+    )
     built = construct(plan.problem, lp.solution[lay.x])
     assigner.assign_days(built.shifts, 0.0)
     shifts = place_roster_breaks(plan, assigner.assign_starts(slots_from_construction(plan, built))[0])
@@ -70,8 +71,9 @@ def test_a_roster_read_as_an_aggregate_has_the_checkers_staffing(case: Case) -> 
     hours = case.plan.timeline.interval_min / 60
     assert -built.surplus[built.surplus < 0].sum() * hours == pytest.approx(report.under_agent_hours)
     assert built.surplus[built.surplus > 0].sum() * hours == pytest.approx(report.over_agent_hours)
-    np.testing.assert_array_equal(built.shifts, np.bincount([s.option for s in case.shifts],
-                                                            minlength=case.plan.problem.n_options))
+    np.testing.assert_array_equal(
+        built.shifts, np.bincount([s.option for s in case.shifts], minlength=case.plan.problem.n_options)
+    )
 
 
 @pytest.mark.parametrize("length_changes_min", [(60,), (60, None)])
@@ -79,9 +81,17 @@ def test_searched_roster_keeps_every_rule_and_every_agents_kinds(
     case: Case, length_changes_min: tuple[int | None, ...]
 ) -> None:
     before = _check(case, case.shifts)
-    searched = improve_roster(case.plan, case.shifts, case.rest, case.lp_solution,
-                              deadline=time.perf_counter() + 20, workers=2, seed=0, deterministic=True,
-                              length_changes_min=length_changes_min)
+    searched = improve_roster(
+        case.plan,
+        case.shifts,
+        case.rest,
+        case.lp_solution,
+        deadline=time.perf_counter() + 20,
+        workers=2,
+        seed=0,
+        deterministic=True,
+        length_changes_min=length_changes_min,
+    )
     after = _check(case, searched)
 
     def broken(r: CheckReport) -> set:
@@ -97,8 +107,9 @@ def test_searched_roster_keeps_every_rule_and_every_agents_kinds(
 
     assert worked(searched) == worked(case.shifts)
     length = {(s.agent, s.day): int(p.opt_length[s.option]) for s in case.shifts}
-    change = [abs(p.opt_length[s.option] - length[(s.agent, s.day)]) * case.plan.timeline.interval_min
-              for s in searched]
+    change = [
+        abs(p.opt_length[s.option] - length[(s.agent, s.day)]) * case.plan.timeline.interval_min for s in searched
+    ]
     if None not in length_changes_min:
         assert max(change) <= max(length_changes_min)  # type: ignore[type-var]
     # the search's own objective never rises; the checker's may differ only by preference and
@@ -118,8 +129,10 @@ def test_a_shift_whose_blocked_time_rules_out_other_starts_is_held(case: Case) -
     key = p.opt_day * len(plan.kinds) + plan.opt_kind
     earliest = {int(k): int(p.opt_start[key == k].min()) for k in np.unique(key)}
     movable = [len(c) > 0 for c in _kind_choices(plan, case.shifts, case.rest, 0)]
-    i = next((i for i, t in enumerate(case.shifts)
-              if movable[i] and earliest[int(key[t.option])] < p.opt_start[t.option]), None)
+    i = next(
+        (i for i, t in enumerate(case.shifts) if movable[i] and earliest[int(key[t.option])] < p.opt_start[t.option]),
+        None,
+    )
     if i is None:
         pytest.skip("every shift of the fixture starts at its kind's earliest start")
     s = case.shifts[i]
@@ -128,15 +141,31 @@ def test_a_shift_whose_blocked_time_rules_out_other_starts_is_held(case: Case) -
     blocked[s.agent] = [*blocked.get(s.agent, []), (st - 1, st)]
     held_plan = dataclasses.replace(plan, blocked=blocked)
     assert len(_kind_choices(held_plan, case.shifts, case.rest, 0)[i]) == 0
-    searched = improve_roster(held_plan, case.shifts, case.rest, case.lp_solution,
-                              deadline=time.perf_counter() + 20, workers=1, seed=0, deterministic=True)
+    searched = improve_roster(
+        held_plan,
+        case.shifts,
+        case.rest,
+        case.lp_solution,
+        deadline=time.perf_counter() + 20,
+        workers=1,
+        seed=0,
+        deterministic=True,
+    )
     assert any(t.agent == s.agent and t.day == s.day and t.option == s.option for t in searched)
 
 
 def test_deterministic_search_repeats_exactly_with_two_workers(case: Case) -> None:
     def run() -> list[AssignedShift]:
-        return improve_roster(case.plan, case.shifts, case.rest, case.lp_solution,
-                              deadline=time.perf_counter() + 60, workers=2, seed=3, deterministic=True)
+        return improve_roster(
+            case.plan,
+            case.shifts,
+            case.rest,
+            case.lp_solution,
+            deadline=time.perf_counter() + 60,
+            workers=2,
+            seed=3,
+            deterministic=True,
+        )
 
     assert run() == run()
 

@@ -38,9 +38,23 @@ from wfm.schedule.service import steering_plan
 
 OPTIONS = ScheduleOptions(time_limit_s=3)
 SUMMARY_KEYS = {
-    "status", "objective", "best_bound", "gap", "solve_seconds", "first_feasible_seconds", "hours_used",
-    "budget_hours", "projected_service_level", "service_level_by_day", "under_agent_hours", "over_agent_hours",
-    "violations", "fairness", "parameters", "input_checksums", "versions",
+    "status",
+    "objective",
+    "best_bound",
+    "gap",
+    "solve_seconds",
+    "first_feasible_seconds",
+    "hours_used",
+    "budget_hours",
+    "projected_service_level",
+    "service_level_by_day",
+    "under_agent_hours",
+    "over_agent_hours",
+    "violations",
+    "fairness",
+    "parameters",
+    "input_checksums",
+    "versions",
 }
 
 
@@ -150,24 +164,31 @@ def test_objective_override_is_the_objective_reported(tmp_path: Path) -> None:
 # concave envelope over 0…2 agents (the agents skilled for the queue), the checker's over all n ≥ 0 (it
 # saturates). At 2 agents the solver counts 1.96 contacts answered in time, the checker 2.24, so the
 # solver's lower bound (8.16 lost) exceeds the checked objective (7.06).
-TWO_AGENTS = ("agent_id,skills,min_hours_week,max_hours_week,max_days_week,hourly_cost\n"
-              "s1,,0,40,5,0\ns2,,0,40,5,0\n")
+TWO_AGENTS = "agent_id,skills,min_hours_week,max_hours_week,max_days_week,hourly_cost\ns1,,0,40,5,0\ns2,,0,40,5,0\n"
 FOUR_CONTACTS = "interval_start,queue,contacts,aht_seconds,required_agents\n" + "".join(
-    f"2026-03-02T02:{m:02d},main,4,300,2\n" for m in (0, 15, 30, 45))
+    f"2026-03-02T02:{m:02d},main,4,300,2\n" for m in (0, 15, 30, 45)
+)
 
 
 def test_service_bound_is_below_the_objective_with_few_agents(tmp_path: Path) -> None:
-    scenario = scenario_copy(tmp_path / "in", "nonstop", scenario={
-        'kind = "coverage"': 'kind = "service"\nfairness_weight = 0'},
-        files={"agents.csv": TWO_AGENTS, "unavailability.csv": "agent_id,date,start,end\n",
-               "requirements.csv": FOUR_CONTACTS})
+    scenario = scenario_copy(
+        tmp_path / "in",
+        "nonstop",
+        scenario={'kind = "coverage"': 'kind = "service"\nfairness_weight = 0'},
+        files={
+            "agents.csv": TWO_AGENTS,
+            "unavailability.csv": "agent_id,date,start,end\n",
+            "requirements.csv": FOUR_CONTACTS,
+        },
+    )
     solved = _solve(scenario, tmp_path / "out")
     assert solved.check.ok
     assert solved.summary["best_bound"] <= solved.summary["objective"] + 1e-6
 
 
 def test_an_lp_expected_to_overrun_is_not_started_and_no_bound_is_claimed(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """An LP forecast at far more than its share of the time limit is skipped: the roster is still
     built, searched around its own options and checked, with no bound and no gap, and the stage log
     says why."""
@@ -234,24 +255,54 @@ def test_cli_infeasible_budget_exits_3_with_the_reasons_and_writes_nothing(tmp_p
 BROKEN_INPUTS = {
     # defect: (file replaced, its content, file named in the message, row, column or None)
     "unknown-agent-in-unavailability": (
-        "unavailability.csv", "agent_id,date,start,end\na1,2026-03-05,,\nzz,2026-03-10,08:00,12:00\n",
-        "unavailability.csv", 3, "agent_id"),
+        "unavailability.csv",
+        "agent_id,date,start,end\na1,2026-03-05,,\nzz,2026-03-10,08:00,12:00\n",
+        "unavailability.csv",
+        3,
+        "agent_id",
+    ),
     "unknown-agent-in-preferences": (
-        "preferences.csv", "agent_id,date,shift_template_or_start,kind,weight\na1,2026-03-02,day,prefer,3\n"
-        "zz,2026-03-03,09:00,avoid,2\n", "preferences.csv", 3, "agent_id"),
+        "preferences.csv",
+        "agent_id,date,shift_template_or_start,kind,weight\na1,2026-03-02,day,prefer,3\nzz,2026-03-03,09:00,avoid,2\n",
+        "preferences.csv",
+        3,
+        "agent_id",
+    ),
     "duplicate-agent-id": (
-        "agents.csv", AGENTS_HEADER + "a1,Ana,es,20,40,5,10,,\na2,Ben,es;en,0,40,5,12,08:00,17:00\n"
-        "a1,Cleo,,0,18,3,,,\n", "agents.csv", 4, "agent_id"),
+        "agents.csv",
+        AGENTS_HEADER + "a1,Ana,es,20,40,5,10,,\na2,Ben,es;en,0,40,5,12,08:00,17:00\na1,Cleo,,0,18,3,,,\n",
+        "agents.csv",
+        4,
+        "agent_id",
+    ),
     "negative-hourly-cost": (
-        "agents.csv", AGENTS_HEADER + "a1,Ana,es,20,40,5,-10,,\na2,Ben,es;en,0,40,5,12,08:00,17:00\n",
-        "agents.csv", 2, "hourly_cost"),
+        "agents.csv",
+        AGENTS_HEADER + "a1,Ana,es,20,40,5,-10,,\na2,Ben,es;en,0,40,5,12,08:00,17:00\n",
+        "agents.csv",
+        2,
+        "hourly_cost",
+    ),
     "bad-time-of-day": (
-        "agents.csv", AGENTS_HEADER + "a1,Ana,es,20,40,5,10,,\na2,Ben,es;en,0,40,5,12,08:00,25:00\n",
-        "agents.csv", 3, "available_to"),
+        "agents.csv",
+        AGENTS_HEADER + "a1,Ana,es,20,40,5,10,,\na2,Ben,es;en,0,40,5,12,08:00,25:00\n",
+        "agents.csv",
+        3,
+        "available_to",
+    ),
     "min-hours-above-max": (
-        "agents.csv", AGENTS_HEADER + "a1,Ana,es,50,40,5,10,,\n", "agents.csv", 2, "min_hours_week"),
+        "agents.csv",
+        AGENTS_HEADER + "a1,Ana,es,50,40,5,10,,\n",
+        "agents.csv",
+        2,
+        "min_hours_week",
+    ),
     "missing-column": (
-        "agents.csv", "agent_id,name,skills,min_hours_week,max_hours_week\na1,Ana,es,20,40\n", "agents.csv", 1, None),
+        "agents.csv",
+        "agent_id,name,skills,min_hours_week,max_hours_week\na1,Ana,es,20,40\n",
+        "agents.csv",
+        1,
+        None,
+    ),
 }
 
 
@@ -303,13 +354,29 @@ def test_greedy_days_keeps_a_short_weeks_minimum_reachable(cover_kind: int) -> N
     minimum and the maximum (a 9-hour shift leaves 78–145 minutes, below the 4-hour shortest)."""
     kinds = (ShiftKind("9h", 540), ShiftKind("7h", 420), ShiftKind("4h", 240))
     window = Window(0, 1, 618, 685, 2)
-    employee = Employee("a", max_shifts=(2, 2, 2), min_minutes=618, max_minutes=685, max_consecutive=6,
-                        min_consecutive=1, min_consecutive_off=1, max_weekends=10, windows=(window,))
+    employee = Employee(
+        "a",
+        max_shifts=(2, 2, 2),
+        min_minutes=618,
+        max_minutes=685,
+        max_consecutive=6,
+        min_consecutive=1,
+        min_consecutive_off=1,
+        max_weekends=10,
+        windows=(window,),
+    )
     cover = np.zeros((2, 3), dtype=np.int64)
     cover[0, cover_kind] = 1
-    problem = RosterProblem(days=2, first_weekday=0, kinds=kinds, employees=(employee,),
-                            forbidden_successions=frozenset(), cover=cover,
-                            under_weight=np.ones((2, 3), dtype=np.int64), over_weight=np.ones((2, 3), dtype=np.int64))
+    problem = RosterProblem(
+        days=2,
+        first_weekday=0,
+        kinds=kinds,
+        employees=(employee,),
+        forbidden_successions=frozenset(),
+        cover=cover,
+        under_weight=np.ones((2, 3), dtype=np.int64),
+        over_weight=np.ones((2, 3), dtype=np.int64),
+    )
     out = greedy_days(problem)[0]
     worked = sum(kinds[k].minutes for k in out if k >= 0)
     assert 618 <= worked <= 685, out.tolist()
@@ -319,34 +386,63 @@ def test_greedy_days_ends_the_week_with_a_run_the_next_week_can_follow() -> None
     """Five of seven days needed (history: Sunday worked), and the week must end on a run of at most
     two days: the greedy leaves a day off among the last three days however the cover pulls."""
     kinds = (ShiftKind("8h", 480),)
-    employee = Employee("a", max_shifts=(7,), min_minutes=2400, max_minutes=2400, max_consecutive=6,
-                        min_consecutive=1, min_consecutive_off=1, max_weekends=10, history=(0,), max_final_run=2)
-    problem = RosterProblem(days=7, first_weekday=0, kinds=kinds, employees=(employee,),
-                            forbidden_successions=frozenset(), cover=np.array([[0], [0], [1], [1], [1], [1], [1]]),
-                            under_weight=np.ones((7, 1), dtype=np.int64), over_weight=np.ones((7, 1), dtype=np.int64))
+    employee = Employee(
+        "a",
+        max_shifts=(7,),
+        min_minutes=2400,
+        max_minutes=2400,
+        max_consecutive=6,
+        min_consecutive=1,
+        min_consecutive_off=1,
+        max_weekends=10,
+        history=(0,),
+        max_final_run=2,
+    )
+    problem = RosterProblem(
+        days=7,
+        first_weekday=0,
+        kinds=kinds,
+        employees=(employee,),
+        forbidden_successions=frozenset(),
+        cover=np.array([[0], [0], [1], [1], [1], [1], [1]]),
+        under_weight=np.ones((7, 1), dtype=np.int64),
+        over_weight=np.ones((7, 1), dtype=np.int64),
+    )
     out = greedy_days(problem)
     assert (out[0] >= 0).sum() == 5 and (out[0, 4:] < 0).any(), out.tolist()
     assert day_roster.evaluate(problem, out)[1] == []
 
 
-@pytest.mark.parametrize(("days", "max_weekends", "expected"),
-                         [(9, 9, [None, None]), (14, 9, [None, None]), (14, 1, [1, None]), (9, 1, [None, None])])
+@pytest.mark.parametrize(
+    ("days", "max_weekends", "expected"),
+    [(9, 9, [None, None]), (14, 9, [None, None]), (14, 1, [1, None]), (9, 1, [None, None])],
+)
 def test_a_week_ends_on_a_run_the_next_week_can_follow(
-        tmp_path: Path, days: int, max_weekends: int, expected: list[int | None]) -> None:
+    tmp_path: Path, days: int, max_weekends: int, expected: list[int | None]
+) -> None:
     """36 h a week, at most 7.5 paid hours a shift, 6 days in a row. A 2-day week at the end (9 days)
     needs none of its days (by the edge rule the 5 days past the horizon could hold its 36 h), so the
     week before may end on any run; a following full week needs 5
     of its 7 days (no cap), unless its weekend is out of reach because working this week's weekend
     would use the agent's only one: then Monday to Friday, and this week ends on a run of 1 at most."""
-    scenario = scenario_copy(tmp_path, "nonstop", scenario={
-        "days = 7": f"days = {days}", "min_days_off_week = 2": f"min_days_off_week = 1\nmax_weekends = {max_weekends}"},
-        files={"agents.csv": AGENTS_HEADER + "n1,,main,36,48,6,,,\n",
-               "unavailability.csv": "agent_id,date,start,end\n"})
+    scenario = scenario_copy(
+        tmp_path,
+        "nonstop",
+        scenario={
+            "days = 7": f"days = {days}",
+            "min_days_off_week = 2": f"min_days_off_week = 1\nmax_weekends = {max_weekends}",
+        },
+        files={
+            "agents.csv": AGENTS_HEADER + "n1,,main,36,48,6,,,\n",
+            "unavailability.csv": "agent_id,date,start,end\n",
+        },
+    )
     inputs = load_inputs(scenario)
     plan = build_plan(inputs.scenario, inputs.agents, inputs.unavailability, inputs.requirements)
     assigner = Assigner(inputs.scenario, plan, inputs.agents, [], workers=1, seed=0, deterministic=True)
-    caps = [assigner._max_final_run(0, 0, w, assigner._weekends_worked(0, plan.weeks[w][0]))
-            for w in range(len(plan.weeks))]
+    caps = [
+        assigner._max_final_run(0, 0, w, assigner._weekends_worked(0, plan.weeks[w][0])) for w in range(len(plan.weeks))
+    ]
     assert caps == expected
 
 
@@ -354,12 +450,28 @@ def test_greedy_days_never_lifts_a_minimum_onto_a_day_off() -> None:
     """Below its minimum after day 0, the employee still gets no shift on its day off (time off
     outranks the weekly minimum; the checker reports the shortfall instead)."""
     kinds = (ShiftKind("4h", 240),)
-    employee = Employee("a", max_shifts=(3,), min_minutes=720, max_minutes=720, max_consecutive=6,
-                        min_consecutive=1, min_consecutive_off=1, max_weekends=10, days_off=frozenset({1}))
-    problem = RosterProblem(days=3, first_weekday=0, kinds=kinds, employees=(employee,),
-                            forbidden_successions=frozenset(), cover=np.array([[1], [0], [0]]),
-                            under_weight=np.ones((3, 1), dtype=np.int64), over_weight=np.ones((3, 1), dtype=np.int64),
-                            allowed=np.ones((1, 3, 1), dtype=bool))
+    employee = Employee(
+        "a",
+        max_shifts=(3,),
+        min_minutes=720,
+        max_minutes=720,
+        max_consecutive=6,
+        min_consecutive=1,
+        min_consecutive_off=1,
+        max_weekends=10,
+        days_off=frozenset({1}),
+    )
+    problem = RosterProblem(
+        days=3,
+        first_weekday=0,
+        kinds=kinds,
+        employees=(employee,),
+        forbidden_successions=frozenset(),
+        cover=np.array([[1], [0], [0]]),
+        under_weight=np.ones((3, 1), dtype=np.int64),
+        over_weight=np.ones((3, 1), dtype=np.int64),
+        allowed=np.ones((1, 3, 1), dtype=bool),
+    )
     out = greedy_days(problem)[0]
     assert out[1] < 0 and (out >= 0).sum() == 2, out.tolist()
 
@@ -369,8 +481,12 @@ def test_start_times_leave_a_rested_start_for_tomorrows_blocked_day(tmp_path: Pa
     (starts 00:00–06:00, 4 h) but is away from 09:00 on Tuesday, so Tuesday must start by 05:00 and,
     with 1 h of rest, Monday must start at 20:00. The aggregate's Monday slot is 23:00: looking one
     day ahead, the start assignment moves Monday to 20:00 instead of losing Tuesday."""
-    scenario = scenario_copy(tmp_path, "nonstop", scenario={"min_rest_h = 11": "min_rest_h = 1"},
-                             files={"unavailability.csv": "agent_id,date,start,end\nn1,2026-03-03,09:00,24:00\n"})
+    scenario = scenario_copy(
+        tmp_path,
+        "nonstop",
+        scenario={"min_rest_h = 11": "min_rest_h = 1"},
+        files={"unavailability.csv": "agent_id,date,start,end\nn1,2026-03-03,09:00,24:00\n"},
+    )
     inputs = load_inputs(scenario)
     plan = build_plan(inputs.scenario, inputs.agents, inputs.unavailability, inputs.requirements)
     p, tl = plan.problem, plan.timeline
@@ -378,12 +494,20 @@ def test_start_times_leave_a_rested_start_for_tomorrows_blocked_day(tmp_path: Pa
     templates = [t.name for t in inputs.scenario.config.shift_templates]
 
     def kind(template: str) -> int:
-        return next(k for k, sk in enumerate(plan.kinds)
-                    if sk.template == templates.index(template) and n1 in plan.classes[sk.klass])
+        return next(
+            k
+            for k, sk in enumerate(plan.kinds)
+            if sk.template == templates.index(template) and n1 in plan.classes[sk.klass]
+        )
 
     def option(day: int, k: int, hhmm: int) -> int:
-        return next(j for j in range(p.n_options) if p.opt_day[j] == day and plan.opt_kind[j] == k
-                    and p.opt_start[j] == day * tl.per_day + hhmm * 60 // tl.interval_min)
+        return next(
+            j
+            for j in range(p.n_options)
+            if p.opt_day[j] == day
+            and plan.opt_kind[j] == k
+            and p.opt_start[j] == day * tl.per_day + hhmm * 60 // tl.interval_min
+        )
 
     night, early = kind("night"), kind("early")
     assigner = Assigner(inputs.scenario, plan, inputs.agents, [], workers=1, seed=0, deterministic=True)
@@ -397,17 +521,26 @@ def _ana_needed(folder: Path, days: Iterable[int], max_hours: int, scenario: dic
     """The office scenario with one agent, Ana (0–`max_hours` paid hours a week), needed 08:00–16:00
     on `days` (0 = the first Monday), no cost weight, and these texts of scenario.toml replaced."""
     requirements = "interval_start,queue,contacts,aht_seconds,required_agents\n" + "".join(
-        f"2026-03-0{2 + d}T{h:02d}:{m:02d},es,3,300,1\n" for d in days for h in range(8, 16) for m in (0, 30))
+        f"2026-03-0{2 + d}T{h:02d}:{m:02d},es,3,300,1\n" for d in days for h in range(8, 16) for m in (0, 30)
+    )
     agents = AGENTS_HEADER + f"a1,Ana,es,0,{max_hours},5,10,,\n"
-    return scenario_copy(folder, "office", scenario={"cost_weight = 0.1": "cost_weight = 0", **scenario},
-                         files={"requirements.csv": requirements, "agents.csv": agents,
-                                "unavailability.csv": "agent_id,date,start,end\n", "preferences.csv":
-                                "agent_id,date,shift_template_or_start,kind,weight\n"})
+    return scenario_copy(
+        folder,
+        "office",
+        scenario={"cost_weight = 0.1": "cost_weight = 0", **scenario},
+        files={
+            "requirements.csv": requirements,
+            "agents.csv": agents,
+            "unavailability.csv": "agent_id,date,start,end\n",
+            "preferences.csv": "agent_id,date,shift_template_or_start,kind,weight\n",
+        },
+    )
 
 
 @pytest.mark.parametrize(("max_hours", "budget_hours", "monday_hours"), [(40, 100, 8), (33, 100, 4), (40, 10, 4)])
 def test_start_search_lengthens_a_shift_only_within_the_weekly_maximum_and_budget(
-        tmp_path: Path, max_hours: int, budget_hours: int, monday_hours: int) -> None:
+    tmp_path: Path, max_hours: int, budget_hours: int, monday_hours: int
+) -> None:
     """One agent is needed 08:00–16:00 Monday to Friday. Ana works a 4-hour Monday and 8-hour
     (7 paid) Tuesday to Friday: 32 paid hours. The 8-hour Monday (35 h) covers more, and is taken
     when her maximum is 40 h; at 33 h it is not, nor with a budget of 10 h (already overspent)."""
@@ -417,9 +550,15 @@ def test_start_search_lengthens_a_shift_only_within_the_weekly_maximum_and_budge
     day = [t.name for t in inputs.scenario.config.shift_templates].index("day")
 
     def option(d: int, hours: int) -> int:
-        return next(j for j in range(p.n_options) if p.opt_day[j] == d and p.opt_template[j] == day
-                    and p.opt_start[j] == d * tl.per_day + 16 and p.opt_length[j] * tl.interval_min == hours * 60
-                    and plan.queues[p.opt_queue[j]] == "es")
+        return next(
+            j
+            for j in range(p.n_options)
+            if p.opt_day[j] == d
+            and p.opt_template[j] == day
+            and p.opt_start[j] == d * tl.per_day + 16
+            and p.opt_length[j] * tl.interval_min == hours * 60
+            and plan.queues[p.opt_queue[j]] == "es"
+        )
 
     shifts = [AssignedShift(0, d, option(d, 4 if d == 0 else 8), ()) for d in range(5)]
     out = improve_starts(plan, shifts, min_rest=0, passes=1, change_lengths=True)
@@ -429,19 +568,41 @@ def test_start_search_lengthens_a_shift_only_within_the_weekly_maximum_and_budge
     assert plan.week_min_paid[0, 0] <= week <= plan.week_max_paid[0, 0]
 
 
-@pytest.mark.parametrize(("needed", "rules", "expected_days"), [
-    ((1, 2), {}, (1, 2)),  # Monday's shift moves to Wednesday: a run of two days, as the rules ask
-    ((1, 3), {}, (0, 1)),  # Tuesday and Thursday alone would be one-day runs (minimum 2)
-    ((1, 3), {"min_consecutive_days = 2": "min_consecutive_days = 1",
-              "min_consecutive_days_off = 2": "min_consecutive_days_off = 1"}, (1, 3)),
-    ((1, 5), {"min_consecutive_days = 2": "min_consecutive_days = 1",
-              "min_consecutive_days_off = 2": "min_consecutive_days_off = 1"}, (1, 5)),
-    ((1, 5), {"min_consecutive_days = 2": "min_consecutive_days = 1",
-              "min_consecutive_days_off = 2": "min_consecutive_days_off = 1",
-              "max_weekends = 1": "max_weekends = 0"}, (0, 1)),
-])
+@pytest.mark.parametrize(
+    ("needed", "rules", "expected_days"),
+    [
+        ((1, 2), {}, (1, 2)),  # Monday's shift moves to Wednesday: a run of two days, as the rules ask
+        ((1, 3), {}, (0, 1)),  # Tuesday and Thursday alone would be one-day runs (minimum 2)
+        (
+            (1, 3),
+            {
+                "min_consecutive_days = 2": "min_consecutive_days = 1",
+                "min_consecutive_days_off = 2": "min_consecutive_days_off = 1",
+            },
+            (1, 3),
+        ),
+        (
+            (1, 5),
+            {
+                "min_consecutive_days = 2": "min_consecutive_days = 1",
+                "min_consecutive_days_off = 2": "min_consecutive_days_off = 1",
+            },
+            (1, 5),
+        ),
+        (
+            (1, 5),
+            {
+                "min_consecutive_days = 2": "min_consecutive_days = 1",
+                "min_consecutive_days_off = 2": "min_consecutive_days_off = 1",
+                "max_weekends = 1": "max_weekends = 0",
+            },
+            (0, 1),
+        ),
+    ],
+)
 def test_start_search_moves_a_shift_to_another_day_of_its_week_only_within_the_day_rules(
-        tmp_path: Path, needed: tuple[int, int], rules: dict[str, str], expected_days: tuple[int, int]) -> None:
+    tmp_path: Path, needed: tuple[int, int], rules: dict[str, str], expected_days: tuple[int, int]
+) -> None:
     """One agent is needed 08:00–16:00 on two days of the first week; Ana works 8-hour shifts on
     Monday and Tuesday. Monday's shift moves to the other needed day when the rules on her days
     allow it (runs of at least 2 days on and off in the office scenario, at most 1 weekend), and the
@@ -451,8 +612,11 @@ def test_start_search_moves_a_shift_to_another_day_of_its_week_only_within_the_d
     plan = build_plan(sc, inputs.agents, inputs.unavailability, inputs.requirements)
     p, tl = plan.problem, plan.timeline
     day = [t.name for t in sc.config.shift_templates].index("day")
-    option = {int(p.opt_day[j]): j for j in range(p.n_options) if p.opt_template[j] == day
-              and p.opt_start[j] % tl.per_day == 16 and p.opt_length[j] * tl.interval_min == 480}
+    option = {
+        int(p.opt_day[j]): j
+        for j in range(p.n_options)
+        if p.opt_template[j] == day and p.opt_start[j] % tl.per_day == 16 and p.opt_length[j] * tl.interval_min == 480
+    }
     shifts = place_roster_breaks(plan, [AssignedShift(0, d, option[d], ()) for d in (0, 1)])
     out = improve_starts(plan, shifts, min_rest=0, passes=2, day_rules=sc.config.rules)
     assert tuple(sorted(s.day for s in out)) == expected_days
@@ -486,9 +650,14 @@ def test_a_search_that_ends_early_names_the_searched_aggregate_and_keeps_the_bet
     spec = gen.InstanceSpec("t-small", days=7, agents=20, interval_min=30, queues=("voice_es",), seed=7)
     inputs = load_inputs(gen.generate(spec, tmp_path / "small").scenario_path)
     runs: list[list] = [[], []]
-    results = [solve_schedule(inputs, ScheduleOptions(time_limit_s=20.0),
-                              progress=lambda p, seen=seen: seen.append(p) if p.stage == "roster" else None)
-               for seen in runs]
+    results = [
+        solve_schedule(
+            inputs,
+            ScheduleOptions(time_limit_s=20.0),
+            progress=lambda p, seen=seen: seen.append(p) if p.stage == "roster" else None,
+        )
+        for seen in runs
+    ]
     events = runs[0]
     messages = [e.message for e in events]
     searched = messages.index("searched roster")
@@ -500,29 +669,37 @@ def test_a_search_that_ends_early_names_the_searched_aggregate_and_keeps_the_bet
     assert first.summary["objective"] == min(e.objective for e in events)
     assert first.summary["objective"] < events[searched].objective
     assert not first.report.violations
-    assert [(s.agent_id, s.start, s.queue) for s in first.shifts] == \
-        [(s.agent_id, s.start, s.queue) for s in again.shifts]
+    assert [(s.agent_id, s.start, s.queue) for s in first.shifts] == [
+        (s.agent_id, s.start, s.queue) for s in again.shifts
+    ]
 
 
 def test_the_summary_says_which_limit_ended_the_run_and_whether_it_repeats(tmp_path: Path) -> None:
     """A small week with time to spare: nothing was cut by the clock, and a second run is identical."""
-    runs = [solve_schedule(load_inputs(FIXTURES / "office" / "scenario.toml"), ScheduleOptions(time_limit_s=20))
-            for _ in range(2)]
+    runs = [
+        solve_schedule(load_inputs(FIXTURES / "office" / "scenario.toml"), ScheduleOptions(time_limit_s=20))
+        for _ in range(2)
+    ]
     limit = runs[0].summary["limit"]
     assert limit["kind"] == "wall-clock" and limit["time_limit_s"] == 20
     assert limit["repeatable"] == (not limit["cut_by_clock"])
     if limit["repeatable"]:
-        assert [(s.agent_id, s.start, s.end, s.queue) for s in runs[0].shifts] == \
-            [(s.agent_id, s.start, s.end, s.queue) for s in runs[1].shifts]
+        assert [(s.agent_id, s.start, s.end, s.queue) for s in runs[0].shifts] == [
+            (s.agent_id, s.start, s.end, s.queue) for s in runs[1].shifts
+        ]
 
 
 def test_a_repeatable_run_reads_no_clock_and_repeats_exactly(tmp_path: Path) -> None:
     """`repeatable`: the limit is a work budget; two runs give the same roster, and the summary says so."""
-    runs = [solve_schedule(load_inputs(FIXTURES / "nonstop" / "scenario.toml"),
-                           ScheduleOptions(time_limit_s=6, repeatable=True)) for _ in range(2)]
+    runs = [
+        solve_schedule(
+            load_inputs(FIXTURES / "nonstop" / "scenario.toml"), ScheduleOptions(time_limit_s=6, repeatable=True)
+        )
+        for _ in range(2)
+    ]
     assert runs[0].summary["limit"]["kind"] == "work budget"
     assert runs[0].summary["limit"]["repeatable"]
-    assert [(s.agent_id, s.start, s.end, s.queue, s.breaks) for s in runs[0].shifts] == \
-        [(s.agent_id, s.start, s.end, s.queue, s.breaks) for s in runs[1].shifts]
+    assert [(s.agent_id, s.start, s.end, s.queue, s.breaks) for s in runs[0].shifts] == [
+        (s.agent_id, s.start, s.end, s.queue, s.breaks) for s in runs[1].shifts
+    ]
     assert runs[0].summary["objective"] == runs[1].summary["objective"]
-

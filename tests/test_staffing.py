@@ -189,9 +189,7 @@ def test_chat_with_concurrency_k_is_a_queue_of_k_slots_per_agent(contacts, k):
 def test_erlang_a_needs_fewer_agents_than_erlang_c_with_patient_callers():
     contacts = np.array([50.0, 100.0, 200.0, 400.0])
     c = required_agents(contacts, 300.0, 30, ServiceTargets(max_occupancy=None))
-    a = required_agents(
-        contacts, 300.0, 30, ServiceTargets(model="erlang-a", patience_s=600.0, max_occupancy=None)
-    )
+    a = required_agents(contacts, 300.0, 30, ServiceTargets(model="erlang-a", patience_s=600.0, max_occupancy=None))
     assert np.all(a["agents_on_phone"] <= c["agents_on_phone"])
     assert np.any(a["agents_on_phone"] < c["agents_on_phone"])
     assert np.all(a["abandon_rate"] > 0) and np.all(c["abandon_rate"] == 0)
@@ -199,9 +197,7 @@ def test_erlang_a_needs_fewer_agents_than_erlang_c_with_patient_callers():
 
 def test_max_asa_and_max_abandon_targets_bind():
     loose = required_agents([300.0], 240.0, 30, ServiceTargets(service_level=0.5, max_occupancy=None))
-    strict = required_agents(
-        [300.0], 240.0, 30, ServiceTargets(service_level=0.5, max_occupancy=None, max_asa_s=2.0)
-    )
+    strict = required_agents([300.0], 240.0, 30, ServiceTargets(service_level=0.5, max_occupancy=None, max_asa_s=2.0))
     assert strict["agents_on_phone"][0] > loose["agents_on_phone"][0]
     assert strict["asa_seconds"][0] <= 2.0
     abandon = required_agents(

@@ -131,7 +131,9 @@ def read_agents(path: str | Path) -> list[Agent]:
         if rec.min_hours_week > rec.max_hours_week:
             raise InputError(
                 f"min_hours_week {rec.min_hours_week:g} exceeds max_hours_week {rec.max_hours_week:g}",
-                path=path, row=int(row), column="min_hours_week",
+                path=path,
+                row=int(row),
+                column="min_hours_week",
             )
         if rec.available_to <= rec.available_from:
             raise InputError(
@@ -173,7 +175,9 @@ def read_unavailability(path: str | Path, agents: list[Agent]) -> list[Unavailab
         start, end = int(rec.start), int(rec.end)
         if (start < 0) != (end < 0):
             raise InputError(
-                "give both start and end, or neither for the whole day", path=path, row=int(row),
+                "give both start and end, or neither for the whole day",
+                path=path,
+                row=int(row),
                 column="end" if end < 0 else "start",
             )
         if start < 0:
@@ -202,7 +206,9 @@ def read_preferences(path: str | Path, agents: list[Agent], template_names: set[
             except ValueError:
                 raise InputError(
                     f"'{key}' is neither a shift template ({', '.join(sorted(template_names))}) nor a start HH:MM",
-                    path=path, row=int(row), column="shift_template_or_start",
+                    path=path,
+                    row=int(row),
+                    column="shift_template_or_start",
                 ) from None
         out.append(Preference(str(rec.agent_id), rec.date.date(), template, start, str(rec.kind), float(rec.weight)))
     return out

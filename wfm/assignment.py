@@ -205,7 +205,14 @@ class Assigner:
         return _WeekJob(problem, members, days, kinds, tpl_of)
 
     def _employee(
-        self, a: int, w: int, c: int, days: list[int], kinds: list[int], offered: np.ndarray, allowed: np.ndarray,
+        self,
+        a: int,
+        w: int,
+        c: int,
+        days: list[int],
+        kinds: list[int],
+        offered: np.ndarray,
+        allowed: np.ndarray,
         cost: np.ndarray,
     ) -> day_roster.Employee:
         """Agent `a`'s contract in week `w`; fills its rows of `allowed` (kinds its blocked time lets it
@@ -224,8 +231,11 @@ class Assigner:
         blocks = plan.blocked.get(a, [])
         for i in range(D):
             # the blocks a shift starting that day can meet, all at once: it must miss every one
-            near = [(lo, hi) for lo, hi in blocks if lo < (days[i] + 1) * tl.per_day + self.longest
-                    and hi > days[i] * tl.per_day]
+            near = [
+                (lo, hi)
+                for lo, hi in blocks
+                if lo < (days[i] + 1) * tl.per_day + self.longest and hi > days[i] * tl.per_day
+            ]
             if near and i not in off:
                 allowed[i] &= self._kinds_fitting(days[i], kinds, near)
         hist_len = max(rules.max_consecutive_days, rules.min_consecutive_days, rules.min_consecutive_days_off)
@@ -251,8 +261,9 @@ class Assigner:
             windows=(day_roster.Window(0, D - 1, week_min, week_max, int(plan.week_max_shifts[a, w])),),
             history=tuple(self._history(a, days[0], hist_len, {k: i for i, k in enumerate(kinds)}, kinds)),
             max_final_run=self._max_final_run(a, c, w, weekends_used),
-            fixed_work=frozenset() if plan.locked_day is None else frozenset(
-                i for i, d in enumerate(days) if plan.locked_day[a, d]),
+            fixed_work=frozenset()
+            if plan.locked_day is None
+            else frozenset(i for i, d in enumerate(days) if plan.locked_day[a, d]),
         )
 
     def _solve_week(self, problem: day_roster.RosterProblem, limit_s: float) -> tuple[np.ndarray, str]:
@@ -275,9 +286,12 @@ class Assigner:
         if deadline is not None:
             wall_s = max(MIN_SOLVE_S, min(wall_s, deadline - time.perf_counter()))
         params = day_roster.SolveParams(
-            time_limit_s=wall_s, workers=self.workers, seed=self.seed,
+            time_limit_s=wall_s,
+            workers=self.workers,
+            seed=self.seed,
             deterministic_time=max(0.5, limit_s) if self.deterministic else None,
-            hint=hint, stop=None if self.stop is None else self.stop.is_set,
+            hint=hint,
+            stop=None if self.stop is None else self.stop.is_set,
         )
         result = day_roster.solve(problem, params)
         if result.assignment is not None:
@@ -285,15 +299,25 @@ class Assigner:
         if self.stop is not None and self.stop.is_set():
             return hint, "greedy"
         # find any roster that keeps the rules, cover ignored
-        relaxed = dataclasses.replace(problem, under_weight=np.zeros_like(problem.under_weight),
-                                      over_weight=np.zeros_like(problem.over_weight))
+        relaxed = dataclasses.replace(
+            problem, under_weight=np.zeros_like(problem.under_weight), over_weight=np.zeros_like(problem.over_weight)
+        )
         retry = day_roster.solve(relaxed, dataclasses.replace(params, time_limit_s=max(1.0, min(limit_s, wall_s))))
         if retry.assignment is None:
             return hint, "greedy"
         return retry.assignment, f"rules-only {retry.status}"
 
-    def _apply(self, w: int, c: int, members: list[int], days: list[int], kinds: list[int], tpl_of: np.ndarray,
-               assignment: np.ndarray, status: str) -> str:
+    def _apply(
+        self,
+        w: int,
+        c: int,
+        members: list[int],
+        days: list[int],
+        kinds: list[int],
+        tpl_of: np.ndarray,
+        assignment: np.ndarray,
+        status: str,
+    ) -> str:
         tl = self.plan.timeline
         for e, a in enumerate(members):
             for i, d in enumerate(days):
@@ -377,7 +401,9 @@ class Assigner:
             earliest_end[i] = int(tod.min() + plan.kinds[k].length)
             latest_start[i] = int(tod.max())
         return frozenset(
-            (a, b) for a in earliest_end for b in latest_start
+            (a, b)
+            for a in earliest_end
+            for b in latest_start
             if latest_start[b] + per_day - earliest_end[a] < self.rest
         )
 
@@ -407,6 +433,7 @@ class Assigner:
             for lo, hi in self.plan.blocked.get(a, []):
                 free &= (en <= lo) | (st >= hi)
             return int(st[free].max()) if free.any() else None
+
         out: list[AssignedShift] = []
         unmatched = extra = dropped = 0
         pref_start: dict[tuple[int, int], list[Preference]] = {}
@@ -469,8 +496,15 @@ class Assigner:
             free &= (p.opt_start[js] + p.opt_length[js] <= lo) | (p.opt_start[js] >= hi)
         return WeekShifts(self.plan.opt_start_min[js[free]], self.plan.opt_end_min[js[free]])
 
-    def _slot_cost(self, a: int, d: int, starts: np.ndarray, ends: np.ndarray, prefs: list[Preference],
-                   next_latest: int | None = None) -> np.ndarray:
+    def _slot_cost(
+        self,
+        a: int,
+        d: int,
+        starts: np.ndarray,
+        ends: np.ndarray,
+        prefs: list[Preference],
+        next_latest: int | None = None,
+    ) -> np.ndarray:
         """Cost of each slot for agent `a` on day `d`; `next_latest` is the latest start of the kind
         it works tomorrow: a slot ending too late for tomorrow's rest would cost that day's shift."""
         tl = self.plan.timeline
@@ -481,8 +515,11 @@ class Assigner:
         if self.plan.week_rules:  # beside the agent's shifts of the week so far, and its days ahead
             week = int(self.plan.week_of_day[d])
             others = WeekShifts.of(*self.week_shifts.get((a, week), ([], [])))
-            ahead = [self._day_options(a, e, int(self.day_kind[a, e])) for e in self.plan.weeks[week]
-                     if e > d and self.day_kind[a, e] >= 0]
+            ahead = [
+                self._day_options(a, e, int(self.day_kind[a, e]))
+                for e in self.plan.weeks[week]
+                if e > d and self.day_kind[a, e] >= 0
+            ]
             first = d * tl.per_day
             start_min, end_min = (starts - first) * tl.interval_min, (ends - first) * tl.interval_min
             ok = np.ones(len(starts), dtype=bool)
@@ -628,8 +665,9 @@ class _StartSearch:
         self.week_members: dict[tuple[int, int], list[int]] = {}  # (agent, week) → indices into out
         for i, s in enumerate(shifts):
             self.week_members.setdefault((s.agent, int(self.week_of[s.day])), []).append(i)
-        self.worked = np.zeros(plan.unavailable_day.shape, dtype=bool) if plan.locked_day is None \
-            else plan.locked_day.copy()  # a locked shift's day is worked (and never free)
+        self.worked = (
+            np.zeros(plan.unavailable_day.shape, dtype=bool) if plan.locked_day is None else plan.locked_day.copy()
+        )  # a locked shift's day is worked (and never free)
         for s in shifts:
             self.worked[s.agent, s.day] = True
         history = plan.history
@@ -841,8 +879,11 @@ class _DayRules:
         in_horizon = flags[history:]
         here = day - history
         new_weekend = weekend >= 0 and not any(in_horizon[d] for d in self.days_of_weekend[weekend] if d != here)
-        if (r.max_weekends is not None and new_weekend
-                and sum(any(in_horizon[d] for d in days) for days in self.days_of_weekend) > r.max_weekends):
+        if (
+            r.max_weekends is not None
+            and new_weekend
+            and sum(any(in_horizon[d] for d in days) for days in self.days_of_weekend) > r.max_weekends
+        ):
             return False
         n, first = len(flags), 0
         while first < n:  # each run of equal days
@@ -876,8 +917,9 @@ def week_paid(plan: Plan, shifts: list[AssignedShift]) -> tuple[np.ndarray, np.n
     return week_of_day, paid
 
 
-def fill_weekly_minimums(plan: Plan, shifts: list[AssignedShift], min_rest: int, day_rules: RulesConfig
-                         ) -> tuple[list[AssignedShift], int]:
+def fill_weekly_minimums(
+    plan: Plan, shifts: list[AssignedShift], min_rest: int, day_rules: RulesConfig
+) -> tuple[list[AssignedShift], int]:
     """Give a shift on a free day to each agent whose week fell short of its minimum paid minutes (a
     day the start assignment had to drop: no start of its kind fitted rest or time off), while its
     week, rest, time off, runs of days and the week rules allow; the option covering the most
@@ -1019,7 +1061,6 @@ def place_roster_breaks(plan: Plan, shifts: list[AssignedShift]) -> list[Assigne
     ]
 
 
-
 def day_hint(problem: day_roster.RosterProblem, improve: bool = True) -> np.ndarray:
     """A day-level roster without CP-SAT: CP-SAT's hint, and the roster where CP-SAT is not run.
 
@@ -1084,9 +1125,15 @@ def greedy_days(problem: day_roster.RosterProblem) -> np.ndarray:
         fewest = np.maximum(0, -((after - lo) // max(top, 1)))
         most = (hi - after) // max(shortest, 1)
         return (
-            ~off[:, d] & (out[:, d] == day_roster.OFF) & (used[:, k] < caps[:, k])
-            & (after <= hi) & (shifts < cap_shifts) & (run < max_run) & ((d < D - 1) | (run < final_run))
-            & ~forbidden[np.where(last >= 0, last, K), k] & permitted[:, d, k]
+            ~off[:, d]
+            & (out[:, d] == day_roster.OFF)
+            & (used[:, k] < caps[:, k])
+            & (after <= hi)
+            & (shifts < cap_shifts)
+            & (run < max_run)
+            & ((d < D - 1) | (run < final_run))
+            & ~forbidden[np.where(last >= 0, last, K), k]
+            & permitted[:, d, k]
             & ((weekday[d] < 5) | weekend_worked | (weekend_left > 0))
             & (fewest <= np.minimum(most, slots))
         )
@@ -1125,8 +1172,15 @@ def greedy_days(problem: day_roster.RosterProblem) -> np.ndarray:
 
 
 def _lift_to_minimum(
-    problem: day_roster.RosterProblem, out: np.ndarray, lo: np.ndarray, hi: np.ndarray, minutes: np.ndarray,
-    caps: np.ndarray, permitted: np.ndarray, forbidden: np.ndarray, cap_shifts: np.ndarray,
+    problem: day_roster.RosterProblem,
+    out: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    minutes: np.ndarray,
+    caps: np.ndarray,
+    permitted: np.ndarray,
+    forbidden: np.ndarray,
+    cap_shifts: np.ndarray,
 ) -> None:
     """Repair employees left below their minimum minutes: lengthen their shifts, then add days."""
     E, D = out.shape
@@ -1161,8 +1215,13 @@ def _lift_to_minimum(
                     return worked
                 cur = out[e, d]
                 gain = minutes[k] - minutes[cur]
-                if gain > 0 and permitted[e, d, k] and used[k] < caps[e, k] and worked + gain <= hi[e] \
-                        and succession_ok(e, d, k):
+                if (
+                    gain > 0
+                    and permitted[e, d, k]
+                    and used[k] < caps[e, k]
+                    and worked + gain <= hi[e]
+                    and succession_ok(e, d, k)
+                ):
                     out[e, d] = k
                     used[cur] -= 1
                     used[k] += 1
@@ -1173,13 +1232,23 @@ def _lift_to_minimum(
         for d in range(D):
             if worked >= lo[e] or (out[e] >= 0).sum() >= cap_shifts[e]:
                 break
-            if out[e, d] >= 0 or d in problem.employees[e].days_off or (
-                    weekday[d] >= 5 and problem.employees[e].max_weekends <= 0
-                    and not any(out[e, x] >= 0 for x in weekend_days)):
+            if (
+                out[e, d] >= 0
+                or d in problem.employees[e].days_off
+                or (
+                    weekday[d] >= 5
+                    and problem.employees[e].max_weekends <= 0
+                    and not any(out[e, x] >= 0 for x in weekend_days)
+                )
+            ):
                 continue
             for k in by_length.tolist():
-                if permitted[e, d, k] and used[k] < caps[e, k] and worked + minutes[k] <= hi[e] \
-                        and succession_ok(e, d, k):
+                if (
+                    permitted[e, d, k]
+                    and used[k] < caps[e, k]
+                    and worked + minutes[k] <= hi[e]
+                    and succession_ok(e, d, k)
+                ):
                     out[e, d] = k
                     if run_ok(e, d):
                         used[k] += 1

@@ -70,10 +70,26 @@ from wfm.pipeline import EXIT_INTERRUPTED, campaign_name, run, signals_handled, 
 from wfm.runlog import LogFormat, RunLog
 from wfm.scenario import check_solver_options, load_scenario
 
-CAMPAIGN_COLUMNS = ("campaign", "status", "hours_used", "budget_hours", "projected_service_level", "gap",
-                    "seconds", "exit_code", "message", "scenario")
-STATUS_BY_EXIT_CODE = {1: "error", 2: "bad-input", 3: "infeasible", 4: "timeout", 5: "locked",
-                       EXIT_INTERRUPTED: "interrupted"}
+CAMPAIGN_COLUMNS = (
+    "campaign",
+    "status",
+    "hours_used",
+    "budget_hours",
+    "projected_service_level",
+    "gap",
+    "seconds",
+    "exit_code",
+    "message",
+    "scenario",
+)
+STATUS_BY_EXIT_CODE = {
+    1: "error",
+    2: "bad-input",
+    3: "infeasible",
+    4: "timeout",
+    5: "locked",
+    EXIT_INTERRUPTED: "interrupted",
+}
 
 
 @dataclass(frozen=True)
@@ -132,17 +148,24 @@ def run_campaign(
     try:
         result = run(scenario, out_dir, time_limit_s=time_limit_s, log_format=log_format, echo=False, campaign=name)
     except WfmError as exc:
-        row.update(status=STATUS_BY_EXIT_CODE.get(exc.exit_code, "error"), exit_code=exc.exit_code,
-                   message=_one_line(str(exc)))
+        row.update(
+            status=STATUS_BY_EXIT_CODE.get(exc.exit_code, "error"), exit_code=exc.exit_code, message=_one_line(str(exc))
+        )
     except KeyboardInterrupt:
         row.update(status="interrupted", exit_code=EXIT_INTERRUPTED, message="aborted by a second signal")
     except Exception as exc:  # a bug: the campaign's DIR.failed.log has the traceback
         row.update(status="error", exit_code=EXIT_INTERNAL, message=f"internal error: {exc!r}")
     else:
         s = result.summary
-        row.update(status=s["status"], hours_used=s["hours_used"], budget_hours=s["budget_hours"],
-                   projected_service_level=s["projected_service_level"], gap=s["gap"], exit_code=EXIT_OK,
-                   message="interrupted: best roster so far" if result.interrupted else "")
+        row.update(
+            status=s["status"],
+            hours_used=s["hours_used"],
+            budget_hours=s["budget_hours"],
+            projected_service_level=s["projected_service_level"],
+            gap=s["gap"],
+            exit_code=EXIT_OK,
+            message="interrupted: best roster so far" if result.interrupted else "",
+        )
     row["seconds"] = round(time.perf_counter() - t0, 2)
     return row
 
@@ -154,9 +177,14 @@ def _one_line(message: str) -> str:
 
 def _pending_row(c: Campaign) -> dict[str, Any]:
     if c.error is not None:
-        return {"campaign": c.name, "status": "bad-input", "exit_code": 2, "message": _one_line(c.error),
-                "seconds": 0.0,
-                "scenario": str(c.scenario)}
+        return {
+            "campaign": c.name,
+            "status": "bad-input",
+            "exit_code": 2,
+            "message": _one_line(c.error),
+            "seconds": 0.0,
+            "scenario": str(c.scenario),
+        }
     return {"campaign": c.name, "status": "pending", "message": "", "scenario": str(c.scenario)}
 
 
@@ -203,8 +231,12 @@ def run_batch(
         rows[row["campaign"]] = row
         write_csv(path, _table(list(rows.values())), float_format="%.6g")
         level = log.info if row["exit_code"] == EXIT_OK else log.warning
-        level("campaign", f"{row['campaign']}: {row['status']}" + (f" — {row['message']}" if row["message"] else ""),
-              exit_code=int(row["exit_code"]), seconds=row["seconds"])
+        level(
+            "campaign",
+            f"{row['campaign']}: {row['status']}" + (f" — {row['message']}" if row["message"] else ""),
+            exit_code=int(row["exit_code"]),
+            seconds=row["seconds"],
+        )
         if on_done is not None:
             on_done(row)
 
@@ -223,14 +255,25 @@ def run_batch(
             _run_local(_pool_size(workers, len(todo)), args, finished, cancelled, log)
         for row in list(rows.values()):  # left unstarted by a signal
             if row["status"] == "pending":
-                finished({**row, "status": "cancelled", "exit_code": EXIT_INTERRUPTED, "seconds": 0.0,
-                          "message": "cancelled by a signal before it started"})
+                finished(
+                    {
+                        **row,
+                        "status": "cancelled",
+                        "exit_code": EXIT_INTERRUPTED,
+                        "seconds": 0.0,
+                        "message": "cancelled by a signal before it started",
+                    }
+                )
     table = _table(list(rows.values()))
     code = batch_exit_code([int(c) for c in table["exit_code"]])
     seconds = time.perf_counter() - t0
     failed = int((table["exit_code"] != EXIT_OK).sum())
-    log.info("done", f"{len(table) - failed} of {len(table)} campaign(s) succeeded; wrote {path}",
-             exit_code=code, seconds=round(seconds, 2))
+    log.info(
+        "done",
+        f"{len(table) - failed} of {len(table)} campaign(s) succeeded; wrote {path}",
+        exit_code=code,
+        seconds=round(seconds, 2),
+    )
     return BatchResult(table, path, code, seconds)
 
 
@@ -246,8 +289,11 @@ def _ignore_signals() -> None:
 
 
 def _run_local(
-    size: int, args: dict[str, tuple], finished: Callable[[dict[str, Any]], None],
-    cancelled: threading.Event, log: RunLog,
+    size: int,
+    args: dict[str, tuple],
+    finished: Callable[[dict[str, Any]], None],
+    cancelled: threading.Event,
+    log: RunLog,
 ) -> None:
     context = multiprocessing.get_context("spawn")  # no fork of a process that may hold threads
     with ProcessPoolExecutor(max_workers=size, mp_context=context, initializer=_ignore_signals) as pool:
@@ -272,8 +318,11 @@ def _run_local(
 
 
 def _run_dask(
-    address: str, args: dict[str, tuple], finished: Callable[[dict[str, Any]], None],
-    cancelled: threading.Event, log: RunLog,
+    address: str,
+    args: dict[str, tuple],
+    finished: Callable[[dict[str, Any]], None],
+    cancelled: threading.Event,
+    log: RunLog,
 ) -> None:
     try:
         from dask.distributed import Client
@@ -283,11 +332,15 @@ def _run_dask(
     try:
         client = Client(address, timeout="10s")
     except (OSError, TimeoutError) as exc:
-        raise InputError(f"cannot reach the Dask scheduler at {address}: {exc}",
-                         hint="check --address tcp://HOST:PORT and that the scheduler runs") from None
+        raise InputError(
+            f"cannot reach the Dask scheduler at {address}: {exc}",
+            hint="check --address tcp://HOST:PORT and that the scheduler runs",
+        ) from None
     with client:
-        futures = {client.submit(run_campaign, *a, pure=False, key=f"wfm-batch-{name}-{uuid.uuid4().hex}"):
-                   name for name, a in args.items()}
+        futures = {
+            client.submit(run_campaign, *a, pure=False, key=f"wfm-batch-{name}-{uuid.uuid4().hex}"): name
+            for name, a in args.items()
+        }
         with _on_signals(cancelled, lambda: client.cancel(list(futures)), log):
             for future in dask_completed(list(futures)):
                 if future.cancelled():
@@ -301,8 +354,14 @@ def _run_dask(
 
 def _lost(a: tuple, message: str) -> dict[str, Any]:
     name, scenario = a[0], a[1]
-    return {"campaign": name, "scenario": scenario, "status": "error", "exit_code": EXIT_INTERNAL,
-            "message": message, "seconds": None}
+    return {
+        "campaign": name,
+        "scenario": scenario,
+        "status": "error",
+        "exit_code": EXIT_INTERNAL,
+        "message": message,
+        "seconds": None,
+    }
 
 
 @contextlib.contextmanager
@@ -311,8 +370,11 @@ def _on_signals(cancelled: threading.Event, act: Callable[[], None], log: RunLog
 
     def on_first(name: str) -> None:
         cancelled.set()
-        log.warning("signal", f"{name}: cancelling campaigns not started; running ones finish with their "
-                              "best roster so far (send it again to abort)")
+        log.warning(
+            "signal",
+            f"{name}: cancelling campaigns not started; running ones finish with their "
+            "best roster so far (send it again to abort)",
+        )
         act()
 
     with signals_handled(on_first):

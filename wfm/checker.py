@@ -71,11 +71,31 @@ from wfm.service_value import saturated_value_table
 from wfm.staffing import effective_agents, projected_performance
 
 RULES = (
-    "unknown-agent", "outside-horizon", "skill", "unknown-queue", "unknown-template",
-    "one-shift-per-day", "template", "operating-hours", "availability-window", "unavailable", "breaks",
-    "rest", "max-consecutive-days", "min-consecutive-days", "min-consecutive-days-off", "days-off-week",
-    "min-hours-week", "max-hours-week", "max-days-week", "max-weekends", "max-shifts-per-template",
-    "budget", "paid-hours", "max-late-shifts-week", "start-time-spread-week",
+    "unknown-agent",
+    "outside-horizon",
+    "skill",
+    "unknown-queue",
+    "unknown-template",
+    "one-shift-per-day",
+    "template",
+    "operating-hours",
+    "availability-window",
+    "unavailable",
+    "breaks",
+    "rest",
+    "max-consecutive-days",
+    "min-consecutive-days",
+    "min-consecutive-days-off",
+    "days-off-week",
+    "min-hours-week",
+    "max-hours-week",
+    "max-days-week",
+    "max-weekends",
+    "max-shifts-per-template",
+    "budget",
+    "paid-hours",
+    "max-late-shifts-week",
+    "start-time-spread-week",
 )
 HISTORY_DAYS = 14  # days before the horizon a previous roster joins the checks (as `wfm.continuity` reads it)
 HOURS_TOL = 1e-6  # hours; the weekly limits and the budget allow this much rounding
@@ -145,8 +165,12 @@ class CheckReport:
         """The report as JSON-ready data (coverage left out: it is one row per interval and queue)."""
         return {
             "violations": [
-                {"agent_id": v.agent_id, "date": None if v.date is None else v.date.isoformat(),
-                 "rule": v.rule, "detail": v.detail}
+                {
+                    "agent_id": v.agent_id,
+                    "date": None if v.date is None else v.date.isoformat(),
+                    "rule": v.rule,
+                    "detail": v.detail,
+                }
                 for v in self.violations
             ],
             "objective": self.objective,
@@ -294,8 +318,9 @@ def rule_identity(ctx: _Context) -> list[Violation]:
 def rule_one_shift_per_day(ctx: _Context) -> list[Violation]:
     """At most one shift starts per agent and date."""
     counts = Counter((s.agent_id, s.date) for s in ctx.shifts)
-    return [Violation(a, d, "one-shift-per-day", f"{n} shifts start on this date")
-            for (a, d), n in counts.items() if n > 1]
+    return [
+        Violation(a, d, "one-shift-per-day", f"{n} shifts start on this date") for (a, d), n in counts.items() if n > 1
+    ]
 
 
 # --- rule 3 ---------------------------------------------------------------------------------------
@@ -314,8 +339,9 @@ def rule_template(ctx: _Context) -> list[Violation]:
             out.append(_on(s, "template", f"start {_hhmm(start)} is not one of template '{t.name}': {grid}"))
         if s.length_min not in {round(h * 60) for h in t.lengths_h}:
             lengths = ", ".join(f"{h:g}" for h in t.lengths_h)
-            out.append(_on(s, "template", f"length {s.length_min / 60:g} h is not one of template "
-                                          f"'{t.name}': {lengths} h"))
+            out.append(
+                _on(s, "template", f"length {s.length_min / 60:g} h is not one of template '{t.name}': {lengths} h")
+            )
         weekday = WEEKDAYS[s.date.weekday()]
         if weekday not in t.weekdays:
             out.append(_on(s, "template", f"template '{t.name}' is not used on {weekday.capitalize()}"))
@@ -339,8 +365,13 @@ def rule_operating_hours(ctx: _Context) -> list[Violation]:
             hours = opening[date.weekday()]
             if hours is None or lo < hours[0] or hi > hours[1]:
                 where = "closed" if hours is None else f"open {_hhmm(hours[0])}–{_hhmm(hours[1])}"
-                out.append(_on(s, "operating-hours", f"works {_hhmm(lo)}–{_hhmm(hi)} on {date} "
-                                                     f"({WEEKDAYS[date.weekday()].capitalize()}, {where})"))
+                out.append(
+                    _on(
+                        s,
+                        "operating-hours",
+                        f"works {_hhmm(lo)}–{_hhmm(hi)} on {date} ({WEEKDAYS[date.weekday()].capitalize()}, {where})",
+                    )
+                )
     return out
 
 
@@ -356,9 +387,14 @@ def rule_availability_window(ctx: _Context) -> list[Violation]:
             continue
         start = _time_of_day(s.start)
         if start < a.available_from_min or start + s.length_min > a.available_to_min:
-            out.append(_on(s, "availability-window",
-                           f"shift {_at(s.start)}–{_at(s.end)} outside the agent's window "
-                           f"{_hhmm(a.available_from_min)}–{_hhmm(a.available_to_min)}"))
+            out.append(
+                _on(
+                    s,
+                    "availability-window",
+                    f"shift {_at(s.start)}–{_at(s.end)} outside the agent's window "
+                    f"{_hhmm(a.available_from_min)}–{_hhmm(a.available_to_min)}",
+                )
+            )
     return out
 
 
@@ -377,8 +413,9 @@ def rule_unavailable(ctx: _Context) -> list[Violation]:
                 u_end = _midnight(date) + dt.timedelta(minutes=u.end_min)
                 if s.start < u_end and u_start < s.end:
                     period = f"{date} {_hhmm(u.start_min)}–{_hhmm(u.end_min)}"
-                    out.append(_on(s, "unavailable",
-                                   f"shift {_at(s.start)}–{_at(s.end)} overlaps unavailability on {period}"))
+                    out.append(
+                        _on(s, "unavailable", f"shift {_at(s.start)}–{_at(s.end)} overlaps unavailability on {period}")
+                    )
     return out
 
 
@@ -412,18 +449,19 @@ def rule_breaks(ctx: _Context) -> list[Violation]:
         for b in expected:
             found = [x for x in s.breaks if x.name == b.name]
             if len(found) != 1:
-                out.append(_on(s, "breaks", f"break '{b.name}' is " + (f"given {len(found)} times" if found
-                                                                       else "missing")))
+                out.append(
+                    _on(s, "breaks", f"break '{b.name}' is " + (f"given {len(found)} times" if found else "missing"))
+                )
             elif problems := _break_problems(s, found[0], b, ctx.interval_min):
                 x = found[0]
-                out.append(_on(s, "breaks", f"break '{b.name}' {_at(x.start)[11:]}–{_at(x.end)[11:]} "
-                                            + "; ".join(problems)))
+                out.append(
+                    _on(s, "breaks", f"break '{b.name}' {_at(x.start)[11:]}–{_at(x.end)[11:]} " + "; ".join(problems))
+                )
         names = {b.name for b in expected}
         for x in s.breaks:
             if x.name not in names:
                 why = f"template '{t.name}' has {len(expected)} for a {s.length_min / 60:g} h shift"
-                out.append(_on(s, "breaks", f"unexpected break '{x.name}' {_at(x.start)}–{_at(x.end)} "
-                                            f"({why})"))
+                out.append(_on(s, "breaks", f"unexpected break '{x.name}' {_at(x.start)}–{_at(x.end)} ({why})"))
     return out
 
 
@@ -481,14 +519,26 @@ def rule_consecutive_days(ctx: _Context) -> list[Violation]:
             span = f"{_days(length)} {dates[first]} to {dates[first + length - 1]}"
             inner = first > 0 and first + length < len(dates)
             if worked and length > r.max_consecutive_days:
-                out.append(Violation(agent_id, dates[first], "max-consecutive-days",
-                                     f"works {span} (max {r.max_consecutive_days})"))
+                out.append(
+                    Violation(
+                        agent_id, dates[first], "max-consecutive-days", f"works {span} (max {r.max_consecutive_days})"
+                    )
+                )
             if worked and inner and length < r.min_consecutive_days:
-                out.append(Violation(agent_id, dates[first], "min-consecutive-days",
-                                     f"works {span} (min {r.min_consecutive_days})"))
+                out.append(
+                    Violation(
+                        agent_id, dates[first], "min-consecutive-days", f"works {span} (min {r.min_consecutive_days})"
+                    )
+                )
             if not worked and inner and length < r.min_consecutive_days_off:
-                out.append(Violation(agent_id, dates[first], "min-consecutive-days-off",
-                                     f"off {span} (min {r.min_consecutive_days_off})"))
+                out.append(
+                    Violation(
+                        agent_id,
+                        dates[first],
+                        "min-consecutive-days-off",
+                        f"off {span} (min {r.min_consecutive_days_off})",
+                    )
+                )
     return out
 
 
@@ -511,8 +561,11 @@ def rule_days_off_week(ctx: _Context) -> list[Violation]:
                 off_before = sum(days[0] - dt.timedelta(days=k) not in worked_before for k in range(1, before + 1))
             need = max(0, need_base - (7 - n - before) - off_before)
             if off < need:
-                out.append(Violation(agent_id, days[0], "days-off-week",
-                                     f"{_days(off)} off in the week of {days[0]} (min {need})"))
+                out.append(
+                    Violation(
+                        agent_id, days[0], "days-off-week", f"{_days(off)} off in the week of {days[0]} (min {need})"
+                    )
+                )
     return out
 
 
@@ -528,8 +581,9 @@ def longest_paid_hours(templates: Sequence[ShiftTemplateConfig], agent: Agent) -
         for length_h in t.lengths_h:
             length = round(length_h * 60)
             windowed = (agent.available_from_min, agent.available_to_min) != (0, 1440)  # (0, 1440): none
-            if windowed and not any(agent.available_from_min <= s and s + length <= agent.available_to_min
-                                    for s in starts):
+            if windowed and not any(
+                agent.available_from_min <= s and s + length <= agent.available_to_min for s in starts
+            ):
                 continue
             unpaid = sum(b.duration_min for b in t.breaks if not b.paid and b.min_shift_h * 60 <= length)
             out = max(out, (length - unpaid) / 60)
@@ -537,8 +591,13 @@ def longest_paid_hours(templates: Sequence[ShiftTemplateConfig], agent: Agent) -
 
 
 def week_hour_limits(
-    agent: Agent, days_off: int, cut_days: int, previous_h: float = 0.0, previous_shifts: int = 0,
-    longest_h: float = 0.0, n_days: int = 7,
+    agent: Agent,
+    days_off: int,
+    cut_days: int,
+    previous_h: float = 0.0,
+    previous_shifts: int = 0,
+    longest_h: float = 0.0,
+    n_days: int = 7,
 ) -> tuple[float, float, int]:
     """(min_eff, max_eff, max shifts) of an agent in an ISO week: the contract's maximum less the
     `previous_h` hours (and `previous_shifts` shifts) the previous roster worked in it; the minimum
@@ -579,21 +638,39 @@ def rule_weekly_limits(ctx: _Context) -> list[Violation]:
             credited = list(days)  # with a previous roster the week's days before the horizon credit too
             if ctx.previous is not None:
                 credited += [days[0] - dt.timedelta(days=k) for k in range(1, before + 1)]
-            off = sum(ctx.scenario.opening(d.weekday()) is not None
-                      and any(u.whole_day for u in ctx.unavailability.get((agent_id, d), [])) for d in credited)
-            lo, hi, max_shifts = week_hour_limits(agent, off, cut, before_h[(agent_id, week)],
-                                                  before_n[(agent_id, week)],
-                                                  longest_paid_hours(list(ctx.templates.values()), agent), len(days))
+            off = sum(
+                ctx.scenario.opening(d.weekday()) is not None
+                and any(u.whole_day for u in ctx.unavailability.get((agent_id, d), []))
+                for d in credited
+            )
+            lo, hi, max_shifts = week_hour_limits(
+                agent,
+                off,
+                cut,
+                before_h[(agent_id, week)],
+                before_n[(agent_id, week)],
+                longest_paid_hours(list(ctx.templates.values()), agent),
+                len(days),
+            )
             h, n = hours[(agent_id, week)], count[(agent_id, week)]
             if h < lo - HOURS_TOL:
-                out.append(Violation(agent_id, days[0], "min-hours-week",
-                                     f"{h:g} paid hours in the week of {days[0]} (min {lo:g})"))
+                out.append(
+                    Violation(
+                        agent_id, days[0], "min-hours-week", f"{h:g} paid hours in the week of {days[0]} (min {lo:g})"
+                    )
+                )
             if h > hi + HOURS_TOL:
-                out.append(Violation(agent_id, days[0], "max-hours-week",
-                                     f"{h:g} paid hours in the week of {days[0]} (max {hi:g})"))
+                out.append(
+                    Violation(
+                        agent_id, days[0], "max-hours-week", f"{h:g} paid hours in the week of {days[0]} (max {hi:g})"
+                    )
+                )
             if n > max_shifts:
-                out.append(Violation(agent_id, days[0], "max-days-week",
-                                     f"{n} shifts in the week of {days[0]} (max {max_shifts})"))
+                out.append(
+                    Violation(
+                        agent_id, days[0], "max-days-week", f"{n} shifts in the week of {days[0]} (max {max_shifts})"
+                    )
+                )
     return out
 
 
@@ -613,8 +690,7 @@ def rule_max_weekends(ctx: _Context) -> list[Violation]:
                 weekends.setdefault(d.isocalendar()[:2], d)  # dates come in order: the weekend's first
         if len(weekends) > limit:
             first_over = sorted(weekends.values())[limit]
-            out.append(Violation(agent_id, first_over, "max-weekends",
-                                 f"works {len(weekends)} weekends (max {limit})"))
+            out.append(Violation(agent_id, first_over, "max-weekends", f"works {len(weekends)} weekends (max {limit})"))
     return out
 
 
@@ -629,8 +705,14 @@ def rule_max_shifts_per_template(ctx: _Context) -> list[Violation]:
         for name, limit in limits.items():
             of_template = [s for s in shifts if s.template == name]
             if len(of_template) > limit:
-                out.append(Violation(agent_id, of_template[limit].date, "max-shifts-per-template",
-                                     f"{len(of_template)} shifts of template '{name}' (max {limit})"))
+                out.append(
+                    Violation(
+                        agent_id,
+                        of_template[limit].date,
+                        "max-shifts-per-template",
+                        f"{len(of_template)} shifts of template '{name}' (max {limit})",
+                    )
+                )
     return out
 
 
@@ -643,8 +725,7 @@ def rule_budget(ctx: _Context) -> list[Violation]:
     used = float(ctx.counted_h.sum())
     if budget.hours is None or used <= budget.hours + HOURS_TOL:
         return []
-    return [Violation("*", None, "budget",
-                      f"{used:g} {budget.counted_on} hours used, budget {budget.hours:g}")]
+    return [Violation("*", None, "budget", f"{used:g} {budget.counted_on} hours used, budget {budget.hours:g}")]
 
 
 # --- paid_hours column integrity -------------------------------------------------------------------
@@ -684,9 +765,15 @@ def rule_max_late_shifts_week(ctx: _Context) -> list[Violation]:
     for (agent_id, (year, week)), shifts in _known_weeks(ctx).items():
         late = [s for s in shifts if s.end.date() > s.date or _time_of_day(s.end) >= late_from]
         if len(late) > limit:
-            out.append(Violation(agent_id, late[limit].date, "max-late-shifts-week",
-                                 f"{len(late)} late shifts in week {year}-W{week:02d} (max {limit}, late = "
-                                 f"ending at or after {_hhmm(late_from)})"))
+            out.append(
+                Violation(
+                    agent_id,
+                    late[limit].date,
+                    "max-late-shifts-week",
+                    f"{len(late)} late shifts in week {year}-W{week:02d} (max {limit}, late = "
+                    f"ending at or after {_hhmm(late_from)})",
+                )
+            )
     return out
 
 
@@ -699,16 +786,35 @@ def rule_start_time_spread_week(ctx: _Context) -> list[Violation]:
     for (agent_id, (year, week)), shifts in _known_weeks(ctx).items():
         starts = [_time_of_day(s.start) for s in shifts]
         if starts and max(starts) - min(starts) > limit:
-            out.append(Violation(agent_id, shifts[0].date, "start-time-spread-week",
-                                 f"starts from {_hhmm(min(starts))} to {_hhmm(max(starts))} in week "
-                                 f"{year}-W{week:02d}: {max(starts) - min(starts)} min apart (max {limit})"))
+            out.append(
+                Violation(
+                    agent_id,
+                    shifts[0].date,
+                    "start-time-spread-week",
+                    f"starts from {_hhmm(min(starts))} to {_hhmm(max(starts))} in week "
+                    f"{year}-W{week:02d}: {max(starts) - min(starts)} min apart (max {limit})",
+                )
+            )
     return out
 
 
 RULE_CHECKS: tuple[Callable[[_Context], list[Violation]], ...] = (
-    rule_identity, rule_one_shift_per_day, rule_template, rule_operating_hours, rule_availability_window,
-    rule_unavailable, rule_breaks, rule_rest, rule_consecutive_days, rule_days_off_week, rule_weekly_limits,
-    rule_max_weekends, rule_max_shifts_per_template, rule_budget, rule_paid_hours, rule_max_late_shifts_week,
+    rule_identity,
+    rule_one_shift_per_day,
+    rule_template,
+    rule_operating_hours,
+    rule_availability_window,
+    rule_unavailable,
+    rule_breaks,
+    rule_rest,
+    rule_consecutive_days,
+    rule_days_off_week,
+    rule_weekly_limits,
+    rule_max_weekends,
+    rule_max_shifts_per_template,
+    rule_budget,
+    rule_paid_hours,
+    rule_max_late_shifts_week,
     rule_start_time_spread_week,
 )
 
@@ -728,7 +834,8 @@ def _requirements_grid(
         i = int(np.argmax(off_grid))
         raise InputError(
             f"requirements interval {requirements['interval_start'].iloc[i]:%Y-%m-%dT%H:%M} is not on the "
-            f"scenario's {h.interval_min}-minute grid", row=int(requirements.index[i]),
+            f"scenario's {h.interval_min}-minute grid",
+            row=int(requirements.index[i]),
             column="interval_start",
         )
     rows = requirements[inside]
@@ -785,8 +892,12 @@ def _coverage(ctx: _Context, requirements: pd.DataFrame) -> tuple[pd.DataFrame, 
     queues = sorted(ctx.queues)
     grid = _requirements_grid(ctx, requirements, queues, n_intervals)
     grid["scheduled"] = _scheduled(ctx, queues, n_intervals)
-    measures = {"service_level": "service_level", "asa_s": "asa_seconds", "occupancy": "occupancy",
-                "abandon_rate": "abandon_rate"}
+    measures = {
+        "service_level": "service_level",
+        "asa_s": "asa_seconds",
+        "occupancy": "occupancy",
+        "abandon_rate": "abandon_rate",
+    }
     for name in measures:
         grid[name] = np.zeros(grid["scheduled"].shape)
     for k, queue in enumerate(queues):
@@ -798,19 +909,21 @@ def _coverage(ctx: _Context, requirements: pd.DataFrame) -> tuple[pd.DataFrame, 
     starts = pd.date_range(pd.Timestamp(h.start), periods=n_intervals, freq=f"{h.interval_min}min")
     under = np.maximum(0, grid["required"] - grid["scheduled"])
     over = np.maximum(0, grid["scheduled"] - grid["required"])
-    frame = pd.DataFrame({  # interval-major: row = interval × len(queues) + queue
-        "interval_start": np.repeat(starts, len(queues)),
-        "queue": np.tile(np.array(queues, dtype=object), n_intervals),
-        "required_agents": grid["required"].T.ravel(),
-        "scheduled_agents": grid["scheduled"].T.ravel(),
-        "under": under.T.ravel(),
-        "over": over.T.ravel(),
-        "service_level": grid["service_level"].T.ravel(),
-        "asa_seconds": grid["asa_s"].T.ravel(),
-        "contacts": grid["contacts"].T.ravel(),
-        "occupancy": grid["occupancy"].T.ravel(),
-        "abandon_rate": grid["abandon_rate"].T.ravel(),
-    })
+    frame = pd.DataFrame(
+        {  # interval-major: row = interval × len(queues) + queue
+            "interval_start": np.repeat(starts, len(queues)),
+            "queue": np.tile(np.array(queues, dtype=object), n_intervals),
+            "required_agents": grid["required"].T.ravel(),
+            "scheduled_agents": grid["scheduled"].T.ravel(),
+            "under": under.T.ravel(),
+            "over": over.T.ravel(),
+            "service_level": grid["service_level"].T.ravel(),
+            "asa_seconds": grid["asa_s"].T.ravel(),
+            "contacts": grid["contacts"].T.ravel(),
+            "occupancy": grid["occupancy"].T.ravel(),
+            "abandon_rate": grid["abandon_rate"].T.ravel(),
+        }
+    )
     return frame, grid
 
 
@@ -823,7 +936,8 @@ def _service_levels(ctx: _Context, grid: dict[str, np.ndarray]) -> tuple[float, 
     horizon = float(answered.sum() / total) if total > 0 else 1.0
     by_day = {
         d.isoformat(): float(answered[i].sum() / contacts[i].sum())
-        for d, i in ctx.day_index.items() if contacts[i].sum() > 0
+        for d, i in ctx.day_index.items()
+        if contacts[i].sum() > 0
     }
     return horizon, by_day
 
@@ -833,8 +947,13 @@ def _lost_contacts(ctx: _Context, grid: dict[str, np.ndarray], queues: list[str]
     lost = 0.0
     for k, queue in enumerate(queues):
         scheduled = grid["scheduled"][k]
-        value = saturated_value_table(grid["contacts"][k], grid["aht_s"][k], ctx.interval_min,
-                                ctx.scenario.config.service.targets_for(queue), int(scheduled.max()))
+        value = saturated_value_table(
+            grid["contacts"][k],
+            grid["aht_s"][k],
+            ctx.interval_min,
+            ctx.scenario.config.service.targets_for(queue),
+            int(scheduled.max()),
+        )
         lost += float(grid["contacts"][k].sum() - value[np.arange(len(scheduled)), scheduled].sum())
     return lost
 
@@ -848,8 +967,11 @@ def preference_penalty(shifts: Sequence[RosterShift], preferences: Sequence[Pref
     by_start = {(s.agent_id, s.date, _time_of_day(s.start)) for s in shifts}
     penalty = 0.0
     for p in preferences:
-        has = ((p.agent_id, p.date, p.template) in by_template if p.template is not None
-               else (p.agent_id, p.date, p.start_min) in by_start)
+        has = (
+            (p.agent_id, p.date, p.template) in by_template
+            if p.template is not None
+            else (p.agent_id, p.date, p.start_min) in by_start
+        )
         if has == (p.kind == "avoid"):
             penalty += p.weight
     return penalty
@@ -873,16 +995,22 @@ def fairness_figures(
         if s.end.date() > s.date or _time_of_day(s.end) >= late_shift_end_min:
             late[s.agent_id] += 1
     out = {}
-    for name, counts in (("weekend_days", [len(v) for v in weekend_days.values()]),
-                         ("late_shifts", [late[a.agent_id] for a in agents])):
+    for name, counts in (
+        ("weekend_days", [len(v) for v in weekend_days.values()]),
+        ("late_shifts", [late[a.agent_id] for a in agents]),
+    ):
         lo, hi = (min(counts), max(counts)) if counts else (0, 0)
         out[name] = {"min": float(lo), "max": float(hi), "spread": float(hi - lo)}
     return out
 
 
 def _objective_terms(
-    ctx: _Context, grid: dict[str, np.ndarray], under_h: float, over_h: float,
-    preferences: Sequence[Preference], fairness: dict[str, dict[str, float]],
+    ctx: _Context,
+    grid: dict[str, np.ndarray],
+    under_h: float,
+    over_h: float,
+    preferences: Sequence[Preference],
+    fairness: dict[str, dict[str, float]],
 ) -> dict[str, float]:
     """The weighted terms of the scenario's objective (coverage or service), as the specification states."""
     obj = ctx.scenario.config.objective
@@ -890,8 +1018,9 @@ def _objective_terms(
         terms = {"under_staffing": obj.under_weight * under_h, "over_staffing": obj.over_weight * over_h}
     else:
         terms = {"lost_contacts": obj.service_weight * _lost_contacts(ctx, grid, sorted(ctx.queues))}
-    cost = sum(ctx.paid_h[i] * ctx.agents[s.agent_id].hourly_cost
-               for i, s in enumerate(ctx.shifts) if s.agent_id in ctx.agents)
+    cost = sum(
+        ctx.paid_h[i] * ctx.agents[s.agent_id].hourly_cost for i, s in enumerate(ctx.shifts) if s.agent_id in ctx.agents
+    )
     terms["cost"] = obj.cost_weight * float(cost)
     terms["preferences"] = obj.preference_weight * preference_penalty(ctx.shifts, preferences)
     terms["fairness"] = obj.fairness_weight * sum(f["spread"] for f in fairness.values())
@@ -976,8 +1105,7 @@ def check_files(
     def required(key: str, override: str | Path | None) -> Path:
         path = scenario.input_path(key, override)
         if path is None:
-            raise InputError(f"no {key} file: set [inputs].{key} in the scenario or give --{key}",
-                             path=scenario.path)
+            raise InputError(f"no {key} file: set [inputs].{key} in the scenario or give --{key}", path=scenario.path)
         return path
 
     requirements_df = read_requirements(required("requirements", requirements))

@@ -112,9 +112,7 @@ def generate_forecast(campaign: ExampleCampaign = ExampleCampaign()) -> pd.DataF
     return out.sort_values(["interval_start", "queue"], kind="stable", ignore_index=True)
 
 
-def write_example(
-    path: str | Path = "data/forecast.csv", campaign: ExampleCampaign = ExampleCampaign()
-) -> Path:
+def write_example(path: str | Path = "data/forecast.csv", campaign: ExampleCampaign = ExampleCampaign()) -> Path:
     """Generate the example forecast and write it atomically to `path`."""
     write_csv(path, generate_forecast(campaign))
     return Path(path)

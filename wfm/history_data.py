@@ -99,9 +99,7 @@ def generate(seed: int = SEED) -> pd.DataFrame:
         parts.append(
             pd.DataFrame(
                 {
-                    "interval_start": pd.DatetimeIndex(stamps.astype("datetime64[ns]")).strftime(
-                        "%Y-%m-%dT%H:%M"
-                    ),
+                    "interval_start": pd.DatetimeIndex(stamps.astype("datetime64[ns]")).strftime("%Y-%m-%dT%H:%M"),
                     "queue": q.name,
                     "contacts": contacts.ravel(),
                     **seconds,

@@ -50,8 +50,13 @@ class LockInfo:
         return f"pid {self.pid} on {self.host}, started {self.started.isoformat(timespec='seconds')}"
 
     def to_json(self) -> str:
-        return json.dumps({"pid": self.pid, "host": self.host, "started": self.started.isoformat(),
-                           "token": self.token}, sort_keys=True) + "\n"
+        return (
+            json.dumps(
+                {"pid": self.pid, "host": self.host, "started": self.started.isoformat(), "token": self.token},
+                sort_keys=True,
+            )
+            + "\n"
+        )
 
 
 def lock_path(out_dir: str | Path) -> Path:
@@ -64,8 +69,9 @@ def read_lock(path: str | Path) -> LockInfo | None:
     """The lock's holder, or None when the file is not a lock this module wrote (or is gone)."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-        return LockInfo(int(data["pid"]), str(data["host"]), dt.datetime.fromisoformat(data["started"]),
-                        str(data.get("token", "")))
+        return LockInfo(
+            int(data["pid"]), str(data["host"]), dt.datetime.fromisoformat(data["started"]), str(data.get("token", ""))
+        )
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -74,11 +80,12 @@ def _process_start(pid: int) -> float | None:
     """Start time of process `pid` (Unix seconds) from /proc, or None where /proc cannot tell."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
-        boot = next(float(line.split()[1]) for line in Path("/proc/stat").read_text().splitlines()
-                    if line.startswith("btime "))
+        boot = next(
+            float(line.split()[1]) for line in Path("/proc/stat").read_text().splitlines() if line.startswith("btime ")
+        )
     except (OSError, StopIteration, ValueError, IndexError):
         return None
-    fields = stat[stat.rindex(")") + 2:].split()  # the command name may hold spaces and parentheses
+    fields = stat[stat.rindex(")") + 2 :].split()  # the command name may hold spaces and parentheses
     return boot + int(fields[19]) / os.sysconf("SC_CLK_TCK")  # field 22 of stat: starttime in ticks
 
 
@@ -129,9 +136,7 @@ def _create(path: Path, text: str) -> bool:
 
 
 @contextlib.contextmanager
-def output_lock(
-    out_dir: str | Path, *, on_stale: Callable[[str], None] | None = None
-) -> Iterator[LockInfo]:
+def output_lock(out_dir: str | Path, *, on_stale: Callable[[str], None] | None = None) -> Iterator[LockInfo]:
     """Hold `DIR.lock` for the block; raise `LockedError` if a live run holds it.
 
     A stale lock is removed and `on_stale` called with one line saying whose it was.

@@ -92,21 +92,43 @@ def offers_for(
                     continue
                 for start in {s.start, s.end - length}:  # keep the start, or keep the end
                     end = start + length
-                    offer = _offer(scenario, agent, s, start, end, surplus, step, template,
-                                   prev_end, next_start, rest, time_off[agent.agent_id],
-                                   week_h[s.date.isocalendar()[:2]])
+                    offer = _offer(
+                        scenario,
+                        agent,
+                        s,
+                        start,
+                        end,
+                        surplus,
+                        step,
+                        template,
+                        prev_end,
+                        next_start,
+                        rest,
+                        time_off[agent.agent_id],
+                        week_h[s.date.isocalendar()[:2]],
+                    )
                     if offer is not None:
                         rows.append(offer)
     frame = pd.DataFrame(rows, columns=OFFER_COLUMNS)
-    return frame.sort_values(["coverage_gained_h", "agent_id", "date"], ascending=[False, True, True],
-                             kind="stable").reset_index(drop=True)
+    return frame.sort_values(
+        ["coverage_gained_h", "agent_id", "date"], ascending=[False, True, True], kind="stable"
+    ).reset_index(drop=True)
 
 
 def _offer(
-    scenario: Scenario, agent: Agent, s: RosterShift, start: dt.datetime, end: dt.datetime,
-    surplus: dict[tuple[str, dt.datetime], float], step: dt.timedelta, template: ShiftTemplateConfig,
-    prev_end: dt.datetime | None, next_start: dt.datetime | None, rest: dt.timedelta,
-    time_off: list[Unavailability], week_h: float,
+    scenario: Scenario,
+    agent: Agent,
+    s: RosterShift,
+    start: dt.datetime,
+    end: dt.datetime,
+    surplus: dict[tuple[str, dt.datetime], float],
+    step: dt.timedelta,
+    template: ShiftTemplateConfig,
+    prev_end: dt.datetime | None,
+    next_start: dt.datetime | None,
+    rest: dt.timedelta,
+    time_off: list[Unavailability],
+    week_h: float,
 ) -> list[object] | None:
     """One offer row, or None when the change is not worth offering or breaks a rule it may not."""
     first_start, last_start = parse_hhmm(template.earliest_start), parse_hhmm(template.latest_start)
@@ -123,8 +145,11 @@ def _offer(
     if start < open_at or end > close_at or not _breaks_fit(template, start, end, s):
         return None
     extend = end - start > s.end - s.start
-    changed = [t for t in _intervals(min(start, s.start), max(end, s.end), step)
-               if not (start <= t < end and s.start <= t < s.end)]
+    changed = [
+        t
+        for t in _intervals(min(start, s.start), max(end, s.end), step)
+        if not (start <= t < end and s.start <= t < s.end)
+    ]
     values = [surplus.get((s.queue, t), 0.0) for t in changed]
     hours = step.total_seconds() / 3600
     minutes = int(abs((end - start) - (s.end - s.start)).total_seconds() // 60)
@@ -146,8 +171,16 @@ def _offer(
         gained = sum(min(v, 1.0) for v in values) * hours
         if week_h - minutes / 60 < agent.min_hours_week - 1e-9:
             notes.append("below min_hours_week")
-    return [agent.agent_id, s.date.isoformat(), "extend" if extend else "shorten", minutes,
-            start.strftime("%Y-%m-%dT%H:%M"), end.strftime("%Y-%m-%dT%H:%M"), round(gained, 2), "; ".join(notes)]
+    return [
+        agent.agent_id,
+        s.date.isoformat(),
+        "extend" if extend else "shorten",
+        minutes,
+        start.strftime("%Y-%m-%dT%H:%M"),
+        end.strftime("%Y-%m-%dT%H:%M"),
+        round(gained, 2),
+        "; ".join(notes),
+    ]
 
 
 def _breaks_fit(template: ShiftTemplateConfig, start: dt.datetime, end: dt.datetime, s: RosterShift) -> bool:

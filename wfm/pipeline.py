@@ -109,14 +109,18 @@ def plan_run(scenario_path: str | Path) -> RunPlan:
             given = getattr(sc.config.inputs, key)
             raise InputError(
                 f"key 'inputs.{key}': file '{given}' not found (looked for {path})",
-                path=sc.path, hint="paths are relative to the scenario's folder",
+                path=sc.path,
+                hint="paths are relative to the scenario's folder",
             )
     if "agents" not in inputs:
         raise InputError("key 'inputs.agents' is not set: the run needs agents.csv", path=sc.path)
     start = next((key for key in START_ORDER if key in inputs), None)
     if start is None:
-        raise InputError("none of the keys 'inputs.requirements', 'inputs.forecast', 'inputs.history' is set: "
-                         "the run needs one of them to start from", path=sc.path)
+        raise InputError(
+            "none of the keys 'inputs.requirements', 'inputs.forecast', 'inputs.history' is set: "
+            "the run needs one of them to start from",
+            path=sc.path,
+        )
     return RunPlan(sc, start, inputs)
 
 
@@ -175,8 +179,10 @@ def run(
             out = Path(out_dir if out_dir is not None else default_out_dir(plan.scenario)).resolve()
             check_output(out, "folder")  # before the lock file is created beside it
             failed_log = out.parent / f"{out.name}.failed.log"
-            log.info("start", f"scenario {plan.scenario.path}: chain starts from {plan.start} "
-                              f"({plan.source.name}); result → {out}")
+            log.info(
+                "start",
+                f"scenario {plan.scenario.path}: chain starts from {plan.start} ({plan.source.name}); result → {out}",
+            )
             with output_lock(out, on_stale=lambda line: log.warning("lock", line)) as held:
                 for action in recover_directory(out):  # what a killed run left (we hold the lock)
                     log.warning("lock", action)
@@ -186,10 +192,14 @@ def run(
                     log.attach(work / "run.log")
                     try:
                         with warnings_logged(log):
-                            summary = _chain(plan, work, log, stop, time_limit_s=time_limit_s,
-                                             workers=workers, seed=seed)
-                        log.info("done", "result complete; replacing the previous one",
-                                 seconds=round(time.perf_counter() - t0, 3))
+                            summary = _chain(
+                                plan, work, log, stop, time_limit_s=time_limit_s, workers=workers, seed=seed
+                            )
+                        log.info(
+                            "done",
+                            "result complete; replacing the previous one",
+                            seconds=round(time.perf_counter() - t0, 3),
+                        )
                     except BaseException as exc:
                         _log_failure(log, exc)
                         kept = log.detach()
@@ -244,91 +254,30 @@ def _sha256(path: Path) -> str:
 
 
 def _chain(
-    plan: RunPlan, work: Path, log: RunLog, stop: threading.Event, *,
-    time_limit_s: float | None, workers: int | None, seed: int | None,
+    plan: RunPlan,
+    work: Path,
+    log: RunLog,
+    stop: threading.Event,
+    *,
+    time_limit_s: float | None,
+    workers: int | None,
+    seed: int | None,
 ) -> dict[str, Any]:
     """Forecast, requirements, schedule and report into `work`; return the summary written."""
+    from wfm.frontier.estimate import target_entry
     from wfm.report import write_report
-    from wfm.requirements import compute_requirements, read_forecast, write_requirements
-    from wfm.roster import with_names
-    from wfm.schedule import ScheduleOptions, load_inputs, solve_schedule
 
-    cfg = plan.scenario.config
     stage_s: dict[str, float] = {}
-    run_info: dict[str, Any] = {"started_from": plan.start,
-                                "inputs": {k: str(p) for k, p in plan.inputs.items()}}
+    run_info: dict[str, Any] = {"started_from": plan.start, "inputs": {k: str(p) for k, p in plan.inputs.items()}}
     forecast_path = plan.inputs.get("forecast")
     if plan.start == "history":
-        t = time.perf_counter()
-        log.info("forecast", f"forecasting {cfg.horizon.days} days from {cfg.horizon.start} "
-                             f"out of {plan.source.name}")
-        result = _forecast(plan)
-        forecast_path = work / "forecast.csv"
-        write_csv(forecast_path, result.table)
-        run_info["forecast"] = {
-            "method": {c.queue: c.method for c in result.choices},
-            "backtest_wape": {c.queue: c.backtest_wape for c in result.choices},
-            "quantile": FORECAST_QUANTILE,
-        }
-        stage_s["forecast"] = time.perf_counter() - t
-        for c in result.choices:
-            log.info("forecast", f"queue {c.queue}: method {c.method}", backtest_wape=c.backtest_wape,
-                     contacts=round(float(result.table.loc[result.table["queue"] == c.queue, "contacts"].sum()), 1))
+        forecast_path = _forecast_stage(plan, work, log, run_info, stage_s)
         _check_stop(stop, "forecast")
-    requirements_path = work / "requirements.csv"
-    t = time.perf_counter()
-    if plan.start == "requirements":
-        shutil.copyfile(plan.source, requirements_path)
-        log.info("requirements", f"using {plan.source} as given")
-    else:
-        assert forecast_path is not None
-        log.info("requirements", f"computing from {forecast_path.name} with the scenario's [service] targets")
-        frame = read_forecast(forecast_path)
-        try:
-            requirements = compute_requirements(frame, cfg.service)
-        except InputError as exc:
-            exc.path = exc.path or str(forecast_path)
-            raise
-        write_requirements(requirements_path, requirements)
-        hours = float(requirements["required_agents"].sum()) * int(requirements.attrs["interval_min"]) / 60
-        log.info("requirements", "required agents per interval computed", rows=len(requirements),
-                 required_agent_hours=round(hours, 2))
-    stage_s["requirements"] = time.perf_counter() - t
+    requirements_path = _requirements_stage(plan, work, log, forecast_path, stage_s)
     _check_stop(stop, "requirements")
-
-    t = time.perf_counter()
-    log.info("schedule", "solving")
-    inputs = load_inputs(plan.scenario.path, requirements=requirements_path)
-    options = ScheduleOptions(time_limit_s=time_limit_s, workers=workers, seed=seed, stop=stop)
-
-    def progress(event: Any) -> None:
-        numbers = {"elapsed_s": round(event.elapsed_s, 3), "objective": event.objective,
-                   "bound": event.bound, "gap": event.gap}
-        # per-week assignment lines go to run.log only; the terminal gets the stage milestones
-        log.log(logging.INFO, "schedule", f"{event.stage}: {event.message}".rstrip(": "),
-                echo=event.stage != "assign", **{k: v for k, v in numbers.items() if v is not None})
-
-    result = solve_schedule(inputs, options, progress)
-    result = dataclasses.replace(result, shifts=with_names(result.shifts, inputs.agents))  # roster.csv `name`
-    stage_s["schedule"] = time.perf_counter() - t
+    result, inputs = _schedule_stage(plan, requirements_path, log, stop, stage_s, time_limit_s, workers, seed)
     s = result.summary
-    if s["status"] == "timeout":
-        for v in s["violations"][:10]:
-            where = " ".join(str(v[k]) for k in ("agent_id", "date") if v.get(k) not in (None, "*"))
-            log.warning("schedule", f"rule {v.get('rule')}: " + (f"{where}: " if where else "") + str(v.get("detail")))
-        raise SolverTimeout(
-            f"no roster that keeps every rule was found within the time limit ({len(s['violations'])} "
-            "violation(s)); the previous result is kept",
-            hint="raise --time-limit-s or relax the rules named in the log",
-        )
-    log.info("schedule", f"status {s['status']}" + (" (interrupted: best roster so far)" if s["interrupted"] else ""),
-             objective=s["objective"], gap=s["gap"], hours_used=s["hours_used"],
-             budget_hours=s["budget_hours"], projected_service_level=s["projected_service_level"])
-
-    from wfm.frontier.estimate import target_entry
-
-    s = {**s, "target": target_entry(cfg, s, result.report.coverage, inputs.requirements)}  # the contract's
-
+    s = {**s, "target": target_entry(plan.scenario.config, s, result.report.coverage, inputs.requirements)}
     checksums = dict(s["input_checksums"])
     if plan.start != "requirements":
         checksums[plan.start] = _sha256(plan.source)
@@ -344,22 +293,141 @@ def _chain(
     return summary
 
 
+def _forecast_stage(
+    plan: RunPlan, work: Path, log: RunLog, run_info: dict[str, Any], stage_s: dict[str, float]
+) -> Path:
+    """Forecast the horizon from the history into `work`/forecast.csv; its path."""
+    cfg = plan.scenario.config
+    t = time.perf_counter()
+    log.info("forecast", f"forecasting {cfg.horizon.days} days from {cfg.horizon.start} out of {plan.source.name}")
+    result = _forecast(plan)
+    forecast_path = work / "forecast.csv"
+    write_csv(forecast_path, result.table)
+    run_info["forecast"] = {
+        "method": {c.queue: c.method for c in result.choices},
+        "backtest_wape": {c.queue: c.backtest_wape for c in result.choices},
+        "quantile": FORECAST_QUANTILE,
+    }
+    stage_s["forecast"] = time.perf_counter() - t
+    for c in result.choices:
+        contacts = round(float(result.table.loc[result.table["queue"] == c.queue, "contacts"].sum()), 1)
+        log.info("forecast", f"queue {c.queue}: method {c.method}", backtest_wape=c.backtest_wape, contacts=contacts)
+    return forecast_path
+
+
+def _requirements_stage(
+    plan: RunPlan, work: Path, log: RunLog, forecast_path: Path | None, stage_s: dict[str, float]
+) -> Path:
+    """`work`/requirements.csv: the given file, or computed from the forecast; its path."""
+    from wfm.requirements import compute_requirements, read_forecast, write_requirements
+
+    requirements_path = work / "requirements.csv"
+    t = time.perf_counter()
+    if plan.start == "requirements":
+        shutil.copyfile(plan.source, requirements_path)
+        log.info("requirements", f"using {plan.source} as given")
+    else:
+        assert forecast_path is not None
+        log.info("requirements", f"computing from {forecast_path.name} with the scenario's [service] targets")
+        frame = read_forecast(forecast_path)
+        try:
+            requirements = compute_requirements(frame, plan.scenario.config.service)
+        except InputError as exc:
+            exc.path = exc.path or str(forecast_path)
+            raise
+        write_requirements(requirements_path, requirements)
+        hours = float(requirements["required_agents"].sum()) * int(requirements.attrs["interval_min"]) / 60
+        log.info(
+            "requirements",
+            "required agents per interval computed",
+            rows=len(requirements),
+            required_agent_hours=round(hours, 2),
+        )
+    stage_s["requirements"] = time.perf_counter() - t
+    return requirements_path
+
+
+def _schedule_stage(
+    plan: RunPlan,
+    requirements_path: Path,
+    log: RunLog,
+    stop: threading.Event,
+    stage_s: dict[str, float],
+    time_limit_s: float | None,
+    workers: int | None,
+    seed: int | None,
+) -> tuple[Any, Any]:
+    """Solve the roster (progress into the log); `SolverTimeout` when no roster keeps every rule."""
+    from wfm.schedule import ScheduleOptions, load_inputs, solve_schedule
+
+    t = time.perf_counter()
+    log.info("schedule", "solving")
+    inputs = load_inputs(plan.scenario.path, requirements=requirements_path)
+    options = ScheduleOptions(time_limit_s=time_limit_s, workers=workers, seed=seed, stop=stop)
+
+    def progress(event: Any) -> None:
+        numbers = {
+            "elapsed_s": round(event.elapsed_s, 3),
+            "objective": event.objective,
+            "bound": event.bound,
+            "gap": event.gap,
+        }
+        # per-week assignment lines go to run.log only; the terminal gets the stage milestones
+        log.log(
+            logging.INFO,
+            "schedule",
+            f"{event.stage}: {event.message}".rstrip(": "),
+            echo=event.stage != "assign",
+            **{k: v for k, v in numbers.items() if v is not None},
+        )
+
+    result = solve_schedule(inputs, options, progress)
+    stage_s["schedule"] = time.perf_counter() - t
+    s = result.summary
+    if s["status"] == "timeout":
+        for v in s["violations"][:10]:
+            where = " ".join(str(v[k]) for k in ("agent_id", "date") if v.get(k) not in (None, "*"))
+            log.warning("schedule", f"rule {v.get('rule')}: " + (f"{where}: " if where else "") + str(v.get("detail")))
+        raise SolverTimeout(
+            f"no roster that keeps every rule was found within the time limit ({len(s['violations'])} "
+            "violation(s)); the previous result is kept",
+            hint="raise --time-limit-s or relax the rules named in the log",
+        )
+    log.info(
+        "schedule",
+        f"status {s['status']}" + (" (interrupted: best roster so far)" if s["interrupted"] else ""),
+        objective=s["objective"],
+        gap=s["gap"],
+        hours_used=s["hours_used"],
+        budget_hours=s["budget_hours"],
+        projected_service_level=s["projected_service_level"],
+    )
+    return result, inputs
+
+
 def _forecast(plan: RunPlan) -> Any:
     from wfm.forecasting import forecast, read_history
 
     h = plan.scenario.config.horizon
     try:
-        return forecast(read_history(plan.source), h.start, h.days, interval_min=h.interval_min,
-                        quantile=FORECAST_QUANTILE)
+        return forecast(
+            read_history(plan.source), h.start, h.days, interval_min=h.interval_min, quantile=FORECAST_QUANTILE
+        )
     except InputError as exc:
-        raise InputError(f"forecast of the horizon ([horizon] start {h.start}, {h.days} days): {exc.message}",
-                         path=exc.path or plan.source, row=exc.row, column=exc.column, hint=exc.hint) from None
+        raise InputError(
+            f"forecast of the horizon ([horizon] start {h.start}, {h.days} days): {exc.message}",
+            path=exc.path or plan.source,
+            row=exc.row,
+            column=exc.column,
+            hint=exc.hint,
+        ) from None
 
 
 def _check_stop(stop: threading.Event, after: str) -> None:
     if stop.is_set():
-        raise RunInterrupted(f"interrupted after the {after} stage, before a roster existed; the previous "
-                             "result is kept")
+        raise RunInterrupted(
+            f"interrupted after the {after} stage, before a roster existed; the previous result is kept"
+        )
 
 
 @contextlib.contextmanager

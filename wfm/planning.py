@@ -123,9 +123,15 @@ def _open_mask(scenario: Scenario, tl: Timeline) -> np.ndarray:
 
 
 def _shift_options(
-    cfg: ScenarioConfig, tl: Timeline, open_mask: np.ndarray, tpl_breaks: list[tuple[tuple, ...]],
-    class_queues: tuple[frozenset[int], ...], class_window: list[tuple[int, int]], day_free: np.ndarray,
-    cls_cost: list[float], units: int,
+    cfg: ScenarioConfig,
+    tl: Timeline,
+    open_mask: np.ndarray,
+    tpl_breaks: list[tuple[tuple, ...]],
+    class_queues: tuple[frozenset[int], ...],
+    class_window: list[tuple[int, int]],
+    day_free: np.ndarray,
+    cls_cost: list[float],
+    units: int,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray], list[ShiftKind]]:
     """Every shift option (day, start, length, queue, class), its break incidences and break groups.
 
@@ -144,14 +150,14 @@ def _shift_options(
     queue_first = np.concatenate([[0], np.cumsum(n_queues)[:-1]]).astype(np.int64)
     kinds: list[ShiftKind] = []
     kind_id: dict[tuple[int, int, int], int] = {}
-    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("day", "start", "len", "q", "c", "k", "paid", "budget",
-                                                          "cost", "kind")}
+    parts: dict[str, list[np.ndarray]] = {
+        k: [] for k in ("day", "start", "len", "q", "c", "k", "paid", "budget", "cost", "kind")
+    }
     inc: dict[str, list[np.ndarray]] = {k: [] for k in ("opt", "ws", "d", "q", "k", "bi", "width", "dur")}
     n_opts = 0
     for k, tpl in enumerate(cfg.shift_templates):
         lo_s, hi_s = parse_hhmm(tpl.earliest_start), parse_hhmm(tpl.latest_start)
-        starts_min = np.array([s for s in range(lo_s, hi_s + 1, tpl.start_step_min) if s % step == 0],
-                              dtype=np.int64)
+        starts_min = np.array([s for s in range(lo_s, hi_s + 1, tpl.start_step_min) if s % step == 0], dtype=np.int64)
         wdays = [WEEKDAYS.index(w) for w in tpl.weekdays]
         days = np.flatnonzero(np.isin(weekday, wdays))
         for length_h in tpl.lengths_h:
@@ -169,8 +175,9 @@ def _shift_options(
             fits = open_count[end] - open_count[s] == end - s
             d_of, s_min, s = d_of[fits], s_min[fits], s[fits]
             # × classes whose daily window holds the shift and who have someone free that day
-            ok = (whole_day[None, :] | ((s_min[:, None] >= win_from[None, :])
-                                        & (s_min[:, None] + L * step <= win_to[None, :])))
+            ok = whole_day[None, :] | (
+                (s_min[:, None] >= win_from[None, :]) & (s_min[:, None] + L * step <= win_to[None, :])
+            )
             ok &= day_free[:, d_of].T > 0
             row, c = np.nonzero(ok)
             for cc in dict.fromkeys(c.tolist()):  # kinds in order of first use
@@ -183,42 +190,40 @@ def _shift_options(
             within = np.arange(len(row)) - np.repeat(np.cumsum(rep) - rep, rep)
             q = queue_flat[queue_first[c] + within]
             n = len(row)
-            cost = np.array([scale(cfg.objective.cost_weight * cls_cost[cc] * paid_min / 60, units)
-                             for cc in range(C)], dtype=np.int64)
-            for key, val in (("day", d_of[row]), ("start", s[row]), ("len", np.full(n, L)), ("q", q), ("c", c),
-                             ("k", np.full(n, k)), ("paid", np.full(n, paid_min)),
-                             ("budget", np.full(n, budget_min)), ("cost", cost[c]), ("kind", kid[c])):
+            cost = np.array(
+                [scale(cfg.objective.cost_weight * cls_cost[cc] * paid_min / 60, units) for cc in range(C)],
+                dtype=np.int64,
+            )
+            for key, val in (
+                ("day", d_of[row]),
+                ("start", s[row]),
+                ("len", np.full(n, L)),
+                ("q", q),
+                ("c", c),
+                ("k", np.full(n, k)),
+                ("paid", np.full(n, paid_min)),
+                ("budget", np.full(n, budget_min)),
+                ("cost", cost[c]),
+                ("kind", kid[c]),
+            ):
                 parts[key].append(np.asarray(val, dtype=np.int64))
             # break incidences, option-major then break
-            kept = [(bi, blo, min(bhi, L - bdur) - blo, bdur) for bi, (blo, bhi, bdur, _, _) in applicable
-                    if min(bhi, L - bdur) >= blo]
-            if kept and n:
-                m = len(kept)
-                bi, blo, width, dur = (np.tile(np.array([b[i] for b in kept], dtype=np.int64), n) for i in range(4))
-                o = np.repeat(np.arange(n), m)
-                for key, val in (("opt", n_opts + o), ("ws", s[row][o] + blo), ("d", d_of[row][o]), ("q", q[o]),
-                                 ("k", np.full(n * m, k)), ("bi", bi), ("width", width), ("dur", dur)):
-                    inc[key].append(np.asarray(val, dtype=np.int64))
+            for key, val in _incidences(applicable, L, n_opts, s[row], d_of[row], q, k).items():
+                inc[key].append(val)
             n_opts += n
     opts = {key: np.concatenate(v) if v else np.zeros(0, dtype=np.int64) for key, v in parts.items()}
     cols = {key: np.concatenate(v) if v else np.zeros(0, dtype=np.int64) for key, v in inc.items()}
-    # break groups (day, queue, template, break, width, duration), numbered in order of first use
-    key = np.zeros(len(cols["opt"]), dtype=np.int64)  # one mixed-radix integer (unique on rows is slower)
-    for name in ("d", "q", "k", "bi", "width", "dur"):
-        key = key * (int(cols[name].max(initial=0)) + 1) + cols[name]
-    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    rank = np.argsort(first)
-    order = first[rank]  # each group's first incidence, in order of first use
-    number = np.empty(len(first), dtype=np.int64)
-    number[rank] = np.arange(len(first))
-    grp = {"width": cols["width"][order], "duration": cols["dur"][order], "queue": cols["q"][order]}
-    brk = {"opt": cols["opt"], "group": number[inverse.reshape(-1)], "ws": cols["ws"]}
+    brk, grp = _break_groups(cols)
     return opts, brk, grp, kinds
 
 
 def _pattern_rows(
-    cuts: list[tuple[int, int, np.ndarray, int]], class_lengths: list[list[int]], opt_class: np.ndarray,
-    opt_paid: np.ndarray, weeks: tuple[tuple[int, ...], ...], opt_day: np.ndarray,
+    cuts: list[tuple[int, int, np.ndarray, int]],
+    class_lengths: list[list[int]],
+    opt_class: np.ndarray,
+    opt_paid: np.ndarray,
+    weeks: tuple[tuple[int, ...], ...],
+    opt_day: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Pattern cuts as sparse rows over the options: (row, option, coefficient) triplets and rhs."""
     week_of_day = np.zeros(sum(len(days) for days in weeks), dtype=np.int64)
@@ -275,65 +280,187 @@ def build_plan(
     fixed = _locked_use(cfg, tl, agents, qidx, locked)
     req = np.maximum(_required(tl, requirements, qidx) - fixed.cover, 0)  # locked agents are there already
     classes, class_queues, class_window = _agent_classes(agents, queues, qidx)
-    reasons = [f"queue '{name}' has requirements but no agent is skilled for it — add '{name}' to some agents' "
-               "skills in agents.csv" for q, name in enumerate(queues)
-               if req[q].sum() > 0 and q not in set().union(*class_queues)]
+    served = set().union(*class_queues)
+    reasons = [f"queue '{n}' has requirements but no agent is skilled for it — add '{n}' to some agents' skills "
+               "in agents.csv" for q, n in enumerate(queues) if req[q].sum() > 0 and q not in served]  # fmt: skip
     history = history or History.none(len(agents))
     open_mask = _open_mask(scenario, tl)
-    unavailable_day, whole_day_off, blocked = _unavailable(scenario, tl, agents, unavailability, open_mask, history,
-                                                           fixed)
-    tpl_breaks = [tuple((math.ceil(b.window_start_min / tl.interval_min), b.window_end_min // tl.interval_min,
-                         b.duration_min // tl.interval_min, round(b.min_shift_h * 60) // tl.interval_min, b.paid)
-                        for b in tpl.breaks) for tpl in cfg.shift_templates]
+    unavailable_day, whole_day_off, blocked = _unavailable(
+        scenario, tl, agents, unavailability, open_mask, history, fixed
+    )
+    tpl_breaks = _template_breaks(cfg, tl.interval_min)
     day_free = np.array([(~unavailable_day[list(m)]).sum(axis=0) for m in classes])
     # the class's cheapest hourly cost: with it the aggregate stays a relaxation (a true bound)
     cls_cost = [min(agents[i].hourly_cost for i in m) for m in classes]
-    opts, brk, grp, kinds = _shift_options(cfg, tl, open_mask, tpl_breaks, class_queues, class_window, day_free,
-                                           cls_cost, tl.scale())
+    opts, brk, grp, kinds = _shift_options(
+        cfg, tl, open_mask, tpl_breaks, class_queues, class_window, day_free, cls_cost, tl.scale()
+    )
     if not len(opts["day"]):
-        reasons.append("no shift template fits the operating hours on any day of the horizon — check "
-                       "[operating_hours] and the templates' earliest_start/latest_start/lengths_h")
+        reasons.append(
+            "no shift template fits the operating hours on any day of the horizon — check "
+            "[operating_hours] and the templates' earliest_start/latest_start/lengths_h"
+        )
     weeks = _weeks(tl)
     open_day = np.array([scenario.opening(tl.date(d).weekday()) is not None for d in range(tl.days)])
-    wmin, wmax, wshifts, week_reasons = _week_limits(cfg, tl, agents, weeks, open_day, unavailable_day,
-                                                     whole_day_off, history, fixed)
-    tight, hull_cuts, class_lengths, tight_reasons = _tight_weeks(tl, agents, weeks, classes, kinds, wmin, wmax,
-                                                                  wshifts)
+    wmin, wmax, wshifts, week_reasons = _week_limits(
+        cfg, tl, agents, weeks, open_day, unavailable_day, whole_day_off, history, fixed
+    )
+    tight, hull_cuts, class_lengths, tight_reasons = _tight_weeks(
+        tl, agents, weeks, classes, kinds, wmin, wmax, wshifts
+    )
     budget_min, budget_reasons = _budget_minutes(cfg, wmin, fixed)
     reasons += week_reasons + tight_reasons + budget_reasons
     if reasons:
         raise InfeasibleError("the scenario admits no roster", reasons=reasons)
+    week_of_day, week_rules, start_min, end_min, rule_rows = _week_rule_view(cfg, tl, weeks, opts, classes)
+    cuts = service_cuts or (None, None, None, None)
+    problem = AggregateProblem(
+        n_intervals=tl.n_intervals,
+        required=req,
+        under_weight=scale(cfg.objective.under_weight, WEIGHT_DECIMALS),
+        over_weight=scale(cfg.objective.over_weight, WEIGHT_DECIMALS),
+        **_option_fields(opts, brk, grp),
+        week_days=weeks,
+        **_class_limits(cfg, classes, unavailable_day, open_day, tight),
+        weekend_days=_weekends(tl),
+        pattern_rows=_pattern_rows(hull_cuts, class_lengths, opts["c"], opts["paid"], weeks, opts["day"]),
+        budget_min=budget_min,
+        option_rows=None if rule_rows is None else (rule_rows.row, rule_rows.option, rule_rows.coef, rule_rows.rhs),
+        cut_queue=cuts[0],
+        cut_interval=cuts[1],
+        cut_const=cuts[2],
+        cut_slope=cuts[3],
+    )
+    return Plan(
+        timeline=tl,
+        queues=queues,
+        classes=classes,
+        class_queues=class_queues,
+        weeks=weeks,
+        week_min_paid=wmin,
+        week_max_paid=wmax,
+        week_max_shifts=wshifts,
+        week_min_shifts=tight[:, :, 2],
+        unavailable_day=unavailable_day,
+        blocked=blocked,
+        problem=problem,
+        opt_kind=opts["kind"],
+        kinds=tuple(kinds),
+        breaks=tuple(tpl_breaks),
+        objective_scale=tl.scale(),
+        week_rules=week_rules,
+        opt_start_min=start_min,
+        opt_end_min=end_min,
+        week_of_day=week_of_day,
+        history=history,
+        locked_day=fixed.day_mask(len(agents), tl.days),
+    )
+
+
+def _incidences(
+    applicable: list[tuple[int, tuple]],
+    length: int,
+    first_option: int,
+    start: np.ndarray,
+    day: np.ndarray,
+    queue: np.ndarray,
+    template: int,
+) -> dict[str, np.ndarray]:
+    """The break incidences of one template length's options (option-major, then break): option,
+    window start, day, queue, template, break index, window width and duration (intervals)."""
+    kept = [
+        (bi, blo, min(bhi, length - bdur) - blo, bdur)
+        for bi, (blo, bhi, bdur, _, _) in applicable
+        if min(bhi, length - bdur) >= blo
+    ]
+    n = len(start)
+    if not kept or not n:
+        return {}
+    m = len(kept)
+    bi, blo, width, dur = (np.tile(np.array([b[i] for b in kept], dtype=np.int64), n) for i in range(4))
+    o = np.repeat(np.arange(n), m)
+    cols = {
+        "opt": first_option + o,
+        "ws": start[o] + blo,
+        "d": day[o],
+        "q": queue[o],
+        "k": np.full(n * m, template),
+        "bi": bi,
+        "width": width,
+        "dur": dur,
+    }
+    return {key: np.asarray(val, dtype=np.int64) for key, val in cols.items()}  # fmt: skip
+
+
+def _break_groups(cols: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Break groups (day, queue, template, break, width, duration), numbered in order of first use:
+    each incidence's option, group and window start, and each group's width, duration and queue."""
+    key = np.zeros(len(cols["opt"]), dtype=np.int64)  # one mixed-radix integer (unique on rows is slower)
+    for name in ("d", "q", "k", "bi", "width", "dur"):
+        key = key * (int(cols[name].max(initial=0)) + 1) + cols[name]
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    rank = np.argsort(first)
+    order = first[rank]  # each group's first incidence, in order of first use
+    number = np.empty(len(first), dtype=np.int64)
+    number[rank] = np.arange(len(first))
+    grp = {"width": cols["width"][order], "duration": cols["dur"][order], "queue": cols["q"][order]}
+    brk = {"opt": cols["opt"], "group": number[inverse.reshape(-1)], "ws": cols["ws"]}
+    return brk, grp
+
+
+def _template_breaks(cfg: ScenarioConfig, step: int) -> list[tuple[tuple[int, int, int, int, bool], ...]]:
+    """Per template, its breaks in intervals: (window start, window end, duration, shortest shift, paid)."""
+    return [
+        tuple((math.ceil(b.window_start_min / step), b.window_end_min // step, b.duration_min // step,
+               round(b.min_shift_h * 60) // step, b.paid) for b in tpl.breaks)
+        for tpl in cfg.shift_templates
+    ]  # fmt: skip
+
+
+def _option_fields(
+    opts: dict[str, np.ndarray], brk: dict[str, np.ndarray], grp: dict[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """The shift options' and their breaks' fields of `AggregateProblem`, from `_shift_options`'s tables."""
+    return {
+        "opt_day": opts["day"], "opt_start": opts["start"], "opt_length": opts["len"], "opt_queue": opts["q"],
+        "opt_class": opts["c"], "opt_template": opts["k"], "opt_paid_min": opts["paid"],
+        "opt_budget_min": opts["budget"], "opt_cost": opts["cost"], "brk_option": brk["opt"],
+        "brk_group": brk["group"], "brk_window_start": brk["ws"], "group_width": grp["width"],
+        "group_duration": grp["duration"], "group_queue": grp["queue"],
+    }  # fmt: skip
+
+
+def _week_rule_view(
+    cfg: ScenarioConfig,
+    tl: Timeline,
+    weeks: tuple[tuple[int, ...], ...],
+    opts: dict[str, np.ndarray],
+    classes: tuple[tuple[int, ...], ...],
+) -> tuple[np.ndarray, tuple[WeekRule, ...], np.ndarray, np.ndarray, OptionRows | None]:
+    """What the week rules read: each day's week, the rules in force, each option's start and end
+    (minutes from its day's midnight), and the rules' rows for the aggregate."""
     week_of_day = np.zeros(tl.days, dtype=np.int64)
     for w, days in enumerate(weeks):
         week_of_day[list(days)] = w
     week_rules = rules_in_force({**cfg.rules.model_dump(), "late_from_min": cfg.late_shift_end_min})
     start_min = (opts["start"] - opts["day"] * tl.per_day) * tl.interval_min
     end_min = start_min + opts["len"] * tl.interval_min
-    rule_rows = OptionRows.concat([r for rule in week_rules if (r := rule.aggregate_rows(
-        opts["c"], week_of_day[opts["day"]], start_min, end_min, np.array([len(m) for m in classes]))) is not None])
-    cuts = service_cuts or (None, None, None, None)
-    problem = AggregateProblem(
-        n_intervals=tl.n_intervals, required=req,
-        under_weight=scale(cfg.objective.under_weight, WEIGHT_DECIMALS),
-        over_weight=scale(cfg.objective.over_weight, WEIGHT_DECIMALS),
-        opt_day=opts["day"], opt_start=opts["start"], opt_length=opts["len"], opt_queue=opts["q"],
-        opt_class=opts["c"], opt_template=opts["k"], opt_paid_min=opts["paid"], opt_budget_min=opts["budget"],
-        opt_cost=opts["cost"], brk_option=brk["opt"], brk_group=brk["group"], brk_window_start=brk["ws"],
-        group_width=grp["width"], group_duration=grp["duration"], group_queue=grp["queue"], week_days=weeks,
-        **_class_limits(cfg, classes, unavailable_day, open_day, tight), weekend_days=_weekends(tl),
-        pattern_rows=_pattern_rows(hull_cuts, class_lengths, opts["c"], opts["paid"], weeks, opts["day"]),
-        budget_min=budget_min,
-        option_rows=None if rule_rows is None else (rule_rows.row, rule_rows.option, rule_rows.coef, rule_rows.rhs),
-        cut_queue=cuts[0], cut_interval=cuts[1], cut_const=cuts[2], cut_slope=cuts[3],
-    )
-    return Plan(
-        timeline=tl, queues=queues, classes=classes, class_queues=class_queues, weeks=weeks,
-        week_min_paid=wmin, week_max_paid=wmax, week_max_shifts=wshifts, week_min_shifts=tight[:, :, 2],
-        unavailable_day=unavailable_day, blocked=blocked, problem=problem, opt_kind=opts["kind"],
-        kinds=tuple(kinds), breaks=tuple(tpl_breaks), objective_scale=tl.scale(), week_rules=week_rules,
-        opt_start_min=start_min, opt_end_min=end_min, week_of_day=week_of_day, history=history,
-        locked_day=fixed.day_mask(len(agents), tl.days),
-    )
+    rule_rows = _week_rule_rows(week_rules, opts["c"], week_of_day[opts["day"]], start_min, end_min, classes)
+    return week_of_day, week_rules, start_min, end_min, rule_rows
+
+
+def _week_rule_rows(
+    week_rules: tuple[WeekRule, ...],
+    opt_class: np.ndarray,
+    opt_week: np.ndarray,
+    start_min: np.ndarray,
+    end_min: np.ndarray,
+    classes: tuple[tuple[int, ...], ...],
+) -> OptionRows | None:
+    """The week rules' rows for the aggregate model (`WeekRule.aggregate_rows`), all together."""
+    sizes = np.array([len(m) for m in classes], dtype=np.int64)
+    rows = [rule.aggregate_rows(opt_class, opt_week, start_min, end_min, sizes) for rule in week_rules]
+    return OptionRows.concat([r for r in rows if r is not None])
 
 
 def _required(tl: Timeline, requirements: pd.DataFrame, qidx: dict[str, int]) -> np.ndarray:
@@ -341,8 +468,11 @@ def _required(tl: Timeline, requirements: pd.DataFrame, qidx: dict[str, int]) ->
     req = np.zeros((len(qidx), tl.n_intervals), dtype=np.int64)
     t = tl.index(requirements["interval_start"])
     inside = (t >= 0) & (t < tl.n_intervals)
-    np.maximum.at(req, (requirements["queue"].map(qidx).to_numpy()[inside], t[inside]),
-                  requirements["required_agents"].to_numpy(dtype=np.int64)[inside])
+    np.maximum.at(
+        req,
+        (requirements["queue"].map(qidx).to_numpy()[inside], t[inside]),
+        requirements["required_agents"].to_numpy(dtype=np.int64)[inside],
+    )
     return req
 
 
@@ -359,13 +489,18 @@ def _agent_classes(
         serves = tuple(sorted(qidx[q] for q in queues if a.can_serve(q)))
         key = (serves, a.available_from_min, a.available_to_min, a.max_hours_week >= FULL_TIME_H, a.max_days_week)
         keys.setdefault(key, []).append(i)
-    return (tuple(tuple(v) for v in keys.values()), tuple(frozenset(k[0]) for k in keys),
-            [(k[1], k[2]) for k in keys])
+    return (tuple(tuple(v) for v in keys.values()), tuple(frozenset(k[0]) for k in keys), [(k[1], k[2]) for k in keys])
 
 
 def _tight_weeks(
-    tl: Timeline, agents: list[Agent], weeks: tuple[tuple[int, ...], ...], classes: tuple[tuple[int, ...], ...],
-    kinds: list[ShiftKind], wmin: np.ndarray, wmax: np.ndarray, wshifts: np.ndarray,
+    tl: Timeline,
+    agents: list[Agent],
+    weeks: tuple[tuple[int, ...], ...],
+    classes: tuple[tuple[int, ...], ...],
+    kinds: list[ShiftKind],
+    wmin: np.ndarray,
+    wmax: np.ndarray,
+    wshifts: np.ndarray,
 ) -> tuple[np.ndarray, list, list[list[int]], list[str]]:
     """What each agent can really work in a week with its class's paid lengths: [A, W, 4] (min paid,
     max paid, min shifts, max shifts), the pattern hull cuts per class-week, each class's lengths, and
@@ -379,8 +514,9 @@ def _tight_weeks(
     reasons = []
     for i, a in enumerate(agents):
         for w, days in enumerate(weeks):
-            got = achievable_week(tuple(class_lengths[class_of[i]]), int(wshifts[i, w]), int(wmin[i, w]),
-                                  int(wmax[i, w]))
+            got = achievable_week(
+                tuple(class_lengths[class_of[i]]), int(wshifts[i, w]), int(wmin[i, w]), int(wmax[i, w])
+            )
             if got is None:
                 reasons.append(
                     f"agent {a.agent_id}: no combination of at most {wshifts[i, w]} shift(s) of the allowed "
@@ -412,28 +548,35 @@ def _budget_minutes(cfg: ScenarioConfig, wmin: np.ndarray, fixed: _Locked) -> tu
 
 
 def _class_limits(
-    cfg: ScenarioConfig, classes: tuple[tuple[int, ...], ...], unavailable_day: np.ndarray, open_day: np.ndarray,
+    cfg: ScenarioConfig,
+    classes: tuple[tuple[int, ...], ...],
+    unavailable_day: np.ndarray,
+    open_day: np.ndarray,
     tight: np.ndarray,
 ) -> dict[str, np.ndarray | None]:
     """Each class's sums of its agents' limits: agents per day, paid minutes and shifts per week,
     template caps and weekends (the `AggregateProblem` fields of the same names)."""
     C, W = len(classes), tight.shape[1]
     templates, rules = cfg.shift_templates, cfg.rules
-    out = {name: np.zeros((C, W), dtype=np.int64) for name in (
-        "class_week_min_paid", "class_week_max_paid", "class_week_min_shifts", "class_week_max_shifts")}
+    out = {
+        name: np.zeros((C, W), dtype=np.int64)
+        for name in ("class_week_min_paid", "class_week_max_paid", "class_week_min_shifts", "class_week_max_shifts")
+    }
     cap = np.zeros((C, len(open_day)), dtype=np.int64)
     tcap = np.full((C, len(templates)), 10**9, dtype=np.int64)
     for c, members in enumerate(classes):
         m = list(members)
         cap[c] = (~unavailable_day[m]).sum(axis=0) * open_day
-        for k, name in enumerate(("class_week_min_paid", "class_week_max_paid", "class_week_min_shifts",
-                                  "class_week_max_shifts")):
+        for k, name in enumerate(
+            ("class_week_min_paid", "class_week_max_paid", "class_week_min_shifts", "class_week_max_shifts")
+        ):
             out[name][c] = tight[m, :, k].sum(axis=0)
         for k, tpl in enumerate(templates):
             if tpl.name in rules.max_shifts_per_template:
                 tcap[c, k] = rules.max_shifts_per_template[tpl.name] * len(m)
-    weekend_cap = None if rules.max_weekends is None else np.array(
-        [rules.max_weekends * len(m) for m in classes], dtype=np.int64)
+    weekend_cap = (
+        None if rules.max_weekends is None else np.array([rules.max_weekends * len(m) for m in classes], dtype=np.int64)
+    )
     return {**out, "class_day_cap": cap, "class_template_cap": tcap, "class_weekend_cap": weekend_cap}
 
 
@@ -484,15 +627,23 @@ def _locked_use(
         paid_min = round(paid_hours(s.start, s.end, s.breaks, tpl) * 60)
         paid[i, week_of[d]] += paid_min
         shifts[i, week_of[d]] += 1
-        paid_breaks = sum(round((b.end - b.start).total_seconds() / 60) for b in s.breaks
-                          if tpl is None or b.name not in {x.name for x in tpl.breaks if not x.paid})
+        paid_breaks = sum(
+            round((b.end - b.start).total_seconds() / 60)
+            for b in s.breaks
+            if tpl is None or b.name not in {x.name for x in tpl.breaks if not x.paid}
+        )
         budget += paid_min - (paid_breaks if cfg.budget.counted_on == "productive" else 0)
     return _Locked(cover, tuple(spans), paid, shifts, budget)
 
 
 def _unavailable(
-    scenario: Scenario, tl: Timeline, agents: list[Agent], unavailability: list[Unavailability],
-    open_mask: np.ndarray, history: History, fixed: _Locked,
+    scenario: Scenario,
+    tl: Timeline,
+    agents: list[Agent],
+    unavailability: list[Unavailability],
+    open_mask: np.ndarray,
+    history: History,
+    fixed: _Locked,
 ) -> tuple[np.ndarray, np.ndarray, dict[int, list[tuple[int, int]]]]:
     """Per agent: [D] days no shift fits, [D] whole days of time off (what credits the weekly minimum),
     and the blocked interval ranges [start, end) — time off, and the rest after the previous roster's
@@ -508,8 +659,9 @@ def _unavailable(
         i = aidx[u.agent_id]
         if u.whole_day:
             unavailable_day[i, d] = True
-        blocked.setdefault(i, []).append((d * tl.per_day + u.start_min // step,
-                                          d * tl.per_day + math.ceil(u.end_min / step)))
+        blocked.setdefault(i, []).append(
+            (d * tl.per_day + u.start_min // step, d * tl.per_day + math.ceil(u.end_min / step))
+        )
     origin = dt.datetime.combine(tl.start, dt.time())
     rest = dt.timedelta(hours=scenario.config.rules.min_rest_h)
     for i, end in enumerate(history.last_end):
@@ -558,8 +710,14 @@ def _open_days_cut(cfg: ScenarioConfig, tl: Timeline, days: tuple[int, ...], his
 
 
 def _week_limits(
-    cfg: ScenarioConfig, tl: Timeline, agents: list[Agent], weeks: tuple[tuple[int, ...], ...],
-    open_day: np.ndarray, unavailable_day: np.ndarray, whole_day_off: np.ndarray, history: History,
+    cfg: ScenarioConfig,
+    tl: Timeline,
+    agents: list[Agent],
+    weeks: tuple[tuple[int, ...], ...],
+    open_day: np.ndarray,
+    unavailable_day: np.ndarray,
+    whole_day_off: np.ndarray,
+    history: History,
     fixed: _Locked,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
     """[A, W] each agent's paid minutes (min, max) and most shifts per week of the horizon, and the
@@ -689,8 +847,9 @@ def _hull_directions(
         basis = np.linalg.svd(diffs.astype(float))[2][:dim]  # orthonormal rows spanning the affine hull
         with contextlib.suppress(QhullError, ValueError):
             facets = ConvexHull((pts - pts[0]) @ basis.T).equations[:, :-1] @ basis
-    return tuple(map(tuple, _primitive(np.array(equations, dtype=float).reshape(-1, shape[1])))), \
-        tuple(map(tuple, _primitive(facets)))
+    return tuple(map(tuple, _primitive(np.array(equations, dtype=float).reshape(-1, shape[1])))), tuple(
+        map(tuple, _primitive(facets))
+    )
 
 
 def _primitive(directions: np.ndarray) -> list[list[int]]:
@@ -759,4 +918,3 @@ def banded(plan: Plan, width_min: int) -> Plan:
             kinds.append(dataclasses.replace(plan.kinds[k], band=b))
         opt_kind[j] = keys[(k, b)]
     return dataclasses.replace(plan, opt_kind=opt_kind, kinds=tuple(kinds))
-

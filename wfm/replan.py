@@ -206,8 +206,9 @@ def replan(
         previous=inputs.previous,
     )
     changes = changes_between(published, result.shifts, first)
-    offers = offers_for(inputs.scenario, result.shifts, result.report.coverage, inputs.agents, inputs.unavailability,
-                        first)
+    offers = offers_for(
+        inputs.scenario, result.shifts, result.report.coverage, inputs.agents, inputs.unavailability, first
+    )
     summary = dict(result.summary)
     summary["replan"] = {
         "from": from_at.strftime("%Y-%m-%dT%H:%M"),

@@ -254,8 +254,7 @@ def read_forecast(path: str | Path, quantile: float | None = None) -> pd.DataFra
     if not has_aht and len(parts) < len(_AHT_PARTS):
         missing = [p for p in _AHT_PARTS if p not in parts]
         raise InputError(
-            f"missing column(s): aht_seconds, or all of {', '.join(_AHT_PARTS)} "
-            f"(missing {', '.join(missing)})",
+            f"missing column(s): aht_seconds, or all of {', '.join(_AHT_PARTS)} (missing {', '.join(missing)})",
             path=path,
             row=1,
         )

@@ -62,8 +62,7 @@ def _short(value: Any) -> str:
 class RunLog:
     """Log records of one run to a stream (stderr; None: no stream) and, once attached, a file."""
 
-    def __init__(self, fmt: LogFormat = "text", *, stream: IO[str] | None = None,
-                 campaign: str | None = None) -> None:
+    def __init__(self, fmt: LogFormat = "text", *, stream: IO[str] | None = None, campaign: str | None = None) -> None:
         if fmt not in LOG_FORMATS:
             raise ValueError(f"log format must be one of {', '.join(LOG_FORMATS)}, got '{fmt}'")
         self.format = fmt
@@ -98,8 +97,9 @@ class RunLog:
         clash = _RESERVED & numbers.keys()
         if clash:
             raise ValueError(f"reserved field name(s) {sorted(clash)}")
-        record = self._logger.makeRecord(self._logger.name, level, "", 0, message, (), None,
-                                         extra={"stage": stage, "numbers": numbers})
+        record = self._logger.makeRecord(
+            self._logger.name, level, "", 0, message, (), None, extra={"stage": stage, "numbers": numbers}
+        )
         if self._stream is not None and echo:
             self._stream.handle(record)
         if self._file is not None:

@@ -151,9 +151,7 @@ def targets_from_options(config: ServiceConfig | None = None, **options: Any) ->
     except TargetError as exc:
         raise InputError(f"{_option(exc.field)}: {exc.message}") from None
     top = config.set_values() | given
-    queues = {
-        q: {k: v for k, v in o.set_values().items() if k not in given} for q, o in config.queues.items()
-    }
+    queues = {q: {k: v for k, v in o.set_values().items() if k not in given} for q, o in config.queues.items()}
     try:
         return ServiceConfig.model_validate({**top, "queues": queues})
     except ValidationError as exc:

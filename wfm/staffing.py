@@ -143,9 +143,7 @@ class ServiceTargets:
         if self.model not in MODELS:
             raise TargetError("model", f"model must be one of {', '.join(MODELS)}, got {self.model!r}")
         if self.channel not in CHANNELS:
-            raise TargetError(
-                "channel", f"channel must be one of {', '.join(CHANNELS)}, got {self.channel!r}"
-            )
+            raise TargetError("channel", f"channel must be one of {', '.join(CHANNELS)}, got {self.channel!r}")
         if self.model == "erlang-a" and self.patience_s is None and self.channel != "email":
             raise TargetError("patience_s", "model 'erlang-a' needs patience_s (mean patience, seconds)")
         if self.max_abandon_rate is not None and self.model != "erlang-a":
@@ -214,9 +212,7 @@ def effective_agents(scheduled: ArrayLike, shrinkage: float) -> np.ndarray:
 # --- performance of a given staffing ---------------------------------------------------------------
 
 
-def _inputs(
-    contacts: ArrayLike, aht_s: ArrayLike, interval_min: float
-) -> tuple[np.ndarray, np.ndarray, float]:
+def _inputs(contacts: ArrayLike, aht_s: ArrayLike, interval_min: float) -> tuple[np.ndarray, np.ndarray, float]:
     c = np.atleast_1d(np.asarray(contacts, dtype=float))
     aht = np.broadcast_to(np.asarray(aht_s, dtype=float), c.shape)
     if c.ndim != 1:

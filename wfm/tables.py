@@ -121,7 +121,11 @@ def read_table(path: str | Path, schema: TableSchema) -> pd.DataFrame:
     _check_header([h.strip() for h in header], schema, path, first_line)
     try:
         raw = pd.read_csv(
-            path, sep=dialect.separator, dtype=str, keep_default_na=False, encoding="utf-8-sig",
+            path,
+            sep=dialect.separator,
+            dtype=str,
+            keep_default_na=False,
+            encoding="utf-8-sig",
             skipinitialspace=True,
         )
     except (pd.errors.ParserError, ValueError) as exc:

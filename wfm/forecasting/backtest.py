@@ -70,9 +70,7 @@ def metrics(actual: np.ndarray, forecast: np.ndarray) -> dict[str, float]:
     nonzero = a > 0
     return {
         "wape": float(np.abs(f - a).sum() / volume) if volume > 0 else float("nan"),
-        "mape": float(np.mean(np.abs(f[nonzero] - a[nonzero]) / a[nonzero]))
-        if nonzero.any()
-        else float("nan"),
+        "mape": float(np.mean(np.abs(f[nonzero] - a[nonzero]) / a[nonzero])) if nonzero.any() else float("nan"),
         "bias": float((f - a).sum() / volume) if volume > 0 else float("nan"),
     }
 
@@ -102,9 +100,7 @@ class QueueBacktest:
         return scaled_errors(np.concatenate(self.actual), np.concatenate(runs))
 
 
-def backtest_queue(
-    series: QueueSeries, methods: list[str], plan: BacktestPlan, calendar: Calendar
-) -> QueueBacktest:
+def backtest_queue(series: QueueSeries, methods: list[str], plan: BacktestPlan, calendar: Calendar) -> QueueBacktest:
     """Run each of `methods` on every window of `plan` that starts inside the history.
 
     A method without enough history for the earliest such window is left out altogether, so every
@@ -113,9 +109,7 @@ def backtest_queue(
     cutoffs = [c for c in plan.cutoffs(series.last_day) if c >= series.first_day]
     if cutoffs:
         earliest = series.truncate(cutoffs[0])
-        methods = [
-            m for m in methods if earliest.n_days >= METHODS[m].min_history_days and earliest.day_open.any()
-        ]
+        methods = [m for m in methods if earliest.n_days >= METHODS[m].min_history_days and earliest.day_open.any()]
     result = QueueBacktest(queue=series.queue, forecast={m: [] for m in methods})
     for cutoff in cutoffs:
         train = series.truncate(cutoff)
@@ -137,9 +131,7 @@ def metrics_table(results: list[QueueBacktest]) -> pd.DataFrame:
             if not runs:
                 continue
             for level in LEVELS:
-                cells = [
-                    (str(c), [a], [f]) for c, a, f in zip(result.cutoffs, result.actual, runs, strict=True)
-                ]
+                cells = [(str(c), [a], [f]) for c, a, f in zip(result.cutoffs, result.actual, runs, strict=True)]
                 cells.append(("all", result.actual, runs))
                 for cutoff, actual, forecast in cells:
                     a, f = _at_level(actual, level), _at_level(forecast, level)

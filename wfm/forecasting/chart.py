@@ -24,9 +24,7 @@ def _timeline(first_day: np.datetime64, is_open: np.ndarray, values: np.ndarray,
     return stamps.astype("datetime64[ms]").astype(object), np.where(is_open, values, np.nan).ravel()
 
 
-def render_chart(
-    histories: list[QueueSeries], forecasts: list[QueueForecast], quantile_label: str | None
-) -> bytes:
+def render_chart(histories: list[QueueSeries], forecasts: list[QueueForecast], quantile_label: str | None) -> bytes:
     """PNG bytes: per queue the last `HISTORY_WEEKS` weeks of history, the forecast and the band.
 
     Give the forecasts at the history's interval length so both lines are contacts per the same interval.
@@ -42,9 +40,7 @@ def render_chart(
         t, p50 = _timeline(fc.first_day, fc.is_open, fc.contacts, fc.interval_min)
         if fc.upper is not None:
             _, upper = _timeline(fc.first_day, fc.is_open, fc.upper, fc.interval_min)
-            ax.fill_between(
-                t, p50, upper, color="tab:blue", alpha=0.25, linewidth=0, label=f"P50 to {quantile_label}"
-            )
+            ax.fill_between(t, p50, upper, color="tab:blue", alpha=0.25, linewidth=0, label=f"P50 to {quantile_label}")
         ax.plot(t, p50, color="tab:blue", linewidth=0.9, label="forecast (P50)")
         ax.set_title(f"{fc.queue}: contacts per {fc.interval_min}-minute interval")
         ax.set_ylabel("contacts")

@@ -42,9 +42,7 @@ class HandleTime:
         if weight[recent].sum() <= 0:
             recent = slice(None)
         if weight.sum() <= 0:
-            raise InputError(
-                f"queue '{history.queue}' has no contacts with a handle time: cannot forecast AHT"
-            )
+            raise InputError(f"queue '{history.queue}' has no contacts with a handle time: cannot forecast AHT")
         weight, work = weight[recent], work[recent]
         wd = weekday(history.days[recent])
         k = self.prior_contacts

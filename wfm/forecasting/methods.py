@@ -117,9 +117,7 @@ class IntradayProfile:
         return shape * totals[:, None]
 
 
-def poisson_regression(
-    X: np.ndarray, y: np.ndarray, weights: np.ndarray, iterations: int = 100
-) -> np.ndarray:
+def poisson_regression(X: np.ndarray, y: np.ndarray, weights: np.ndarray, iterations: int = 100) -> np.ndarray:
     """Weighted Poisson log-linear regression by IRLS: β maximising Σ w·(y·xβ − exp(xβ)).
 
     Each step solves the weighted least-squares problem of the working response

@@ -48,9 +48,7 @@ def agent_times(states: pd.DataFrame, roster: pd.DataFrame | None, interval_ms: 
     category = state_category(states)
     codes, names = pd.factorize(category, sort=True)
     start, end = to_ms(states["start"]), to_ms(states["end"])
-    agent_ids = pd.Index(
-        sorted(set(states["agent_id"]) | (set(roster["agent_id"]) if roster is not None else set()))
-    )
+    agent_ids = pd.Index(sorted(set(states["agent_id"]) | (set(roster["agent_id"]) if roster is not None else set())))
     agent = agent_ids.get_indexer(states["agent_id"])
     columns = [f"{n}_ms" for n in names]
 

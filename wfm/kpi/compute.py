@@ -80,8 +80,7 @@ class KpiOptions:
             raise InputError(f"short-abandon time must be ≥ 0 s, got {self.short_abandon_s:g}")
         if self.interval_min not in INTERVAL_MINUTES:
             raise InputError(
-                f"interval must be one of {', '.join(map(str, INTERVAL_MINUTES))} minutes, "
-                f"got {self.interval_min}"
+                f"interval must be one of {', '.join(map(str, INTERVAL_MINUTES))} minutes, got {self.interval_min}"
             )
 
     @property
@@ -128,13 +127,9 @@ def compute_kpis(
     levels = {
         "interval": per_interval.assign(period=from_ms(per_interval["bucket_ms"].to_numpy())),
         "daily": per_interval.assign(
-            period=from_ms(per_interval["bucket_ms"].to_numpy() // MS_PER_DAY * MS_PER_DAY).strftime(
-                "%Y-%m-%d"
-            )
+            period=from_ms(per_interval["bucket_ms"].to_numpy() // MS_PER_DAY * MS_PER_DAY).strftime("%Y-%m-%d")
         ),
-        "monthly": per_interval.assign(
-            period=from_ms(per_interval["bucket_ms"].to_numpy()).strftime("%Y-%m")
-        ),
+        "monthly": per_interval.assign(period=from_ms(per_interval["bucket_ms"].to_numpy()).strftime("%Y-%m")),
     }
     names = {"interval": "interval_start", "daily": "date", "monthly": "month"}
     reasons = times.aux_reasons if times is not None else ()

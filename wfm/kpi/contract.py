@@ -50,8 +50,7 @@ class ContractTerms(TomlTable):
 
     def needs_states(self) -> bool:
         return any(
-            v is not None
-            for v in (self.min_occupancy, self.max_occupancy, self.min_adherence, self.contracted_hours)
+            v is not None for v in (self.min_occupancy, self.max_occupancy, self.min_adherence, self.contracted_hours)
         )
 
     def needs_roster(self) -> bool:
@@ -116,9 +115,7 @@ def evaluate_contract(terms: ContractTerms, monthly_all: pd.DataFrame) -> pd.Dat
                 rows.append(_row(month["month"], measure, comparison, target, month.get(column, np.nan)))
         if terms.contracted_hours is not None:
             floor = terms.contracted_hours * (1.0 - terms.hours_tolerance)
-            rows.append(
-                _row(month["month"], "delivered_hours", ">=", floor, month.get("logged_in_hours", np.nan))
-            )
+            rows.append(_row(month["month"], "delivered_hours", ">=", floor, month.get("logged_in_hours", np.nan)))
     return pd.DataFrame(rows, columns=list(CONTRACT_COLUMNS))
 
 

@@ -176,8 +176,7 @@ def render_kpi_page(tables: KpiTables) -> str:
             h.section(
                 "Contract",
                 h.table(tables.contract, result_column="result"),
-                note=f"{passed} of {len(tables.contract)} targets met; "
-                "targets apply to each month over all queues.",
+                note=f"{passed} of {len(tables.contract)} targets met; targets apply to each month over all queues.",
             )
         )
     target = None

@@ -100,9 +100,7 @@ def read_contacts(path: str | Path) -> pd.DataFrame:
         f"'{ALL_QUEUES}' is reserved for the all-queue totals",
         hint="rename the queue",
     )
-    _first_bad(
-        df["agent_id"] == ALL_AGENTS, df, path, "agent_id", f"'{ALL_AGENTS}' is reserved for the totals"
-    )
+    _first_bad(df["agent_id"] == ALL_AGENTS, df, path, "agent_id", f"'{ALL_AGENTS}' is reserved for the totals")
     dup = df["contact_id"].duplicated()
     _first_bad(dup, df, path, "contact_id", "duplicate contact_id")
     answered = df["answered_at"].notna()
@@ -147,9 +145,7 @@ def read_states(path: str | Path) -> pd.DataFrame:
     if df.empty:
         raise InputError("the agent state log has no rows", path=path, row=1)
     _require_local_times(df, ["start", "end"], path)
-    _first_bad(
-        df["agent_id"] == ALL_AGENTS, df, path, "agent_id", f"'{ALL_AGENTS}' is reserved for the totals"
-    )
+    _first_bad(df["agent_id"] == ALL_AGENTS, df, path, "agent_id", f"'{ALL_AGENTS}' is reserved for the totals")
     _first_bad(df["end"] < df["start"], df, path, "end", "state ends before it starts (end < start)")
     reason = df["reason"].str.lower().str.replace(r"[^0-9a-z]+", "_", regex=True).str.strip("_")
     aux = df["state"] == "aux"
@@ -196,9 +192,7 @@ def read_roster(path: str | Path, *, allow_empty: bool = False) -> pd.DataFrame:
     _require_local_times(
         df, ["shift_start", "shift_end", *(f"{k}_{edge}" for k in keys for edge in ("start", "end"))], path
     )
-    _first_bad(
-        df["agent_id"] == ALL_AGENTS, df, path, "agent_id", f"'{ALL_AGENTS}' is reserved for the totals"
-    )
+    _first_bad(df["agent_id"] == ALL_AGENTS, df, path, "agent_id", f"'{ALL_AGENTS}' is reserved for the totals")
     _first_bad(
         df["shift_end"] <= df["shift_start"],
         df,
@@ -262,9 +256,7 @@ def _require_local_times(df: pd.DataFrame, columns: list[str], path: str | Path)
             )
 
 
-def _check_no_overlap(
-    df: pd.DataFrame, path: str | Path, start: str, end: str, what: str, message: str
-) -> None:
+def _check_no_overlap(df: pd.DataFrame, path: str | Path, start: str, end: str, what: str, message: str) -> None:
     s = df[["agent_id", start, end]].sort_values(["agent_id", start], kind="stable")
     agents = s["agent_id"].to_numpy()
     overlap = (agents[1:] == agents[:-1]) & (s[start].to_numpy()[1:] < s[end].to_numpy()[:-1])

@@ -203,5 +203,10 @@ def limit_of(solve: Any, best: Any) -> dict[str, Any]:
         reached = bool(cuts)
     if solve.stopped():
         cuts.append("interrupted (SIGINT/SIGTERM)")
-    return {"kind": "work budget" if solve.repeatable else "wall-clock", "time_limit_s": solve.limit,
-            "reached": reached, "repeatable": not cuts, "cut_by_clock": cuts}
+    return {
+        "kind": "work budget" if solve.repeatable else "wall-clock",
+        "time_limit_s": solve.limit,
+        "reached": reached,
+        "repeatable": not cuts,
+        "cut_by_clock": cuts,
+    }
