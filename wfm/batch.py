@@ -317,16 +317,12 @@ def _run_local(
                 finished(row)
 
 
-def _run_dask(
-    address: str,
-    args: dict[str, tuple],
-    finished: Callable[[dict[str, Any]], None],
-    cancelled: threading.Event,
-    log: RunLog,
-) -> None:
+@contextlib.contextmanager
+def dask_client(address: str) -> Iterator[Any]:
+    """A client of the Dask scheduler at `address` (`InputError` when Dask is missing or unreachable).
+    The cluster runs the pickled code it is sent: give it only a scheduler you trust."""
     try:
         from dask.distributed import Client
-        from dask.distributed import as_completed as dask_completed
     except ImportError:
         raise InputError("--address needs Dask: pip install 'wfm[dask]'") from None
     try:
@@ -337,6 +333,19 @@ def _run_dask(
             hint="check --address tcp://HOST:PORT and that the scheduler runs",
         ) from None
     with client:
+        yield client
+
+
+def _run_dask(
+    address: str,
+    args: dict[str, tuple],
+    finished: Callable[[dict[str, Any]], None],
+    cancelled: threading.Event,
+    log: RunLog,
+) -> None:
+    with dask_client(address) as client:
+        from dask.distributed import as_completed as dask_completed
+
         futures = {
             client.submit(run_campaign, *a, pure=False, key=f"wfm-batch-{name}-{uuid.uuid4().hex}"): name
             for name, a in args.items()

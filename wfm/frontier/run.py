@@ -18,7 +18,7 @@ import dataclasses
 import math
 import multiprocessing
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ import pandas as pd
 
 from models.linear import expected_lp_seconds
 from wfm.atomic import atomic_directory, check_output, recover_directory, write_csv, write_json, write_text
-from wfm.errors import InputError
+from wfm.batch import dask_client
 from wfm.frontier.bound import BoundPoint, ServiceBound
 from wfm.frontier.chart import frontier_figure, to_png, to_svg
 from wfm.frontier.diagnose import describe, diagnose
@@ -86,7 +86,7 @@ class _Runner:
 
     def __enter__(self) -> _Runner:
         if self.address is not None:
-            self._client = self._stack.enter_context(_dask_client(self.address))
+            self._client = self._stack.enter_context(dask_client(self.address))
         elif self.workers > 1:
             from concurrent.futures import ProcessPoolExecutor
 
@@ -107,23 +107,6 @@ class _Runner:
             pending = [self._pool.submit(solve_point, r) for r in requests]
             return lambda: [f.result() for f in pending]
         return lambda: [solve_point(r) for r in requests]
-
-
-@contextlib.contextmanager
-def _dask_client(address: str) -> Iterator[Any]:
-    try:
-        from dask.distributed import Client
-    except ImportError:
-        raise InputError("--address needs Dask: pip install 'wfm[dask]'") from None
-    try:
-        client = Client(address, timeout="10s")
-    except (OSError, TimeoutError) as exc:
-        raise InputError(
-            f"cannot reach the Dask scheduler at {address}: {exc}",
-            hint="check --address tcp://HOST:PORT and that the scheduler runs",
-        ) from None
-    with client:
-        yield client
 
 
 class _Explorer:
