@@ -37,7 +37,7 @@ from wfm.agents import Agent
 from wfm.planning import Plan, build_plan
 from wfm.scenario import Scenario
 from wfm.schedule import ScheduleInputs
-from wfm.service_value import saturated_value_table
+from wfm.schedule.service import service_cuts
 
 CONTACT_UNITS = 10_000  # model units per contact: the cuts' rounding costs ≤ 1/10,000 contact per line
 LP_SAFETY = 1e-6  # of the horizon's contacts, taken off LP* for HiGHS's tolerances
@@ -64,40 +64,6 @@ class ClassValue:
     description: str
     contacts_per_agent: float  # more contacts answered in time per agent added (first-order, from duals)
     binding: tuple[str, ...]  # the row families binding for this class
-
-
-def _service_cuts(inputs: ScheduleInputs, plan: Plan) -> tuple[np.ndarray, ...]:
-    """Each (queue, interval)'s lost-contact lines in `CONTACT_UNITS`, rounded to weaker lines (step 3
-    of the module docstring). The scheduler's own cuts (in `wfm.schedule`) use its objective scale."""
-    tl = plan.timeline
-    req = inputs.requirements
-    t = tl.index(req["interval_start"])
-    inside = (t >= 0) & (t < tl.n_intervals) & (req["contacts"].to_numpy() > 0)
-    out: list[list[np.ndarray]] = [[], [], [], []]
-    for q, name in enumerate(plan.queues):
-        sel = inside & (req["queue"].to_numpy() == name)
-        if not sel.any():
-            continue
-        contacts = req["contacts"].to_numpy(dtype=float)[sel]
-        cap = sum(len(m) for c, m in enumerate(plan.classes) if q in plan.class_queues[c])
-        value = saturated_value_table(
-            contacts,
-            req["aht_seconds"].to_numpy(dtype=float)[sel],
-            tl.interval_min,
-            inputs.scenario.config.service.targets_for(name),
-            cap,
-        )
-        slope = np.diff(value, axis=1)
-        keep = np.ones_like(slope, dtype=bool)
-        keep[:, 1:] = np.abs(np.diff(slope, axis=1)) > 1e-9
-        keep &= slope * CONTACT_UNITS >= 0.5
-        rows, cols = np.nonzero(keep)
-        const = contacts[rows] - value[rows, cols] + slope[rows, cols] * cols
-        out[0].append(np.full(len(rows), q))
-        out[1].append(t[sel][rows])
-        out[2].append(np.floor(const * CONTACT_UNITS).astype(np.int64))
-        out[3].append(np.ceil(slope[rows, cols] * CONTACT_UNITS).astype(np.int64))
-    return tuple(np.concatenate(o) if o else np.zeros(0, dtype=np.int64) for o in out)
 
 
 def _service_only(sc: Scenario) -> Scenario:
@@ -130,9 +96,8 @@ class ServiceBound:
         members = inputs.agents if agents is None else agents
         self.agents = members
         plan0 = build_plan(sc, members, inputs.unavailability, inputs.requirements)
-        self.plan = build_plan(
-            sc, members, inputs.unavailability, inputs.requirements, service_cuts=_service_cuts(inputs, plan0)
-        )  # type: ignore[arg-type]
+        cuts = service_cuts(inputs, plan0, CONTACT_UNITS)
+        self.plan = build_plan(sc, members, inputs.unavailability, inputs.requirements, service_cuts=cuts)  # type: ignore[arg-type]
         problem = dataclasses.replace(self.plan.problem, budget_min=NO_BUDGET_MIN)
         self.model = aggregate.build(problem, service_segments=True)[0]
         self.rows = row_families(self.model, problem)

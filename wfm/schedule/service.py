@@ -17,14 +17,15 @@ if TYPE_CHECKING:
     from wfm.schedule.inputs import ScheduleInputs
 
 
-def service_cuts(inputs: ScheduleInputs, plan: Plan) -> tuple[np.ndarray, ...]:
-    """Tangent lines of each interval's concave value curve, in model units (see models.aggregate)."""
+def service_cuts(inputs: ScheduleInputs, plan: Plan, units: float | None = None) -> tuple[np.ndarray, ...]:
+    """Tangent lines of each interval's concave value curve, in model units (see models.aggregate), or
+    in `units` per contact lost (`wfm.frontier.bound`'s relaxation), each rounded to a weaker line."""
     cfg = inputs.scenario.config
     tl = plan.timeline
     req = inputs.requirements
     t = tl.index(req["interval_start"])
     inside = (t >= 0) & (t < tl.n_intervals) & (req["contacts"].to_numpy() > 0)
-    units = plan.objective_scale * cfg.objective.service_weight
+    units = plan.objective_scale * cfg.objective.service_weight if units is None else units
     out: list[list[np.ndarray]] = [[], [], [], []]
     for q, name in enumerate(plan.queues):
         sel = inside & (req["queue"].to_numpy() == name)
