@@ -839,7 +839,7 @@ def _requirements_grid(
             column="interval_start",
         )
     rows = requirements[inside]
-    q = rows["queue"].map({name: k for k, name in enumerate(queues)}).to_numpy()
+    q = rows["queue"].map({name: k for k, name in enumerate(queues)}).to_numpy(dtype=np.int64)
     t = minutes[inside] // h.interval_min
     shape = (len(queues), n_intervals)
     grid = {"required": np.zeros(shape, dtype=np.int64), "contacts": np.zeros(shape), "aht_s": np.ones(shape)}
