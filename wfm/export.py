@@ -83,7 +83,7 @@ def export_result(
     target = Path(to)
     _check_target(target)
     zone = _zone(source)  # checked before anything is written
-    with atomic_directory(target) as work:
+    with atomic_directory(target, markers=(MARKER,)) as work:
         files = _WRITERS[fmt](source, work, zone)
         marker = {
             "format": fmt,

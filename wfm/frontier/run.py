@@ -214,7 +214,7 @@ def run_frontier(
         frame = table(rows)
         target_json, lines = _target(ex, found, bound, target, limit, bound_s, cfg)
         target_json["seconds"] = round(time.perf_counter() - t0, 1)
-        with atomic_directory(out) as work:
+        with atomic_directory(out, markers=(MARKER,)) as work:
             _write(work, frame, target_json, ex.points.get(found.holds_h) if found.holds_h else None, cfg.budget.hours)
     return Frontier(frame, target_json, out, time.perf_counter() - t0, lines)
 
