@@ -872,7 +872,10 @@ def _target_line(target: dict[str, Any]) -> str:
     if target["holds"]:
         return f"target {level}: held"
     hours = target.get("estimated_hours_needed")
-    need = "no number of agents reaches it" if hours is None else f"about {hours:,.0f} h needed (estimate)"
+    if target.get("hours_suffice"):
+        need = "the hours suffice by estimate if placed where they answer most"
+    else:
+        need = "no number of agents reaches it" if hours is None else f"about {hours:,.0f} h needed (estimate)"
     return f"target {level}: not held; {need} — `wfm frontier` gives the rostered answer"
 
 

@@ -58,6 +58,9 @@ def measure(name: str, scenario: Path, variant: str, time_limit_s: float, worker
 def cmd_rules_cost(args: Any) -> int:
     from benchmarks.__main__ import append_rows, environment
 
+    unknown = sorted(set(args.variants or []) - set(VARIANTS))
+    if unknown:
+        raise SystemExit(f"python -m benchmarks rules-cost: unknown variant(s) {', '.join(unknown)}")
     env = environment()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -85,7 +88,7 @@ def add_command(commands: Any) -> None:
     from benchmarks.__main__ import RESULTS_DIR
 
     p = commands.add_parser("rules-cost", help="the week rules' cost in coverage (bundled example, a generated month)")
-    p.add_argument("variants", nargs="*", default=None, choices=list(VARIANTS), help="rule variants")
+    p.add_argument("variants", nargs="*", default=None, help=f"rule variants: {', '.join(VARIANTS)} (default: all)")
     p.add_argument("--agents", type=int, default=300, help="agents of the generated month (0: none)")
     p.add_argument("--time-limit-s", type=float, default=60.0, help="each solve's time limit, seconds")
     p.add_argument("--workers", type=int, default=2, help="CP-SAT workers")

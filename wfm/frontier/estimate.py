@@ -91,6 +91,18 @@ def target_entry(
         if added is None
         else round(float(summary["hours_used"]) + added * cfg.horizon.interval_min / 60 * paid_per_scheduled, 1)
     )
+    if added == 0:  # the curve says these hours, placed where they answer most, would hold it
+        entry.update(
+            {
+                "estimate": True,
+                "estimated_hours_needed": None,
+                "target_hours": None,
+                "hours_suffice": True,
+                "estimate_method": "by the estimate's curve the hours used suffice "
+                "if placed where they answer the most contacts — `wfm frontier` gives the rostered answer",
+            }
+        )
+        return entry
     entry.update(
         {
             "estimate": True,
