@@ -920,64 +920,106 @@ def week_paid(plan: Plan, shifts: list[AssignedShift]) -> tuple[np.ndarray, np.n
 def fill_weekly_minimums(
     plan: Plan, shifts: list[AssignedShift], min_rest: int, day_rules: RulesConfig
 ) -> tuple[list[AssignedShift], int]:
-    """Give a shift on a free day to each agent whose week fell short of its minimum paid minutes (a
-    day the start assignment had to drop: no start of its kind fitted rest or time off), while its
-    week, rest, time off, runs of days and the week rules allow; the option covering the most
-    under-staffed intervals of the agent's class that day. Returns the shifts and how many were added.
-    A roster short of a minimum breaks a rule and loses to any that keeps them all, however much
-    better its coverage (a 300-agent 24/7 month: 21,954 with one week short against 35,477)."""
-    p = plan.problem
+    """Lift each agent-week the start assignment left short of its minimum paid minutes (a day it had
+    to drop, or a shorter kind where time off cut the day): first a shift on a free day, where the
+    week's days, runs of days and rules allow; then, when no day is left, a longer option of one of its
+    shifts on the same day; each time the option covering the most under-staffed intervals. Returns
+    the shifts and how many were added or lengthened. A roster short of a minimum breaks a rule and
+    loses to any that keeps them all, however much better its coverage (a 300-agent 24/7 month:
+    21,954 with one week short against 35,477)."""
     _, paid = week_paid(plan, shifts)
     short = np.argwhere(paid < plan.week_min_paid)
     if len(short) == 0:
         return shifts, 0
-    Q, T = p.required.shape
-    cover = np.zeros((Q, T + 1), dtype=np.int64)
-    for s in shifts:
-        j = s.option
-        cover[p.opt_queue[j], p.opt_start[j] : min(p.opt_start[j] + p.opt_length[j], T)] += 1
-    under = np.concatenate([np.zeros((Q, 1)), np.cumsum(cover[:, :T] < p.required, axis=1)], axis=1)
-    class_of = {a: c for c, members in enumerate(plan.classes) for a in members}
-    by_agent_day = {(s.agent, s.day): s for s in shifts}
-    check = _DayRules(day_rules, plan.timeline.days, p.weekend_days)
-    ends = p.opt_start + p.opt_length
-    out, added = list(shifts), 0
+    lift = _Lift(plan, shifts, min_rest, day_rules)
     for a, w in short.tolist():
         for day in plan.weeks[w]:
             if paid[a, w] >= plan.week_min_paid[a, w]:
                 break
-            worked = [(a, d) in by_agent_day for d in range(plan.timeline.days)]
-            count = sum(worked[d] for d in plan.weeks[w])
-            if worked[day] or plan.unavailable_day[a, day] or count >= plan.week_max_shifts[a, w]:
-                continue
-            if not check.allows(worked, day):
-                continue
-            cand = np.flatnonzero((p.opt_day == day) & (p.opt_class == class_of[a]))
-            cand = cand[paid[a, w] + p.opt_paid_min[cand] <= plan.week_max_paid[a, w]]
-            prev, nxt = by_agent_day.get((a, day - 1)), by_agent_day.get((a, day + 1))
-            ok = np.ones(len(cand), dtype=bool)
-            if prev is not None:
-                ok &= p.opt_start[cand] - ends[prev.option] >= min_rest
-            if nxt is not None:
-                ok &= p.opt_start[nxt.option] - ends[cand] >= min_rest
-            for lo, hi in plan.blocked.get(a, []):
-                ok &= (ends[cand] <= lo) | (p.opt_start[cand] >= hi)
-            if plan.week_rules:
-                mine = [s.option for (b, d), s in by_agent_day.items() if b == a and plan.week_of_day[d] == w]
-                others = WeekShifts(plan.opt_start_min[mine], plan.opt_end_min[mine])
-                for rule in plan.week_rules:
-                    ok &= rule.allows(plan.opt_start_min[cand], plan.opt_end_min[cand], others)
-            cand = cand[ok]
-            if len(cand) == 0:
-                continue
-            gain = under[p.opt_queue[cand], np.minimum(ends[cand], T)] - under[p.opt_queue[cand], p.opt_start[cand]]
-            j = int(cand[np.argmax(gain)])
-            shift = AssignedShift(a, day, j, ())
-            out.append(shift)
-            by_agent_day[(a, day)] = shift
-            paid[a, w] += p.opt_paid_min[j]
-            added += 1
-    return out, added
+            paid[a, w] += lift.add_day(a, w, day, int(paid[a, w]))
+        for day in plan.weeks[w]:
+            if paid[a, w] >= plan.week_min_paid[a, w]:
+                break
+            paid[a, w] += lift.lengthen(a, w, day, int(paid[a, w]))
+    return lift.out, lift.changed
+
+
+class _Lift:
+    """The roster `fill_weekly_minimums` lifts, with what its tests read: the agents' days, the
+    cumulative under-staffed intervals per queue, each class's options per day."""
+
+    def __init__(self, plan: Plan, shifts: list[AssignedShift], min_rest: int, day_rules: RulesConfig) -> None:
+        p = self.p = plan.problem
+        self.plan, self.min_rest, self.out, self.changed = plan, min_rest, list(shifts), 0
+        Q, T = p.required.shape
+        cover = np.zeros((Q, T + 1), dtype=np.int64)
+        for s in shifts:
+            j = s.option
+            cover[p.opt_queue[j], p.opt_start[j] : min(p.opt_start[j] + p.opt_length[j], T)] += 1
+        self.under = np.concatenate([np.zeros((Q, 1)), np.cumsum(cover[:, :T] < p.required, axis=1)], axis=1)
+        self.T = T
+        self.class_of = {a: c for c, members in enumerate(plan.classes) for a in members}
+        self.at = {(s.agent, s.day): i for i, s in enumerate(self.out)}
+        self.check = _DayRules(day_rules, plan.timeline.days, p.weekend_days)
+        self.ends = p.opt_start + p.opt_length
+
+    def add_day(self, a: int, w: int, day: int, week_paid_min: int) -> int:
+        """A shift for agent `a` on `day` if it is free and its rules allow; the paid minutes added."""
+        plan, p = self.plan, self.p
+        worked = [(a, d) in self.at for d in range(plan.timeline.days)]
+        count = sum(worked[d] for d in plan.weeks[w])
+        if worked[day] or plan.unavailable_day[a, day] or count >= plan.week_max_shifts[a, w]:
+            return 0
+        if not self.check.allows(worked, day):
+            return 0
+        cand = np.flatnonzero((p.opt_day == day) & (p.opt_class == self.class_of[a]))
+        j = self._best(a, w, day, cand[week_paid_min + p.opt_paid_min[cand] <= plan.week_max_paid[a, w]])
+        if j < 0:
+            return 0
+        self.at[(a, day)] = len(self.out)
+        self.out.append(AssignedShift(a, day, j, ()))
+        self.changed += 1
+        return int(p.opt_paid_min[j])
+
+    def lengthen(self, a: int, w: int, day: int, week_paid_min: int) -> int:
+        """Agent `a`'s shift on `day` for a longer option of its class that day; the paid minutes added."""
+        i = self.at.get((a, day))
+        if i is None:
+            return 0
+        p, own = self.p, self.out[i].option
+        cand = np.flatnonzero((p.opt_day == day) & (p.opt_class == self.class_of[a]))
+        more = p.opt_paid_min[cand] - p.opt_paid_min[own]
+        cand = cand[(more > 0) & (week_paid_min + more <= self.plan.week_max_paid[a, w])]
+        j = self._best(a, w, day, cand)
+        if j < 0:
+            return 0
+        self.out[i] = AssignedShift(a, day, j, ())
+        self.changed += 1
+        return int(p.opt_paid_min[j] - p.opt_paid_min[own])
+
+    def _best(self, a: int, w: int, day: int, cand: np.ndarray) -> int:
+        """The option of `cand` covering the most under-staffed intervals that keeps rest to the agent's
+        shifts the day before and after, its blocked time and the week rules (−1: none)."""
+        plan, p, ends = self.plan, self.p, self.ends
+        prev, nxt = self.at.get((a, day - 1)), self.at.get((a, day + 1))
+        ok = np.ones(len(cand), dtype=bool)
+        if prev is not None:
+            ok &= p.opt_start[cand] - ends[self.out[prev].option] >= self.min_rest
+        if nxt is not None:
+            ok &= p.opt_start[self.out[nxt].option] - ends[cand] >= self.min_rest
+        for lo, hi in plan.blocked.get(a, []):
+            ok &= (ends[cand] <= lo) | (p.opt_start[cand] >= hi)
+        if plan.week_rules:
+            mine = [self.out[k].option for (b, d), k in self.at.items()
+                    if b == a and d != day and plan.week_of_day[d] == w]  # fmt: skip
+            others = WeekShifts(plan.opt_start_min[mine], plan.opt_end_min[mine])
+            for rule in plan.week_rules:
+                ok &= rule.allows(plan.opt_start_min[cand], plan.opt_end_min[cand], others)
+        cand = cand[ok]
+        if len(cand) == 0:
+            return -1
+        q, st, en = p.opt_queue[cand], p.opt_start[cand], np.minimum(ends[cand], self.T)
+        return int(cand[np.argmax(self.under[q, en] - self.under[q, st])])
 
 
 def trim_to_budget(plan: Plan, shifts: list[AssignedShift]) -> tuple[list[AssignedShift], int]:
