@@ -107,8 +107,10 @@ def test_the_straddling_week_counts_the_previous_rosters_hours_and_shifts(tmp_pa
     _, lo, hi, shifts = _week_limits(scenario, inputs.previous)
     # a1: 20–40 h, 5 days; 12 h and 2 shifts worked; 5 March whole day off (open: credits 4 h)
     assert (lo[0, 0], hi[0, 0], shifts[0, 0]) == ((20 - 4 - 12) * 60, (40 - 12) * 60, 3)
-    _, lo, hi, shifts = _week_limits(scenario, None)  # without history: the 2 days before could hold 14 h
-    assert (lo[0, 0], hi[0, 0], shifts[0, 0]) == ((20 - 4 - 14) * 60, 40 * 60, 3)
+    # without history: of the 2 days before, a1's 5 days a week leave 1 free even if it works all 4 open
+    # days of the horizon's part of the week: they could hold 7 h
+    _, lo, hi, shifts = _week_limits(scenario, None)
+    assert (lo[0, 0], hi[0, 0], shifts[0, 0]) == ((20 - 4 - 7) * 60, 40 * 60, 3)
 
 
 def test_rest_after_the_previous_rosters_last_shift_holds_in_the_solved_roster(tmp_path: Path) -> None:
@@ -251,7 +253,9 @@ def test_two_horizons_cut_mid_week_join_into_a_roster_that_keeps_every_rule(tmp_
         load_inputs(whole).agents,
         load_inputs(whole).unavailability,
     )
-    assert [v for v in joined.violations if v.rule != "budget"] == []
+    # the budget, the weekends and the template caps count within one horizon; the fortnight is two
+    per_horizon = {"budget", "max-weekends", "max-shifts-per-template"}
+    assert [v for v in joined.violations if v.rule not in per_horizon] == []
 
 
 @pytest.fixture(scope="module")

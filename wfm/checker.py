@@ -598,16 +598,20 @@ def week_hour_limits(
     previous_shifts: int = 0,
     longest_h: float = 0.0,
     n_days: int = 7,
+    open_days: int | None = None,
 ) -> tuple[float, float, int]:
     """(min_eff, max_eff, max shifts) of an agent in an ISO week: the contract's maximum less the
     `previous_h` hours (and `previous_shifts` shifts) the previous roster worked in it; the minimum
     lowered by `min_hours_week / max_days_week` per day off (`days_off`: whole days of time off on open
     horizon days), by `previous_h`, and by what the `cut_days` days of the week outside the horizon and
-    not covered by a previous roster could hold: min(its open days `cut_days`, max_days_week) ×
-    `longest_h`."""
+    not covered by a previous roster could hold: min(its open days `cut_days`, the days max_days_week
+    leaves after the previous shifts and every one of the week's `open_days` in the horizon) ×
+    `longest_h` — so the next horizon can complete the week whatever was worked in this one."""
     max_eff = agent.max_hours_week - previous_h
     credit = days_off * agent.min_hours_week / agent.max_days_week
-    min_eff = max(0.0, agent.min_hours_week - credit - previous_h - min(cut_days, agent.max_days_week) * longest_h)
+    inside = n_days if open_days is None else open_days
+    cut = min(cut_days, max(0, agent.max_days_week - previous_shifts - inside))
+    min_eff = max(0.0, agent.min_hours_week - credit - previous_h - cut * longest_h)
     return min_eff, max_eff, min(agent.max_days_week - previous_shifts, n_days)
 
 
@@ -651,6 +655,7 @@ def rule_weekly_limits(ctx: _Context) -> list[Violation]:
                 before_n[(agent_id, week)],
                 longest_paid_hours(list(ctx.templates.values()), agent),
                 len(days),
+                sum(ctx.scenario.opening(d.weekday()) is not None for d in days),
             )
             h, n = hours[(agent_id, week)], count[(agent_id, week)]
             if h < lo - HOURS_TOL:

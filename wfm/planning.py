@@ -723,7 +723,9 @@ def _week_limits(
     """[A, W] each agent's paid minutes (min, max) and most shifts per week of the horizon, and the
     reasons no roster can exist. A week cut by the horizon keeps the contract's maximum (less what the
     previous roster worked in it) and lowers its minimum only by what the days cut off could hold; time
-    off credits the minimum only on open days (`wfm.continuity`)."""
+    off credits the minimum only on open days (`wfm.continuity`). The days cut off count only as far as
+    the agent's days per week leave them free even if it works every open day inside the horizon, so
+    the next horizon can always complete the week."""
     A, W = len(agents), len(weeks)
     wmin, wmax, wshifts = (np.zeros((A, W), dtype=np.int64) for _ in range(3))
     rules, reasons = cfg.rules, []
@@ -739,7 +741,11 @@ def _week_limits(
             credit = days_off * a.min_hours_week / a.max_days_week
             prev_paid = (int(history.week_paid_min[i]) if before and history.known else 0) + fixed.paid[i, w]
             prev_shifts = (int(history.week_shifts[i]) if before and history.known else 0) + fixed.shifts[i, w]
-            cut = min(a.max_days_week, _open_days_cut(cfg, tl, days, history.known))
+            # the days the week can still hold beyond the horizon, whatever the agent works inside it
+            open_in = int(open_day[list(days)].sum())
+            before_shifts = int(history.week_shifts[i]) if before and history.known else 0
+            left = max(0, a.max_days_week - before_shifts - open_in)
+            cut = min(left, _open_days_cut(cfg, tl, days, history.known))
             lo = max(0.0, a.min_hours_week * 60 - credit * 60 - prev_paid - cut * longest)
             wmin[i, w] = math.ceil(lo - 1e-6)
             wmax[i, w] = max(0, math.floor(a.max_hours_week * 60 - prev_paid + 1e-6))
