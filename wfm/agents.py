@@ -100,6 +100,12 @@ class Unavailability:
     def whole_day(self) -> bool:
         return self.start_min <= 0 and self.end_min >= 1440
 
+    def meets(self, start: dt.datetime, end: dt.datetime) -> bool:
+        """Whether any minute of [start, end) (local times) falls in this time off."""
+        midnight = dt.datetime.combine(self.date, dt.time())
+        lo, hi = midnight + dt.timedelta(minutes=self.start_min), midnight + dt.timedelta(minutes=self.end_min)
+        return start < hi and lo < end
+
 
 @dataclass(frozen=True)
 class Preference:

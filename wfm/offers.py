@@ -46,12 +46,7 @@ def _free(agent: Agent, time_off: list[Unavailability], start: dt.datetime, end:
     windowed = (agent.available_from_min, agent.available_to_min) != (0, 1440)
     if windowed and not (agent.available_from_min <= day_start and day_start + length <= agent.available_to_min):
         return False
-    for u in time_off:
-        lo = dt.datetime.combine(u.date, dt.time()) + dt.timedelta(minutes=u.start_min)
-        hi = dt.datetime.combine(u.date, dt.time()) + dt.timedelta(minutes=u.end_min)
-        if start < hi and lo < end:
-            return False
-    return True
+    return not any(u.meets(start, end) for u in time_off)
 
 
 def offers_for(

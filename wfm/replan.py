@@ -117,13 +117,7 @@ def _horizon_from(scenario: Scenario, first: dt.date) -> Scenario:
 
 def _meets_time_off(shift: RosterShift, unavailability: Sequence[Unavailability]) -> bool:
     """Whether any minute of `shift` falls in the agent's time off."""
-    for u in unavailability:
-        if u.agent_id == shift.agent_id and shift.start.date() <= u.date <= shift.end.date():
-            lo = dt.datetime.combine(u.date, dt.time()) + dt.timedelta(minutes=u.start_min)
-            hi = dt.datetime.combine(u.date, dt.time()) + dt.timedelta(minutes=u.end_min)
-            if shift.start < hi and lo < shift.end:
-                return True
-    return False
+    return any(u.agent_id == shift.agent_id and u.meets(shift.start, shift.end) for u in unavailability)
 
 
 def replan_inputs(
