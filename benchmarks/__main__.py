@@ -50,54 +50,76 @@ def append_rows(path: Path, rows: list[dict[str, object]]) -> None:
 
 
 def cmd_curtois(args: argparse.Namespace) -> int:
-    """Solve Curtois & Qu instance files; print one row per file and append them to the results."""
+    """Solve Curtois & Qu instance files once per seed; print one row per run and the median over
+    the seeds, and append the runs to the results."""
     from benchmarks import curtois
-    from models.day_roster import SolveParams, solve
 
     instances = [curtois.read(path) for path in args.files]  # all inputs checked before solving
     env = environment()
     rows = []
-    header = f"{'instance':<12}{'objective':>10}{'bound':>8}{'best':>7}{'gap %':>7}{'seconds':>9}  validated"
-    print(header)
+    print(f"{'instance':<12}{'seed':>5}{'objective':>10}{'bound':>8}{'best':>7}{'gap %':>7}{'first s':>8}", end="")
+    print(f"{'seconds':>9}  validated")
     for instance in instances:
-        problem = curtois.to_problem(instance)
-        result = solve(problem, SolveParams(time_limit_s=args.time_limit_s, workers=args.workers, seed=args.seed))
-        best = curtois.KNOWN_OPTIMA.get(instance.name)
-        validated = False
-        if result.assignment is not None:
-            check = curtois.validate(instance, curtois.to_roster(instance, result.assignment))
-            validated = not check.violations and check.objective == result.objective
-        gap = None if best is None or result.objective is None else 100.0 * (result.objective - best) / best
-        rows.append(
-            {
-                "instance": instance.name,
-                "days": instance.days,
-                "employees": len(instance.staff),
-                "shift_types": len(instance.shifts),
-                "status": result.status,
-                "objective": result.objective,
-                "bound": result.bound,
-                "best_known": best,
-                "gap_to_best_known_pct": None if gap is None else round(gap, 3),
-                "wall_seconds": round(result.wall_s, 3),
-                "first_feasible_seconds": None
-                if result.first_feasible_s is None
-                else round(result.first_feasible_s, 3),
-                "validated": validated,
-                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-                **env,
-                "time_limit_s": args.time_limit_s,
-                "workers": args.workers,
-                "seed": args.seed,
-            }
-        )
-        print(
-            f"{instance.name:<12}{_text(result.objective):>10}{_text(result.bound):>8}{_text(best):>7}"
-            f"{_text(None if gap is None else f'{gap:.2f}'):>7}{result.wall_s:>9.1f}  {'yes' if validated else 'NO'}",
-            flush=True,
-        )
+        runs = [_curtois_run(instance, args, seed) for seed in args.seeds]
+        for row in runs:
+            row.update(env)
+            print(_curtois_line(row), flush=True)
+        rows += runs
+        if len(runs) > 1:
+            print(_curtois_line(_median_run(runs)), flush=True)
     append_rows(args.results, rows)
     return EXIT_OK
+
+
+def _curtois_run(instance: object, args: argparse.Namespace, seed: int) -> dict[str, object]:
+    from benchmarks import curtois
+    from models import day_lns, day_roster
+
+    problem = curtois.to_problem(instance)  # type: ignore[arg-type]
+    params = day_roster.SolveParams(time_limit_s=args.time_limit_s, workers=args.workers, seed=seed)
+    result = day_lns.solve(problem, params) if args.method == "lns" else day_roster.solve(problem, params)
+    best = curtois.BEST_KNOWN.get(instance.name)  # type: ignore[attr-defined]
+    validated = False
+    if result.assignment is not None:
+        check = curtois.validate(instance, curtois.to_roster(instance, result.assignment))  # type: ignore[arg-type]
+        validated = not check.violations and check.objective == result.objective
+    gap = None if best is None or result.objective is None else 100.0 * (result.objective - best) / best
+    return {
+        "instance": instance.name,  # type: ignore[attr-defined]
+        "days": instance.days,  # type: ignore[attr-defined]
+        "employees": len(instance.staff),  # type: ignore[attr-defined]
+        "shift_types": len(instance.shifts),  # type: ignore[attr-defined]
+        "method": args.method,
+        "status": result.status,
+        "objective": result.objective,
+        "bound": result.bound,
+        "best_known": best,
+        "gap_to_best_known_pct": None if gap is None else round(gap, 3),
+        "wall_seconds": round(result.wall_s, 3),
+        "first_feasible_seconds": None if result.first_feasible_s is None else round(result.first_feasible_s, 3),
+        "validated": validated,
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "time_limit_s": args.time_limit_s,
+        "workers": args.workers,
+        "seed": seed,
+    }
+
+
+def _median_run(runs: list[dict[str, object]]) -> dict[str, object]:
+    """The run of median objective (a run without a roster counts as worst)."""
+    ordered = sorted(runs, key=lambda r: (r["objective"] is None, r["objective"] or 0))
+    return {**ordered[(len(ordered) - 1) // 2], "seed": "med"}
+
+
+def _curtois_line(row: dict[str, object]) -> str:
+    gap = row["gap_to_best_known_pct"]
+    first = row["first_feasible_seconds"]
+    return (
+        f"{row['instance']!s:<12}{row['seed']!s:>5}{_text(row['objective']):>10}{_text(row['bound']):>8}"
+        f"{_text(row['best_known']):>7}{_text(None if gap is None else f'{gap:.2f}'):>7}"
+        f"{_text(None if first is None else f'{first:.1f}'):>8}{row['wall_seconds']:>9.1f}"
+        f"  {'yes' if row['validated'] else 'NO'}"
+    )
 
 
 def _text(value: object) -> str:
@@ -112,7 +134,15 @@ def build_parser() -> argparse.ArgumentParser:
     curtois.add_argument("files", nargs="+", type=Path, metavar="FILE", help="instance files (InstanceN.txt)")
     curtois.add_argument("--time-limit-s", type=float, default=60.0, help="time limit per instance, seconds")
     curtois.add_argument("--workers", type=int, default=2, help="CP-SAT workers")
-    curtois.add_argument("--seed", type=int, default=0, help="CP-SAT random seed")
+    curtois.add_argument(
+        "--seeds", type=int, nargs="+", default=[0], help="CP-SAT random seeds: one run each, and their median"
+    )
+    curtois.add_argument(
+        "--method",
+        choices=("whole", "lns"),
+        default="lns",
+        help="the whole day-roster model for the limit, or it for a share then neighbourhoods (models.day_lns)",
+    )
     curtois.add_argument(
         "--results", type=Path, default=RESULTS_DIR / "curtois.csv", help="CSV the rows are appended to"
     )

@@ -54,7 +54,7 @@ def test_reads_every_instance_with_its_published_dimensions(name):
     instance = curtois.read(INSTANCES / f"{name}.txt")
     assert (instance.days, len(instance.staff), len(instance.shifts)) == DIMENSIONS[name]
     assert len(instance.cover) == instance.days * len(instance.shifts)
-    assert name in curtois.KNOWN_OPTIMA
+    assert curtois.BEST_KNOWN[name] == curtois.KNOWN_OPTIMA[name]
 
 
 def test_line_endings_and_comments_do_not_matter(tmp_path):
@@ -187,14 +187,16 @@ def test_instance1_solves_to_its_published_optimum():
 def test_benchmark_command_prints_and_records_a_row(tmp_path, capsys):
     results = tmp_path / "curtois.csv"
     instance = str(INSTANCES / "Instance1.txt")
-    args = ["curtois", instance, "--time-limit-s", "10", "--seed", "3", "--results", str(results)]
+    args = ["curtois", instance, "--time-limit-s", "10", "--seeds", "3", "4", "--results", str(results)]
     assert main(args) == 0
-    assert main(args) == 0
+    assert main(["curtois", instance, "--time-limit-s", "10", "--method", "whole", "--results", str(results)]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].split() == ["instance", "objective", "bound", "best", "gap", "%", "seconds", "validated"]
-    assert out[1].split()[:5] == ["Instance1", "607", "607", "607", "0.00"] and out[1].split()[-1] == "yes"
+    header = ["instance", "seed", "objective", "bound", "best", "gap", "%", "first", "s", "seconds", "validated"]
+    assert out[0].split() == header
+    assert out[1].split()[:6] == ["Instance1", "3", "607", "607", "607", "0.00"] and out[1].split()[-1] == "yes"
+    assert out[3].split()[:3] == ["Instance1", "med", "607"]  # the median of the two seeds
     rows = list(csv.DictReader(results.open()))
-    assert len(rows) == 2
+    assert len(rows) == 3 and [r["method"] for r in rows] == ["lns", "lns", "whole"]
     assert rows[0]["instance"] == "Instance1" and rows[0]["objective"] == "607" and rows[0]["validated"] == "True"
     assert rows[0]["seed"] == "3" and rows[0]["time_limit_s"] == "10.0" and rows[0]["workers"] == "2"
     assert {"machine", "python", "ortools", "commit", "date", "gap_to_best_known_pct"} <= set(rows[0])

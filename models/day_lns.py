@@ -1,0 +1,350 @@
+"""Large-neighbourhood search over the day-roster model (`models.day_roster`) beside a bound search:
+one core proves, the other improves, inside one time limit.
+
+Method
+------
+1. **Two searches at once** (with 2 or more workers). The *bound search* solves the whole model of
+   `day_roster.build_model` (with the run-state flow where `run_states_pay`) on `workers - 1`
+   workers, LP-heavy (`max_lp`, or `linearization_level` 2 on a single worker), for the whole
+   limit. Its bound holds for the whole problem whatever the other search does; a proven optimum
+   ends the run. The *neighbourhood search* runs on the remaining core in the calling thread, on
+   the model without the run-state flow (its rosters come within a second where the flow's first
+   roster took minutes: Curtois Instance10–12, docs/schedule.md). Each roster either search finds
+   is offered to the other's incumbent; the run ends when the roster meets the bound.
+2. **First roster.** The plain model, one LP worker, stopped at its first solution.
+3. **Neighbourhoods.** Each step frees a set F of (employee, day) cells and fixes every other cell's
+   x[e,d,k] to the incumbent (by narrowing the variable's domain in a copy of the model, so the
+   rules' constraints and the objective stay exactly the whole model's; CP-SAT's presolve removes
+   what the fixing decides). The copy is hinted with the incumbent's full solution, so its first
+   solution is the incumbent and anything it finds is at least as good. Three shapes, in turn:
+   *employees* (a few employees over the whole horizon: moves that need a whole run or the
+   weekends of one employee), *days* (every employee over a window of consecutive days: swaps of
+   the cover between employees), *block* (employees × a window of 7–14 days). Employees are drawn
+   among those who can work a common kind, so the freed ones can exchange shifts. Each sub-solve
+   has one worker with the LP at `linearization_level` 2: without it, neighbourhoods of four
+   employees over a month ran out their 3 s unproven (Curtois Instance10) and the search stalled.
+4. **Adaptive size, per shape.** Each shape's number of free cells starts at `start_cells` and grows
+   by `grow` after a neighbourhood proven optimal within its time, and shrinks by the same factor
+   after one that was not, within [`min_cells`, E·D].
+
+With one worker the two searches take turns: the bound search for `first_share` of the limit
+(longer until a roster exists), then neighbourhoods. The result's objective is the roster's own
+(`day_roster.objective_of`), its bound the bound search's. The wall clock decides how the two
+searches interleave, so a run is repeatable only in distribution: benchmarks report the median of
+seeds. Measured on the Curtois & Qu family in benchmarks/RESULTS.md (`python -m benchmarks curtois`).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from models.day_roster import (
+    OFF,
+    ROOT_LP_ITERATIONS,
+    RosterModel,
+    RosterProblem,
+    RosterResult,
+    SolveParams,
+    build_model,
+    objective_of,
+    run_states_nodes,
+    run_states_pay,
+    safe_params,
+)
+
+SHAPES = ("employees", "days", "block")
+
+
+@dataclass(frozen=True)
+class LnsParams:
+    """Settings of the search (times in seconds, sizes in free (employee, day) cells).
+
+    `run_states_max_nodes` caps the run-state flow of the bound search lower than `day_roster`'s own
+    cap, because here its LP has one core: on Curtois Instance7–8 (17–25 thousand nodes) the flow's
+    bound came within 1% of the optimum, on Instance10–11 (30–39 thousand) its root LP did not finish
+    in 60 s, where the plain model's came within 0.3% in 15 s."""
+
+    first_share: float = 0.25
+    neighbourhood_s: float = 3.0
+    start_cells: int = 120
+    min_cells: int = 20
+    grow: float = 1.15
+    run_states_max_nodes: int = 25_000
+
+    def __post_init__(self) -> None:
+        if not 0 < self.first_share <= 1 or self.neighbourhood_s <= 0 or self.grow <= 1:
+            raise ValueError("first_share must be in (0, 1], neighbourhood_s > 0 and grow > 1")
+        if self.min_cells < 1 or self.start_cells < self.min_cells:
+            raise ValueError("need 1 ≤ min_cells ≤ start_cells")
+
+
+@dataclass
+class _Incumbent:
+    assignment: np.ndarray  # (E, D) kind index or OFF
+    objective: int
+    values: np.ndarray | None = None  # every variable of the plain model, once known
+
+
+class _Shared:
+    """What the two searches tell each other: the best roster, the best bound, and when to stop."""
+
+    def __init__(self, start: float, report: Callable[[float, int, int], None] | None) -> None:
+        self.lock = threading.Lock()
+        self.start = start
+        self.report = report
+        self.best: _Incumbent | None = None
+        self.bound: int | None = None
+        self.first_s: float | None = None
+        self.infeasible = False
+        self.done = threading.Event()
+
+    def offer(self, assignment: np.ndarray, objective: int, values: np.ndarray | None = None) -> bool:
+        """Keep the roster if it is the best so far; True if kept."""
+        with self.lock:
+            if self.best is not None and objective >= self.best.objective:
+                return False
+            self.best = _Incumbent(assignment.copy(), objective, values)
+            elapsed = time.perf_counter() - self.start
+            if self.first_s is None:
+                self.first_s = elapsed
+            met = self.bound is not None and objective <= self.bound
+        if self.report is not None:
+            self.report(elapsed, objective, -1 if self.bound is None else self.bound)
+        if met:
+            self.done.set()
+        return True
+
+    def raise_bound(self, bound: float) -> None:
+        with self.lock:
+            value = math.ceil(bound - 1e-6)
+            self.bound = value if self.bound is None else max(self.bound, value)
+            if self.best is not None and self.best.objective <= self.bound:
+                self.done.set()
+
+    def met(self) -> bool:
+        return self.done.is_set()
+
+
+class _Rosters(cp_model.CpSolverSolutionCallback):
+    """Offers each solution's roster to the shared incumbent; can stop at the first."""
+
+    def __init__(self, rm: RosterModel, shared: _Shared, first_only: bool = False) -> None:
+        super().__init__()
+        self.rm, self.shared, self.first_only = rm, shared, first_only
+        self.x_indices = np.array([v.index for v in rm.x], dtype=np.int64)
+
+    def on_solution_callback(self) -> None:
+        values = np.array([self.value(v) for v in self.rm.x], dtype=np.int64)
+        assignment = _assignment_of(self.rm, values, self.x_indices, whole=False)
+        self.shared.offer(assignment, objective_of(self.rm.problem, assignment))
+        if self.first_only:
+            self.stop_search()
+
+
+def _assignment_of(rm: RosterModel, values: np.ndarray, x_indices: np.ndarray, whole: bool = True) -> np.ndarray:
+    """The (E, D) roster of a solution: `values` of every variable (`whole`) or of x alone."""
+    chosen = np.zeros(rm.x_index.shape, dtype=bool)
+    if len(x_indices):
+        chosen[rm.x_index >= 0] = (values[x_indices] if whole else values) == 1
+    return np.where(chosen.any(axis=2), chosen.argmax(axis=2), OFF)
+
+
+def _lp_solver(seconds: float, workers: int, seed: int, lazy: bool = False) -> cp_model.CpSolver:
+    """CP-SAT with the full LP: `max_lp` first among several workers, its settings on one (with the
+    LP's cuts added lazily if `lazy`)."""
+    solver = cp_model.CpSolver()
+    p = solver.parameters
+    p.max_time_in_seconds = max(0.01, seconds)
+    p.num_workers = workers
+    p.random_seed = seed
+    p.root_lp_iterations = ROOT_LP_ITERATIONS
+    if workers == 1:  # CP-SAT's `max_lp` settings, which one worker cannot take as a subsolver
+        p.linearization_level = 2
+        p.add_lp_constraints_lazily = lazy
+    else:
+        p.subsolvers.extend(("max_lp", "objective_lb_search", "core", "default_lp")[:workers])
+    return solver
+
+
+def _bound_search(rm: RosterModel, shared: _Shared, seconds: float, workers: int, seed: int) -> None:
+    """The whole model until `seconds` pass, the shared roster meets its bound, or it is proven."""
+    solver = _lp_solver(seconds, workers, seed)
+    solver.best_bound_callback = shared.raise_bound
+    status = _run(solver, rm.model, shared, _Rosters(rm, shared))
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE, cp_model.UNKNOWN):
+        shared.raise_bound(solver.best_objective_bound)
+    _settle(shared, status)
+
+
+def _run(solver: cp_model.CpSolver, model: cp_model.CpModel, shared: _Shared, rosters: _Rosters | None = None) -> int:
+    """`solver.solve(model)`, stopped early once the searches are done (bound met, or a stop asked)."""
+    finished = threading.Event()
+
+    def watch() -> None:
+        while not finished.wait(0.05):
+            if shared.met():
+                solver.stop_search()
+                return
+
+    threading.Thread(target=watch, daemon=True).start()
+    try:
+        return solver.solve(model, rosters)
+    finally:
+        finished.set()
+
+
+def _settle(shared: _Shared, status: int) -> None:
+    """A proven optimum or infeasibility ends both searches."""
+    if status == cp_model.INFEASIBLE:
+        shared.infeasible = True
+    if status in (cp_model.OPTIMAL, cp_model.INFEASIBLE):
+        shared.done.set()
+
+
+def _fixed_copy(rm: RosterModel, incumbent: _Incumbent, free: np.ndarray) -> cp_model.CpModel:
+    """A copy of the model with every x outside `free` fixed to the incumbent, hinted with it (whole
+    when its full solution is known, else by its x)."""
+    sub = rm.model.clone()
+    proto = sub.proto
+    fixed = ~free[rm.x_coords[:, 0], rm.x_coords[:, 1]]
+    chosen = incumbent.assignment[rm.x_coords[:, 0], rm.x_coords[:, 1]] == rm.x_coords[:, 2]
+    for p in np.flatnonzero(fixed).tolist():
+        domain = proto.variables[rm.x[p].index].domain  # a boolean's [0, 1]
+        domain[0] = domain[1] = int(chosen[p])
+    proto.clear_solution_hint()
+    if incumbent.values is not None:
+        proto.solution_hint.vars.extend(range(len(incumbent.values)))
+        proto.solution_hint.values.extend(incumbent.values.tolist())
+    else:
+        proto.solution_hint.vars.extend(v.index for v in rm.x)
+        proto.solution_hint.values.extend(chosen.astype(np.int64).tolist())
+    return sub
+
+
+def _neighbourhood(rm: RosterModel, rng: np.random.Generator, shape: str, cells: int) -> np.ndarray:
+    """A boolean (E, D) mask of free cells of about `cells` cells, of the given shape."""
+    E, D, _ = rm.x_index.shape
+    free = np.zeros((E, D), dtype=bool)
+    can = (rm.x_index >= 0).any(axis=1)  # (E, K): kinds each employee can work
+    if shape == "days":
+        width = int(np.clip(round(cells / E), 1, D))
+        first = int(rng.integers(0, D - width + 1))
+        free[:, first : first + width] = True
+        return free
+    width = D if shape == "employees" else int(np.clip(rng.integers(7, 15), 1, D))
+    count = int(np.clip(round(cells / width), 2, E))
+    kind = int(rng.choice(np.flatnonzero(can.any(axis=0)))) if can.any() else 0
+    pool = np.flatnonzero(can[:, kind])
+    others = np.setdiff1d(np.arange(E), pool)
+    order = np.concatenate((rng.permutation(pool), rng.permutation(others)))
+    first = int(rng.integers(0, D - width + 1))
+    free[order[:count], first : first + width] = True
+    return free
+
+
+def _opening(rm: RosterModel, shared: _Shared, until: float, seed: int, workers: int, first_only: bool) -> None:
+    """The plain model until `until` (or, if `first_only`, its first roster or another search's).
+    With 2 workers CP-SAT runs feasibility jump and its own LNS beside `max_lp`: they found the first
+    roster of Curtois Instance9–12 within a second where one worker, at any LP level, found none in
+    10 s, and a better start for the neighbourhoods than the first roster alone."""
+    while not shared.met() and not (first_only and shared.best is not None):
+        left = until - time.perf_counter()
+        if left < 0.05:
+            return
+        solver = _lp_solver(left if not first_only else min(2.0, left), workers, seed)
+        status = _run(solver, rm.model, shared, _Rosters(rm, shared, first_only=first_only))
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) or (status == cp_model.UNKNOWN and not first_only):
+            shared.raise_bound(solver.best_objective_bound)
+        _settle(shared, status)
+        if not first_only:
+            return
+        seed += 1
+
+
+def _search(rm: RosterModel, shared: _Shared, lns: LnsParams, deadline: float, seed: int, log: Callable) -> None:
+    """Improve the shared roster one neighbourhood at a time until the deadline or the bound."""
+    E, D = len(rm.problem.employees), rm.problem.days
+    rng = np.random.default_rng(seed)
+    cells = {shape: float(min(lns.start_cells, E * D)) for shape in SHAPES}
+    x_indices = np.array([v.index for v in rm.x], dtype=np.int64)
+    step = 0
+    while not shared.met() and shared.best is not None:
+        left = deadline - time.perf_counter()
+        if left < 0.2:
+            return
+        shape = SHAPES[step % len(SHAPES)]
+        incumbent = shared.best
+        sub = _fixed_copy(rm, incumbent, _neighbourhood(rm, rng, shape, int(cells[shape])))
+        solver = _lp_solver(min(lns.neighbourhood_s, left), 1, seed + step, lazy=True)
+        status = solver.solve(sub)
+        step += 1
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            values = np.asarray(solver.response_proto.solution, dtype=np.int64)
+            assignment = _assignment_of(rm, values, x_indices)
+            shared.offer(assignment, objective_of(rm.problem, assignment), values)
+        proven = status == cp_model.OPTIMAL
+        log(f"step {step} {shape} {int(cells[shape])} cells: {solver.status_name(status)} {solver.wall_time:.2f}s")
+        cells[shape] = float(np.clip(cells[shape] * (lns.grow if proven else 1 / lns.grow), lns.min_cells, E * D))
+
+
+def solve(problem: RosterProblem, params: SolveParams, lns: LnsParams = LnsParams()) -> RosterResult:
+    """The bound search and the neighbourhood search within `params.time_limit_s` (seconds of wall
+    clock from the call, building included). `params.hint`, if any, is offered as the first roster."""
+    start = time.perf_counter()
+    params = safe_params(problem, params)
+    run_states = params.run_states
+    if run_states is None:
+        run_states = run_states_pay(problem) and run_states_nodes(problem) <= lns.run_states_max_nodes
+    plain = build_model(problem, run_states=False)
+    whole = build_model(problem, run_states=True) if run_states else plain
+    build_s = time.perf_counter() - start
+    deadline = start + params.time_limit_s
+    shared = _Shared(start, params.progress_callback)
+    if params.hint is not None:
+        shared.offer(np.asarray(params.hint), objective_of(problem, np.asarray(params.hint)))
+    stop = params.stop
+    if stop is not None:
+        threading.Thread(target=_watch_stop, args=(stop, shared, deadline), daemon=True).start()
+    log = params.log_callback or (lambda _line: None)
+    if params.workers >= 2:
+        _opening(plain, shared, start + lns.first_share * params.time_limit_s, params.seed, params.workers, False)
+        bounder = threading.Thread(
+            target=_bound_search,
+            args=(whole, shared, deadline - time.perf_counter(), params.workers - 1, params.seed),
+            daemon=True,
+        )
+        bounder.start()
+        _opening(plain, shared, deadline, params.seed, 1, True)
+        _search(plain, shared, lns, deadline, params.seed, log)
+        shared.done.set()
+        bounder.join()
+    else:
+        share_end = start + lns.first_share * params.time_limit_s
+        _bound_search(whole, shared, share_end - time.perf_counter(), 1, params.seed)
+        _opening(plain, shared, deadline, params.seed, 1, True)
+        _search(plain, shared, lns, deadline, params.seed, log)
+    return _result(shared, start, build_s)
+
+
+def _watch_stop(stop: Callable[[], bool], shared: _Shared, deadline: float) -> None:
+    while not shared.done.wait(0.1) and time.perf_counter() < deadline:
+        if stop():
+            shared.done.set()
+            return
+
+
+def _result(shared: _Shared, start: float, build_s: float) -> RosterResult:
+    wall_s = time.perf_counter() - start
+    best, bound = shared.best, shared.bound
+    if best is None:
+        status = "infeasible" if shared.infeasible else "unknown"
+        return RosterResult(status, None, bound, None, wall_s, None, build_s)
+    status = "optimal" if bound is not None and best.objective <= bound else "feasible"
+    return RosterResult(status, best.objective, bound, best.assignment, wall_s, shared.first_s, build_s)
