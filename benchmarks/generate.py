@@ -33,7 +33,10 @@ workload share, within 1% (a queue's floor — one or two agents whenever it is 
 instances above target; `instance.json` records the load achieved). The budget (paid hours) is, when
 `binding`, halfway between the agents' contracted minimum (`pro_rated_week`: the weekly rule as it
 stood when the instances were first recorded) and their contracted hours — below what covering the
-requirements would take; when `non-binding`, 5% above the most the agents may work.
+requirements would take; when `non-binding`, 5% above the most the agents may work; when `cover90`,
+90% of the requirements' agent-hours (so that full cover is out of reach and the under-staffing left
+is what a roster is measured by: with `weights = "under-only"`, the pure-coverage instances of
+issue 26).
 
 Determinism: every random part draws from its own stream spawned from `seed`; same spec, same bytes.
 """
@@ -60,7 +63,8 @@ from wfm.service_config import load_service_config
 
 GENERATOR_VERSION = 1  # bump when the same spec would produce different files
 OPERATIONS = ("12x6", "24x7")
-BUDGETS = ("binding", "non-binding")
+BUDGETS = ("binding", "non-binding", "cover90")
+WEIGHTS = ("default", "under-only")
 DEFAULT_START = dt.date(2027, 3, 1)  # a Monday
 SIZING_TOLERANCE = 0.01  # relative error of each queue's required agent-hours
 SIZING_ROUNDS = 25
@@ -117,6 +121,7 @@ class InstanceSpec:
     time_off_rate: float = 0.03  # share of agent-days off
     start_step_min: int = 30
     objective: str = "coverage"
+    weights: str = "default"  # "under-only": the objective counts under-staffing alone (pure coverage)
     start: dt.date = DEFAULT_START
     seed: int = 0
 
@@ -146,6 +151,8 @@ class InstanceSpec:
             problems.append(f"time_off_rate {self.time_off_rate} not in [0, 0.3]")
         if self.start_step_min <= 0 or self.start_step_min % self.interval_min:
             problems.append(f"start_step_min {self.start_step_min} is not a multiple of {self.interval_min}")
+        if self.weights not in WEIGHTS:
+            problems.append(f"weights '{self.weights}' not in {WEIGHTS}")
         if self.objective not in ("coverage", "service"):
             problems.append(f"objective '{self.objective}' is not coverage or service")
         if self.start.weekday() != 0:
@@ -409,11 +416,7 @@ counted_on = "paid"
 
 [objective]
 kind = "{spec.objective}"
-under_weight = 10.0
-over_weight = 1.0
-cost_weight = 0.0
-preference_weight = 1.0
-fairness_weight = 0.5
+{_weights(spec)}
 late_shift_end = "19:00"
 
 [solver]
@@ -489,6 +492,15 @@ def _size_forecast(base_csv: Path, spec: InstanceSpec, service: Any, target_h: f
     return scaled
 
 
+def _weights(spec: InstanceSpec) -> str:
+    """The objective's weights: the default mix, or under-staffing alone (`under-only`)."""
+    under, over, preference, fairness = (10.0, 1.0, 1.0, 0.5) if spec.weights == "default" else (1.0, 0.0, 0.0, 0.0)
+    return (
+        f"under_weight = {under}\nover_weight = {over}\ncost_weight = 0.0\n"
+        f"preference_weight = {preference}\nfairness_weight = {fairness}"
+    )
+
+
 # --- the folder ---------------------------------------------------------------------------------
 
 
@@ -503,7 +515,7 @@ def generate(spec: InstanceSpec, out_dir: str | Path) -> GeneratedInstance:
     contracted_h, min_h = _hours(spec, agents, time_off)
     if spec.budget == "binding":
         budget_h = math.ceil(min_h + 0.5 * (contracted_h - min_h))
-    else:
+    else:  # non-binding; cover90 is set once the requirements are known
         budget_h = math.ceil(1.05 * float((agents["max_hours_week"] * spec.days / 7).sum()))
     forecast_seed = int(rng_forecast.integers(0, 2**31))
     with atomic_directory(out_dir, markers=("instance.json",)) as tmp:  # a generated instance is replaced whole
@@ -523,6 +535,9 @@ def generate(spec: InstanceSpec, out_dir: str | Path) -> GeneratedInstance:
             ),
         )
         summary = make_requirements(tmp / "forecast.csv", tmp / "requirements.csv", service)
+        if spec.budget == "cover90":  # 90% of the agent-hours that full cover needs
+            budget_h = math.ceil(0.9 * summary.required_agent_hours)
+            write_text(tmp / "scenario.toml", _scenario_toml(spec, budget_h))
         instance = GeneratedInstance(
             spec, Path(out_dir), round(contracted_h, 3), round(min_h, 3), summary.required_agent_hours, float(budget_h)
         )

@@ -74,6 +74,7 @@ class Suite:
 MONTH = 30
 TARGET_300 = Targets(max_first_feasible_s=10.0, max_gap=0.03)
 TARGET_1000 = Targets(max_peak_rss_mb=4096.0)
+TARGET_COVERAGE = Targets(max_gap=0.02)  # issue 26: ≤ 2% above the LP bound (gap is (objective − bound) / objective)
 
 SUITES: dict[str, Suite] = {
     s.name: s
@@ -151,6 +152,26 @@ SUITES: dict[str, Suite] = {
                 SuiteInstance(
                     InstanceSpec("std-m300-24x7", days=MONTH, agents=300, operation="24x7", seed=17), 60.0, TARGET_300
                 ),
+            ),
+        ),
+        Suite(
+            "coverage",
+            "pure coverage (issue 26): 300 agents, 4 weeks, 12x6, budget 90% of full cover, under-staffing only",
+            tuple(
+                SuiteInstance(
+                    InstanceSpec(
+                        f"cov-m300-12x6-s{seed}",
+                        days=28,
+                        agents=300,
+                        load=1.05,  # so that 90% of full cover lies between the contracts' minimum and maximum
+                        budget="cover90",
+                        weights="under-only",
+                        seed=seed,
+                    ),
+                    60.0,
+                    TARGET_COVERAGE,
+                )
+                for seed in (31, 32)
             ),
         ),
         Suite(
