@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from models import aggregate
+from models import aggregate, lean_bound
 from models.linear import LpBound, SparseModel, expected_lp_seconds, lp_relaxation
 from wfm.continuity import history_of
 from wfm.planning import Plan, build_plan
@@ -59,6 +59,7 @@ class Solve:
     lp: LpBound = field(default_factory=lambda: LpBound(None, 0.0, None))
     lp_expected_s: float = 0.0
     lp_started: bool = False
+    lean: bool = False  # the bound is the lean relaxation's (`models.lean_bound`): the full LP was not started
     check_s: float = 0.0
     first_feasible_s: float | None = None
     lp_built: Any = None
@@ -145,23 +146,55 @@ class Solve:
                 message=f"LP relaxation not started: about {self.lp_expected_s:,.0f}s expected, "
                 f"{prm.lp_share * self.limit:,.0f}s available (--time-limit-s raises it)",
             )
+            self._start_lean_bound()
+
+    def _start_lean_bound(self) -> None:
+        """In place of an LP forecast too slow: the lean relaxation's LP (`models.lean_bound`), a
+        weaker but true bound in the same units, within `lean_share` of the limit. It has no
+        solution for the stages (its columns are not the aggregate's), only its value."""
+        prm = self.params
+        lean_model = lean_bound.build(self.plan.problem, service_segments=True)[0]
+        expected_s = expected_lp_seconds(lean_model)
+        if expected_s > prm.lp_skip_factor * prm.lean_share * self.limit:
+            self.emit("bound", message=f"lean relaxation not started either: about {expected_s:,.0f}s expected")
+            return
+        until = self.clock(self.t0 + prm.lean_share * self.limit)
+
+        def run() -> None:
+            lp = lp_relaxation(lean_model, max(1.0, until - time.perf_counter()))
+            self._lp_box.append(dataclasses.replace(lp, solution=None, duals=None))
+
+        self.lean = True
+        self.lp_started = True
+        self.emit("bound", message="lean relaxation started in place of the LP (docs/schedule.md)")
+        self._lp_thread = threading.Thread(target=run, daemon=True)
+        self._lp_thread.start()
 
     def await_bound(self) -> None:
         """Wait for the LP until its share of the limit plus `lp_grace_s` (HiGHS may overrun its own
         limit by seconds), and take its bound."""
-        if self._lp_thread is None:
+        if self._lp_thread is None or self.lean:  # the lean LP has no solution to wait for
             return
         until = self.clock(self.t0 + self.params.lp_share * self.limit + self.params.lp_grace_s)
         self._lp_thread.join(max(0.0, until - time.perf_counter()))
+        self._take_bound()
+
+    def _take_bound(self) -> None:
         self.lp = self._lp_box[0] if self._lp_box else LpBound(None, self.elapsed(), None)
         if self.lp.value is not None:
             self.best_bound = self.lp.value / self.units
         shown = "not finished" if self.best_bound is None else f"{self.best_bound:,.2f}"
-        self.emit("bound", message=f"LP relaxation {shown} in {self.lp.seconds:.1f}s")
+        what = "lean relaxation (weaker than the LP, a true bound)" if self.lean else "LP relaxation"
+        self.emit("bound", message=f"{what} {shown} in {self.lp.seconds:.1f}s")
 
     def late_bound(self) -> None:
-        """Take the LP's bound if it finished after the solve stopped waiting for it."""
-        if self.lp.value is None and self._lp_box and self._lp_box[0].value is not None:
+        """Take the LP's bound if it finished after the solve stopped waiting for it; the lean
+        relaxation's is waited for until its share of the limit plus `lp_grace_s`."""
+        if self.lean and self._lp_thread is not None and self.lp.value is None:
+            until = self.clock(self.t0 + self.params.lean_share * self.limit + self.params.lp_grace_s)
+            self._lp_thread.join(max(0.0, until - time.perf_counter()))
+            self._take_bound()
+        elif self.lp.value is None and self._lp_box and self._lp_box[0].value is not None:
             self.lp = self._lp_box[0]
             self.best_bound = self.lp.value / self.units
 

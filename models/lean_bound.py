@@ -1,0 +1,257 @@
+"""A lean relaxation of the aggregate model (`models.aggregate`): a true lower bound where its LP is too big.
+
+On a 24/7 month the aggregate has one shift option per (day, start, length, queue, agent class,
+kind): about 195,000 columns, each in about eleven rows (budget, agents on shift, its breaks'
+windows, class-day, class-week minutes and shifts, pattern counts), 2.2 million nonzeros in all,
+and HiGHS does not finish it in 600 s. Most of those columns differ only in their agent class, and
+only the agent rows read the class; coverage, breaks and the budget read only when a shift starts,
+how long it lasts, which queue it serves and its kind. So the lean model keeps the two apart.
+
+Formulation (same units as `models.aggregate`; J its options, x_j ≥ 0 its shift counts)
+
+Sets
+  O   shift groups o: the options with the same (day, start, length, queue, template) and the same
+      break incidences (groups g and window starts), over every agent class;
+  U   class cells u: the options with the same (class, day, template, paid minutes, queue, start
+      band), a band being 1/`bands_per_day` of the day counted from its first interval.
+Variables
+  y_o ≥ 0   shifts of group o;  v_u ≥ 0   shifts of cell u;
+  S, Y, on, under, over, lost, z, n: as in `models.aggregate`, over the groups O (breaks, coverage,
+  service) and the cells U (weekends, pattern counts).
+Constraints
+  link      for each (day, template, paid minutes, queue, band): Σ_{o in it} y_o = Σ_{u in it} v_u;
+  coverage, breaks, service: `models.aggregate`'s rows with the groups O as its options;
+  budget    Σ_o min_{j∈o} budget_min_j · y_o ≤ budget;
+  agents    `models.aggregate`'s agent rows with the cells U as its options (a cell's class, day,
+            template and paid minutes are its options'); a week rule's row (`models.rules`) takes
+            for each cell the least coefficient of the cell's options, 0 for an option outside it.
+Objective
+  minimize Σ_o min_{j∈o} cost_j · y_o + the staffing and service terms of `models.aggregate`.
+
+Why it is a relaxation. Take any feasible point (x, S, Y, on, under, over, lost, z, n) of the
+aggregate's LP and set y_o = Σ_{j∈o} x_j and v_u = Σ_{j∈u} x_j, every other column unchanged.
+- link: both sides are the sum of x_j over the options of the (day, template, paid, queue, band).
+- coverage and breaks read x only through sums over options of one (start, length, queue) and of
+  one break incidence; every option of a group o has the same ones, so the sums are those of y.
+- agent rows read x only through sums over options of one (class, day), (class, week), (class,
+  week, paid minutes), (class, template) or (class, day) of a weekend, each with a coefficient
+  (1 or the paid minutes) that is the same for every option of a cell: the same sums of v.
+- week rules, budget and cost: Σ_j a_j x_j ≥ Σ_cell (min_{j∈cell} a_j) Σ_{j∈cell} x_j because x ≥ 0,
+  so each ≤ row still holds and the lean objective is at most the aggregate's.
+So the lean model is feasible wherever the aggregate is, at an objective no higher, and its LP
+optimum is a lower bound of the aggregate's LP optimum, hence of the roster's objective. It is
+weaker where a class could only work part of a band (a daily availability window), where a week
+rule's coefficients differ inside a cell, and where the costs differ between classes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from models import aggregate
+from models.linear import SparseModel
+from models.problem import AggregateProblem
+
+BANDS_PER_DAY = 6  # start bands of 4 h on a 24 h day (measured in docs/schedule.md)
+
+
+@dataclass(frozen=True)
+class LeanLayout:
+    """Where the lean model's columns lie."""
+
+    shifts: aggregate._Layout  # over the shift groups: `shifts.x` are the y columns
+    cells: np.ndarray  # [U] the v columns
+    group_of_option: np.ndarray  # [J] the shift group o of each aggregate option
+    cell_of_option: np.ndarray  # [J] the class cell u of each aggregate option
+    family_of_group: np.ndarray  # [G] the break family of each aggregate break group
+
+
+def _break_signature(p: AggregateProblem) -> np.ndarray:
+    """[J, 2k] each option's break incidences (group, window start), sorted, padded with −1."""
+    order = np.lexsort((p.brk_window_start, p.brk_group, p.brk_option))
+    opt = p.brk_option[order]
+    count = np.bincount(opt, minlength=p.n_options)
+    width = int(count.max(initial=0))
+    rank = np.arange(len(opt)) - (np.cumsum(count) - count)[opt]  # `opt` is sorted
+    sig = np.full((p.n_options, 2 * width), -1, dtype=np.int64)
+    sig[opt, 2 * rank] = p.brk_group[order]
+    sig[opt, 2 * rank + 1] = p.brk_window_start[order]
+    return sig
+
+
+def _least(values: np.ndarray, of: np.ndarray, n: int) -> np.ndarray:
+    """[n] the least of `values` over the entries of each index of `of`."""
+    out = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(out, of, values)
+    return out
+
+
+def _start_band(p: AggregateProblem, bands_per_day: int) -> np.ndarray:
+    """[J] the band of the day each option starts in (0 … bands_per_day − 1)."""
+    D = p.class_day_cap.shape[1]
+    per_day = p.required.shape[1] // D
+    offset = np.clip(p.opt_start - p.opt_day * per_day, 0, per_day - 1)
+    return offset * bands_per_day // per_day
+
+
+def _groups(p: AggregateProblem, bands_per_day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The shift group and the class cell of each option, and the link (day, template, paid, queue,
+    band) of each group and of each cell."""
+    band = _start_band(p, bands_per_day)
+    shape = np.column_stack([p.opt_day, p.opt_start, p.opt_length, p.opt_queue, p.opt_template])
+    link_cols = np.column_stack([p.opt_day, p.opt_template, p.opt_paid_min, p.opt_queue, band])
+    _, group_of = np.unique(np.column_stack([shape, link_cols, _break_signature(p)]), axis=0, return_inverse=True)
+    _, cell_of = np.unique(np.column_stack([p.opt_class, link_cols]), axis=0, return_inverse=True)
+    _, link_of = np.unique(link_cols, axis=0, return_inverse=True)
+    group_of, cell_of, link_of = group_of.ravel(), cell_of.ravel(), link_of.ravel()
+    group_link = np.zeros(int(group_of.max(initial=-1)) + 1, dtype=np.int64)
+    group_link[group_of] = link_of
+    cell_link = np.zeros(int(cell_of.max(initial=-1)) + 1, dtype=np.int64)
+    cell_link[cell_of] = link_of
+    return group_of, cell_of, group_link, cell_link
+
+
+def _first_of(of: np.ndarray, n: int) -> np.ndarray:
+    """[n] an option of each group (the first)."""
+    first = np.zeros(n, dtype=np.int64)
+    first[of[::-1]] = np.arange(len(of))[::-1]
+    return first
+
+
+def _group_problem(p: AggregateProblem, group_of: np.ndarray) -> tuple[AggregateProblem, np.ndarray]:
+    """The aggregate problem whose options are the shift groups and whose break groups are the
+    families (its class fields are a first member's and are read by nothing the lean model builds
+    over it), and the family of each break group."""
+    n = int(group_of.max(initial=-1)) + 1
+    rep = _first_of(group_of, n)
+    member = np.isin(p.brk_option, rep)
+    remap = np.full(p.n_options, -1, dtype=np.int64)
+    remap[rep] = np.arange(n)
+    # break families: the groups of one (queue, duration), each window widened to the family's widest
+    families, family_of = np.unique(np.column_stack([p.group_queue, p.group_duration]), axis=0, return_inverse=True)
+    family_of = family_of.ravel()
+    width = np.zeros(len(families), dtype=np.int64)
+    np.maximum.at(width, family_of, p.group_width)
+    shifts = dataclasses.replace(
+        p,
+        opt_day=p.opt_day[rep],
+        opt_start=p.opt_start[rep],
+        opt_length=p.opt_length[rep],
+        opt_queue=p.opt_queue[rep],
+        opt_class=p.opt_class[rep],
+        opt_template=p.opt_template[rep],
+        opt_paid_min=p.opt_paid_min[rep],
+        opt_budget_min=_least(p.opt_budget_min, group_of, n),
+        opt_cost=_least(p.opt_cost, group_of, n),
+        brk_option=remap[p.brk_option[member]],
+        brk_group=family_of[p.brk_group[member]],
+        brk_window_start=p.brk_window_start[member],
+        group_queue=families[:, 0],
+        group_width=width,
+        group_duration=families[:, 1],
+        pattern_rows=None,
+        option_rows=None,
+    )
+    return shifts, family_of
+
+
+def _cell_rows(
+    rows: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None, cell_of: np.ndarray, n_cells: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """Rows Σ coef·x ≤ rhs over options as rows over cells: each (row, cell) takes the least
+    coefficient of the cell's options (0 for an option the row leaves out), valid because x ≥ 0."""
+    if rows is None or len(rows[3]) == 0:
+        return rows
+    r, o, v, rhs = rows
+    key = r.astype(np.int64) * n_cells + cell_of[o]
+    uniq, inv = np.unique(key, return_inverse=True)
+    least = _least(np.asarray(v, dtype=np.int64), inv.ravel(), len(uniq))
+    inside = np.bincount(inv.ravel(), minlength=len(uniq))
+    size = np.bincount(cell_of, minlength=n_cells)[uniq % n_cells]
+    least = np.where(inside < size, np.minimum(least, 0), least)  # some option of the cell is outside the row
+    keep = least != 0
+    return uniq[keep] // n_cells, uniq[keep] % n_cells, least[keep], rhs
+
+
+def _cell_problem(p: AggregateProblem, cell_of: np.ndarray) -> AggregateProblem:
+    """The aggregate problem whose options are the class cells (for `aggregate._agent_rows`)."""
+    n = int(cell_of.max(initial=-1)) + 1
+    rep = _first_of(cell_of, n)
+    pattern = None
+    if p.pattern_rows is not None:  # each row reads its (class, week, paid) counts: the same for every cell member
+        r, o, v, rhs = p.pattern_rows
+        pattern = (r, cell_of[o], v, rhs)
+    return dataclasses.replace(
+        p,
+        opt_day=p.opt_day[rep],
+        opt_start=p.opt_start[rep],
+        opt_length=p.opt_length[rep],
+        opt_queue=p.opt_queue[rep],
+        opt_class=p.opt_class[rep],
+        opt_template=p.opt_template[rep],
+        opt_paid_min=p.opt_paid_min[rep],
+        opt_budget_min=p.opt_budget_min[rep],
+        opt_cost=np.zeros(n, dtype=np.int64),
+        pattern_rows=pattern,
+        option_rows=_cell_rows(p.option_rows, cell_of, n),
+    )
+
+
+def build(
+    problem: AggregateProblem, service_segments: bool = True, bands_per_day: int = BANDS_PER_DAY
+) -> tuple[SparseModel, LeanLayout]:
+    """Build the lean model of `problem` (formulation above); its LP optimum, in the aggregate's
+    objective units, is at most the aggregate's. Under the service objective the lost contacts are
+    the value curves' segments (`service_segments`) or the tangent cuts."""
+    p = problem
+    group_of, cell_of, group_link, cell_link = _groups(p, bands_per_day)
+    gp, family_of = _group_problem(p, group_of)
+    cp = _cell_problem(p, cell_of)
+    m = SparseModel()
+    y_ub = np.bincount(group_of, weights=p.class_day_cap[p.opt_class, p.opt_day], minlength=gp.n_options)
+    y = m.add_vars(gp.n_options, 0, y_ub.astype(np.int64), gp.opt_cost)
+    big = int(y_ub.sum()) + 1
+    brk = aggregate._break_vars(m, gp, y, big)
+    on = aggregate._on_shift_rows(m, gp, y, big)
+    cells, pos, under, over = aggregate._coverage_rows(m, gp, on, brk, big)
+    none = np.zeros(0, dtype=np.int64)
+    lost, lost_cell = none, none
+    service = p.cut_const is not None and len(p.cut_const) > 0
+    if service and not service_segments:
+        lost, lost_cell = aggregate._service_rows(m, gp, pos, under, over, p.required.shape[1])
+    v = m.add_vars(cp.n_options, 0, cp.class_day_cap[cp.opt_class, cp.opt_day])
+    n_links = int(max(group_link.max(initial=-1), cell_link.max(initial=-1))) + 1
+    m.add_rows(
+        np.concatenate([group_link, cell_link]),
+        np.concatenate([y, v]),
+        np.concatenate([np.ones(len(y)), -np.ones(len(v))]).astype(np.int64),
+        np.zeros(n_links),
+        np.zeros(n_links),
+    )
+    weekend, count, count_of_cell = aggregate._agent_rows(m, cp, v)
+    if p.budget_min is not None:
+        m.add_rows(np.zeros(len(y), dtype=np.int64), y, gp.opt_budget_min, [-np.inf], [p.budget_min])
+    if service and service_segments:  # `p`, not `gp`: the segments count the agents of every class
+        T = p.required.shape[1]
+        with_cuts = np.unique(pos[p.cut_queue * T + p.cut_interval])
+        aggregate._service_segment_rows(m, p, cells[with_cuts], under[with_cuts], over[with_cuts])
+    lay = aggregate._Layout(
+        y,
+        brk.first,
+        brk.last,
+        brk.y_base,
+        brk.s_base,
+        under,
+        over,
+        cells,
+        on,
+        weekend,
+        count,
+        count_of_cell,
+        lost,
+        lost_cell,
+    )
+    return m, LeanLayout(lay, v, group_of, cell_of, family_of)
