@@ -13,14 +13,17 @@ Sets
   O   shift groups o: the options with the same (day, start, length, queue, template) and the same
       break incidences (groups g and window starts), over every agent class;
   U   class cells u: the options with the same (class, day, template, paid minutes, queue, start
-      band), a band being 1/`bands_per_day` of the day counted from its first interval.
+      band), a band being 1/`bands_per_day` of the day counted from its first interval;
+  F   break families f: the break groups of one (queue, duration) over the whole horizon, every
+      window widened to the family's widest W_f.
 Variables
   y_o ≥ 0   shifts of group o;  v_u ≥ 0   shifts of cell u;
   S, Y, on, under, over, lost, z, n: as in `models.aggregate`, over the groups O (breaks, coverage,
   service) and the cells U (weekends, pattern counts).
 Constraints
   link      for each (day, template, paid minutes, queue, band): Σ_{o in it} y_o = Σ_{u in it} v_u;
-  coverage, breaks, service: `models.aggregate`'s rows with the groups O as its options;
+  coverage, breaks, service: `models.aggregate`'s rows with the groups O as its options and the
+            families F as its break groups;
   budget    Σ_o min_{j∈o} budget_min_j · y_o ≤ budget;
   agents    `models.aggregate`'s agent rows with the cells U as its options (a cell's class, day,
             template and paid minutes are its options'); a week rule's row (`models.rules`) takes
@@ -33,6 +36,11 @@ aggregate's LP and set y_o = Σ_{j∈o} x_j and v_u = Σ_{j∈u} x_j, every othe
 - link: both sides are the sum of x_j over the options of the (day, template, paid, queue, band).
 - coverage and breaks read x only through sums over options of one (start, length, queue) and of
   one break incidence; every option of a group o has the same ones, so the sums are those of y.
+- families: set S_f and Y_f to the sums of their groups' S_g and Y_g, each extended as 0 before its
+  group's span and as its last value after it. Each row of a family (Y monotone, Y ≤ S, Y = S at the
+  end, Y_τ ≥ S_(τ−W_f)) is the sum of its groups' rows (Y_g,τ ≥ S_g,τ−W_g ≥ S_g,τ−W_f as S is
+  non-decreasing and W_g ≤ W_f), and the breaks in progress Σ_g (Y_g,t − Y_g,t−dur) are the
+  family's Y_f,t − Y_f,t−dur.
 - agent rows read x only through sums over options of one (class, day), (class, week), (class,
   week, paid minutes), (class, template) or (class, day) of a weekend, each with a coefficient
   (1 or the paid minutes) that is the same for every option of a cell: the same sums of v.
@@ -41,7 +49,9 @@ aggregate's LP and set y_o = Σ_{j∈o} x_j and v_u = Σ_{j∈u} x_j, every othe
 So the lean model is feasible wherever the aggregate is, at an objective no higher, and its LP
 optimum is a lower bound of the aggregate's LP optimum, hence of the roster's objective. It is
 weaker where a class could only work part of a band (a daily availability window), where a week
-rule's coefficients differ inside a cell, and where the costs differ between classes.
+rule's coefficients differ inside a cell, where the costs differ between classes and where a break
+could move to another group's window of its family (`tests/test_lean_bound.py` maps the LP's and a
+constructed point into it row by row).
 """
 
 from __future__ import annotations
