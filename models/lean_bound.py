@@ -77,6 +77,7 @@ class LeanLayout:
     group_of_option: np.ndarray  # [J] the shift group o of each aggregate option
     cell_of_option: np.ndarray  # [J] the class cell u of each aggregate option
     family_of_group: np.ndarray  # [G] the break family of each aggregate break group
+    blocks: _Blocks | None  # the block form's columns (None: coverage and breaks per interval)
 
 
 def _break_signature(p: AggregateProblem) -> np.ndarray:
@@ -210,12 +211,113 @@ def _cell_problem(p: AggregateProblem, cell_of: np.ndarray) -> AggregateProblem:
     )
 
 
+def block_length(p: AggregateProblem) -> int:
+    """Intervals per coverage block: an hour, or the longest break if longer."""
+    per_hour = max(1, p.required.shape[1] // p.class_day_cap.shape[1] // 24)
+    return max(per_hour, int(p.group_duration.max(initial=1)))
+
+
+@dataclass(frozen=True)
+class _Blocks:
+    """The block form's columns: per (family, block) S, Y and the break minutes a, per (queue,
+    block) under and over."""
+
+    K: int  # intervals per block
+    n: int  # blocks
+    s: np.ndarray  # [F·n]
+    y: np.ndarray
+    a: np.ndarray
+    under: np.ndarray  # [Q·n]
+    over: np.ndarray
+
+
+def _pair_rows(m: SparseModel, left: np.ndarray, right: np.ndarray, coef: int, lo: float, hi: float) -> None:
+    """lo ≤ left − coef·right ≤ hi, one row per pair."""
+    k = len(left)
+    m.add_rows(
+        np.concatenate([np.arange(k), np.arange(k)]),
+        np.concatenate([left, right]),
+        np.concatenate([np.ones(k, dtype=np.int64), np.full(k, -coef, dtype=np.int64)]),
+        np.full(k, lo),
+        np.full(k, hi),
+    )
+
+
+def _block_breaks(m: SparseModel, gp: AggregateProblem, y: np.ndarray, K: int, big: int) -> tuple[np.ndarray, ...]:
+    """Per family f and block B (K intervals; the family's duration d ≤ K): S_fB windows opened and
+    Y_fB breaks started by the end of B; Y non-decreasing, Y ≤ S, Y_fB ≥ S_f,B−⌈W/K⌉, Y = S at the
+    end; a_fB the break intervals the breaks started in B spend in B, n ≤ a ≤ d·n with n = Y_fB −
+    Y_f,B−1 (a break started in B has 1 to d intervals in it, the rest in B + 1)."""
+    F, n = len(gp.group_width), -(-gp.required.shape[1] // K)
+    s, yy, a = (m.add_vars(F * n, 0, big) for _ in range(3))
+    # S_fB − S_f,B−1 − Σ_{windows of f opening in B} y = 0
+    blk = np.minimum(gp.brk_window_start // K, n - 1)
+    prev = np.flatnonzero(np.arange(F * n) % n > 0)
+    m.add_rows(
+        np.concatenate([np.arange(F * n), prev, gp.brk_group * n + blk]),
+        np.concatenate([s, s[prev - 1], y[gp.brk_option]]),
+        np.concatenate([np.ones(F * n), -np.ones(len(prev)), -np.ones(len(blk))]).astype(np.int64),
+        np.zeros(F * n),
+        np.zeros(F * n),
+    )
+    _pair_rows(m, yy[prev], yy[prev - 1], 1, 0.0, np.inf)
+    last = np.arange(F) * n + n - 1
+    _pair_rows(m, yy, s, 1, -np.inf, 0.0)
+    _pair_rows(m, yy[last], s[last], 1, 0.0, 0.0)
+    lag = -(-gp.group_width // K)  # [F] ⌈W/K⌉
+    fb = np.arange(F * n)
+    late = fb[fb % n >= lag[fb // n]]
+    _pair_rows(m, yy[late], s[late - lag[late // n]], 1, 0.0, np.inf)
+    # n ≤ a ≤ d·n, with n = Y_fB − Y_f,B−1
+    d = gp.group_duration[fb // n]
+    for coef, lo, hi in ((1, 0.0, np.inf), (d, -np.inf, 0.0)):
+        c = np.broadcast_to(coef, (F * n,))
+        m.add_rows(
+            np.concatenate([fb, fb, prev]),
+            np.concatenate([a, yy, yy[prev - 1]]),
+            np.concatenate([np.ones(F * n), -c, c[prev]]).astype(np.int64),
+            np.full(F * n, lo),
+            np.full(F * n, hi),
+        )
+    return s, yy, a
+
+
+def _block_coverage(m: SparseModel, gp: AggregateProblem, on: np.ndarray, y: np.ndarray, big: int) -> _Blocks:
+    """Coverage per (queue, block): Σ_(t∈B) on_t − Σ_(f of q) breaks in B − over + under = Σ_(t∈B) req,
+    under ≤ Σ req: the sum of the interval rows, so a relaxation of them with the same costs. A
+    family's break intervals in B are a_fB + d·n_f,B−1 − a_f,B−1 (the rest of the last block's)."""
+    Q, T = gp.required.shape
+    K = block_length(gp)
+    s, yy, a = _block_breaks(m, gp, y, K, big)
+    F, n = len(gp.group_width), -(-T // K)
+    req = np.zeros((Q, n * K), dtype=np.int64)
+    req[:, :T] = gp.required
+    req = req.reshape(Q, n, K).sum(axis=2).reshape(-1)
+    under = m.add_vars(Q * n, 0, np.maximum(req, 0), gp.under_weight)
+    over = m.add_vars(Q * n, 0, big, gp.over_weight)
+    qt = np.arange(Q * T)
+    fb = np.arange(F * n)
+    row = gp.group_queue[fb // n] * n + fb % n  # the coverage row of (f, B)
+    d = gp.group_duration[fb // n]
+    e = fb[fb % n < n - 1]  # blocks B − 1 = e spilling into B = e + 1 (row[e] + 1)
+    e2 = e[e % n > 0]  # and those with a block B − 2 = e − 1
+    rows = [(qt // T) * n + (qt % T) // K, row, row[e] + 1, row[e2] + 1, row[e] + 1, np.arange(Q * n), np.arange(Q * n)]
+    cols = [on, a, yy[e], yy[e2 - 1], a[e], over, under]
+    vals = [np.ones(Q * T), -np.ones(F * n), -d[e], d[e2], np.ones(len(e)), -np.ones(Q * n), np.ones(Q * n)]
+    m.add_rows(np.concatenate(rows), np.concatenate(cols), np.concatenate(vals).astype(np.int64), req, req)
+    return _Blocks(K, n, s, yy, a, under, over)
+
+
 def build(
-    problem: AggregateProblem, service_segments: bool = True, bands_per_day: int = BANDS_PER_DAY
+    problem: AggregateProblem,
+    service_segments: bool = True,
+    bands_per_day: int = BANDS_PER_DAY,
+    in_blocks: bool = True,
 ) -> tuple[SparseModel, LeanLayout]:
     """Build the lean model of `problem` (formulation above); its LP optimum, in the aggregate's
-    objective units, is at most the aggregate's. Under the service objective the lost contacts are
-    the value curves' segments (`service_segments`) or the tangent cuts."""
+    objective units, is at most the aggregate's. `in_blocks`: coverage and breaks per block of
+    `block_length` intervals (not under the service objective, whose lost contacts are the value
+    curves' segments, `service_segments`, or the tangent cuts, per interval)."""
     p = problem
     group_of, cell_of, group_link, cell_link = _groups(p, bands_per_day)
     gp, family_of = _group_problem(p, group_of)
@@ -224,12 +326,22 @@ def build(
     y_ub = np.bincount(group_of, weights=p.class_day_cap[p.opt_class, p.opt_day], minlength=gp.n_options)
     y = m.add_vars(gp.n_options, 0, y_ub.astype(np.int64), gp.opt_cost)
     big = int(y_ub.sum()) + 1
-    brk = aggregate._break_vars(m, gp, y, big)
-    on = aggregate._on_shift_rows(m, gp, y, big)
-    cells, pos, under, over = aggregate._coverage_rows(m, gp, on, brk, big)
+    service = p.cut_const is not None and len(p.cut_const) > 0
+    blocks = None
     none = np.zeros(0, dtype=np.int64)
     lost, lost_cell = none, none
-    service = p.cut_const is not None and len(p.cut_const) > 0
+    if service or not in_blocks:  # the value curves are per interval: coverage per interval
+        brk = aggregate._break_vars(m, gp, y, big)
+        on = aggregate._on_shift_rows(m, gp, y, big)
+        cells, pos, under, over = aggregate._coverage_rows(m, gp, on, brk, big)
+        first, last, y_base, s_base = brk.first, brk.last, brk.y_base, brk.s_base
+    else:
+        on = aggregate._on_shift_rows(m, gp, y, big)
+        blocks = _block_coverage(m, gp, on, y, big)
+        F = len(gp.group_width)
+        first, last = np.zeros(F, dtype=np.int64), np.full(F, blocks.n - 1)
+        y_base, s_base = blocks.y[:: blocks.n], blocks.s[:: blocks.n]
+        cells, under, over = np.arange(len(blocks.under)), blocks.under, blocks.over
     if service and not service_segments:
         lost, lost_cell = aggregate._service_rows(m, gp, pos, under, over, p.required.shape[1])
     v = m.add_vars(cp.n_options, 0, cp.class_day_cap[cp.opt_class, cp.opt_day])
@@ -250,10 +362,10 @@ def build(
         aggregate._service_segment_rows(m, p, cells[with_cuts], under[with_cuts], over[with_cuts])
     lay = aggregate._Layout(
         y,
-        brk.first,
-        brk.last,
-        brk.y_base,
-        brk.s_base,
+        first,
+        last,
+        y_base,
+        s_base,
         under,
         over,
         cells,
@@ -264,4 +376,4 @@ def build(
         lost,
         lost_cell,
     )
-    return m, LeanLayout(lay, v, group_of, cell_of, family_of)
+    return m, LeanLayout(lay, v, group_of, cell_of, family_of, blocks)

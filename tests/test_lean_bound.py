@@ -77,7 +77,7 @@ def _holds(model: SparseModel, w: np.ndarray) -> None:
 def test_every_aggregate_point_maps_into_the_lean_model_at_no_higher_cost(kind: str, bands: int) -> None:
     p = _plan(FIXTURES / kind / "scenario.toml").problem
     model, full = aggregate.build(p)
-    lean, lay = lean_bound.build(p, bands_per_day=bands)
+    lean, lay = lean_bound.build(p, bands_per_day=bands, in_blocks=False)
     lp = lp_relaxation(model, 30.0)
     assert lp.solution is not None
     cost, lean_cost = model.matrix()[5], lean.matrix()[5]
