@@ -62,7 +62,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from models import aggregate
-from models.linear import SparseModel
+from models.linear import LpBound, SparseModel, dual_bound, lp_relaxation
 from models.problem import AggregateProblem
 
 BANDS_PER_DAY = 1  # start bands per day: 1 (the whole day) kept the LP fastest (docs/schedule.md)
@@ -325,7 +325,10 @@ def build(
     m = SparseModel()
     y_ub = np.bincount(group_of, weights=p.class_day_cap[p.opt_class, p.opt_day], minlength=gp.n_options)
     y = m.add_vars(gp.n_options, 0, y_ub.astype(np.int64), gp.opt_cost)
-    big = int(y_ub.sum()) + 1
+    # every count column is at most this (for `dual_bound`, the tighter the better): all the shifts
+    # (an agent works one a day), times a block's intervals and a shift's breaks of one family
+    breaks = int(np.bincount(gp.brk_option, minlength=gp.n_options).max(initial=1))
+    big = max(1, breaks) * block_length(gp) * int(p.class_day_cap.sum()) + 1
     service = p.cut_const is not None and len(p.cut_const) > 0
     blocks = None
     none = np.zeros(0, dtype=np.int64)
@@ -354,6 +357,7 @@ def build(
         np.zeros(n_links),
     )
     weekend, count, count_of_cell = aggregate._agent_rows(m, cp, v)
+    _cap(m, count, big)  # finite, for `dual_bound`: a count is at most all the shifts
     if p.budget_min is not None:
         m.add_rows(np.zeros(len(y), dtype=np.int64), y, gp.opt_budget_min, [-np.inf], [p.budget_min])
     if service and service_segments:  # `p`, not `gp`: the segments count the agents of every class
@@ -377,3 +381,23 @@ def build(
         lost_cell,
     )
     return m, LeanLayout(lay, v, group_of, cell_of, family_of, blocks)
+
+
+def _cap(m: SparseModel, cols: np.ndarray, cap: int) -> None:
+    """Lower the upper bounds of columns `cols` to at most `cap`."""
+    start = 0
+    for ub in m.ub:
+        mine = cols[(cols >= start) & (cols < start + len(ub))] - start
+        ub[mine] = np.minimum(ub[mine], cap)
+        start += len(ub)
+
+
+def solve_bound(model: SparseModel, time_limit_s: float) -> LpBound:
+    """The lean model's bound (model units): HiGHS's interior point without crossover (crossover took
+    half the time and a bound needs no basis), its value the `dual_bound` of its duals, which holds
+    whatever HiGHS's tolerances; no solution."""
+    lp = lp_relaxation(model, time_limit_s, duals=True, crossover=False)
+    if lp.duals is None:
+        return LpBound(None, lp.seconds, None)
+    value = dual_bound(model, lp.duals)
+    return LpBound(value if np.isfinite(value) else None, lp.seconds, None)

@@ -12,7 +12,7 @@ import pytest
 from benchmarks import generate as gen
 from models import aggregate, lean_bound
 from models.construct import construct
-from models.linear import SparseModel, lp_relaxation
+from models.linear import SparseModel, dual_bound, lp_relaxation
 from models.problem import AggregateProblem
 from tests.test_planning import FIXTURES
 from wfm.planning import Plan, build_plan
@@ -88,10 +88,22 @@ def test_every_aggregate_point_maps_into_the_lean_model_at_no_higher_cost(kind: 
 
 
 def _lp_values(plan: Plan) -> tuple[float, float]:
+    """The aggregate's LP and the lean bound as the solve computes it (`solve_bound`), objective units."""
     full = lp_relaxation(aggregate.build(plan.problem)[0], 30.0)
-    lean = lp_relaxation(lean_bound.build(plan.problem)[0], 30.0)
+    lean = lean_bound.solve_bound(lean_bound.build(plan.problem)[0], 30.0)
     assert full.value is not None and lean.value is not None
     return full.value / plan.objective_scale, lean.value / plan.objective_scale
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("in_blocks", [True, False], ids=["blocks", "intervals"])
+def test_the_dual_bound_of_an_unfinished_interior_point_is_just_below_the_lp(kind: str, in_blocks: bool) -> None:
+    model = lean_bound.build(_plan(FIXTURES / kind / "scenario.toml").problem, in_blocks=in_blocks)[0]
+    exact = lp_relaxation(model, 30.0).value
+    safe = lean_bound.solve_bound(model, 30.0).value
+    assert exact is not None and safe is not None
+    assert exact - 1e-4 * max(1.0, abs(exact)) <= safe <= exact + 1e-9 * max(1.0, abs(exact))
+    assert dual_bound(model, np.zeros(model.n_rows)) <= safe  # any duals give a bound, these a good one
 
 
 @pytest.mark.parametrize("kind", KINDS)

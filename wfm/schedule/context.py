@@ -161,8 +161,7 @@ class Solve:
         until = self.clock(self.t0 + prm.lean_share * self.limit)
 
         def run() -> None:
-            lp = lp_relaxation(lean_model, max(1.0, until - time.perf_counter()))
-            self._lp_box.append(dataclasses.replace(lp, solution=None, duals=None))
+            self._lp_box.append(lean_bound.solve_bound(lean_model, max(1.0, until - time.perf_counter())))
 
         self.lean = True
         self.lp_started = True
