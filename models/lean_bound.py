@@ -78,6 +78,7 @@ class LeanLayout:
     cell_of_option: np.ndarray  # [J] the class cell u of each aggregate option
     family_of_group: np.ndarray  # [G] the break family of each aggregate break group
     blocks: _Blocks | None  # the block form's columns (None: coverage and breaks per interval)
+    family_duration: np.ndarray  # [F] break intervals of each family's breaks
 
 
 def _break_signature(p: AggregateProblem) -> np.ndarray:
@@ -380,7 +381,7 @@ def build(
         lost,
         lost_cell,
     )
-    return m, LeanLayout(lay, v, group_of, cell_of, family_of, blocks)
+    return m, LeanLayout(lay, v, group_of, cell_of, family_of, blocks, gp.group_duration)
 
 
 def _cap(m: SparseModel, cols: np.ndarray, cap: int) -> None:

@@ -87,6 +87,52 @@ def test_every_aggregate_point_maps_into_the_lean_model_at_no_higher_cost(kind: 
         assert float(lean_cost @ w) <= float(cost @ v) + 1e-6 * max(1.0, abs(float(cost @ v)))
 
 
+def in_blocks(fine: lean_bound.LeanLayout, blocks: lean_bound.LeanLayout, w: np.ndarray, n: int) -> np.ndarray:
+    """The block form's vector (`n` columns) of the per-interval lean vector `w`: each family's
+    columns at each block's last interval, the break intervals its breaks started in a block spend
+    there, and the staffing slacks summed over the block."""
+    b, sh = blocks.blocks, fine.shifts
+    assert b is not None
+    out = np.zeros(n)
+    out[blocks.shifts.x] = w[sh.x]
+    out[blocks.cells] = w[fine.cells]
+    out[blocks.shifts.on] = w[sh.on]
+    out[blocks.shifts.weekend] = w[sh.weekend]
+    out[blocks.shifts.count] = w[sh.count]
+    T = len(sh.on) // (len(b.under) // b.n)
+    for f in range(len(sh.group_first)):
+        cum = np.array([_cumulative(None, sh, sh.y_base, w, f, t) for t in range(-1, b.n * b.K)])
+        opened = np.array([_cumulative(None, sh, sh.s_base, w, f, t) for t in range(b.n * b.K)])
+        started = np.diff(cum)  # breaks started at each interval
+        d = int(blocks.family_duration[f])
+        r = np.arange(b.n * b.K) % b.K
+        inside = started * np.minimum(d, b.K - r)
+        ends = np.arange(b.n) * b.K + b.K - 1
+        out[b.y[f * b.n : (f + 1) * b.n]] = cum[ends + 1]
+        out[b.s[f * b.n : (f + 1) * b.n]] = opened[ends]
+        out[b.a[f * b.n : (f + 1) * b.n]] = inside.reshape(b.n, b.K).sum(axis=1)
+    cell_block = (sh.cells // T) * b.n + (sh.cells % T) // b.K
+    np.add.at(out, b.under[cell_block], w[sh.under])
+    np.add.at(out, b.over[cell_block], w[sh.over])
+    return out
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_per_interval_lean_point_maps_into_the_block_form_at_no_higher_cost(kind: str) -> None:
+    p = _plan(FIXTURES / kind / "scenario.toml").problem
+    model, full = aggregate.build(p)
+    fine_model, fine = lean_bound.build(p, in_blocks=False)
+    block_model, blocks = lean_bound.build(p)
+    lp = lp_relaxation(model, 30.0)
+    assert lp.solution is not None
+    cost = model.matrix()[5]
+    for v in (lp.solution, aggregate.full_vector(p, model, full, construct(p, None))):
+        w = project(p, full, fine, np.asarray(v, dtype=float), fine_model.n_vars)
+        u = in_blocks(fine, blocks, w, block_model.n_vars)
+        _holds(block_model, u)
+        assert float(block_model.matrix()[5] @ u) <= float(cost @ v) + 1e-6 * max(1.0, abs(float(cost @ v)))
+
+
 def _lp_values(plan: Plan) -> tuple[float, float]:
     """The aggregate's LP and the lean bound as the solve computes it (`solve_bound`), objective units."""
     full = lp_relaxation(aggregate.build(plan.problem)[0], 30.0)
