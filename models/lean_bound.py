@@ -62,10 +62,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from models import aggregate
-from models.linear import LpBound, SparseModel, dual_bound, lp_relaxation
+from models.linear import LpBound, SparseModel, dual_bound, expected_lp_seconds, lp_relaxation
 from models.problem import AggregateProblem
 
 BANDS_PER_DAY = 1  # start bands per day: 1 (the whole day) kept the LP fastest (docs/schedule.md)
+# how much slower than `expected_lp_seconds` forecasts (fitted on the aggregate of 12x6 months) each
+# form's LP was, by block hours, on the 300-agent 24x7 month (2 busy cores): per interval 75 s for
+# 29 s forecast, 1-h blocks 24 s for 16 s, 2-h blocks 11 s for 12 s
+SLOWER_THAN_FORECAST = {0: 3.0, 1: 1.5, 2: 1.0}
 
 
 @dataclass(frozen=True)
@@ -212,10 +216,10 @@ def _cell_problem(p: AggregateProblem, cell_of: np.ndarray) -> AggregateProblem:
     )
 
 
-def block_length(p: AggregateProblem) -> int:
-    """Intervals per coverage block: an hour, or the longest break if longer."""
+def block_length(p: AggregateProblem, hours: int) -> int:
+    """Intervals per coverage block: `hours`, or the longest break if longer (1: per interval)."""
     per_hour = max(1, p.required.shape[1] // p.class_day_cap.shape[1] // 24)
-    return max(per_hour, int(p.group_duration.max(initial=1)))
+    return max(1, hours * per_hour, int(p.group_duration.max(initial=1)) if hours else 1)
 
 
 @dataclass(frozen=True)
@@ -283,12 +287,11 @@ def _block_breaks(m: SparseModel, gp: AggregateProblem, y: np.ndarray, K: int, b
     return s, yy, a
 
 
-def _block_coverage(m: SparseModel, gp: AggregateProblem, on: np.ndarray, y: np.ndarray, big: int) -> _Blocks:
+def _block_coverage(m: SparseModel, gp: AggregateProblem, on: np.ndarray, y: np.ndarray, K: int, big: int) -> _Blocks:
     """Coverage per (queue, block): Σ_(t∈B) on_t − Σ_(f of q) breaks in B − over + under = Σ_(t∈B) req,
     under ≤ Σ req: the sum of the interval rows, so a relaxation of them with the same costs. A
     family's break intervals in B are a_fB + d·n_f,B−1 − a_f,B−1 (the rest of the last block's)."""
     Q, T = gp.required.shape
-    K = block_length(gp)
     s, yy, a = _block_breaks(m, gp, y, K, big)
     F, n = len(gp.group_width), -(-T // K)
     req = np.zeros((Q, n * K), dtype=np.int64)
@@ -313,12 +316,12 @@ def build(
     problem: AggregateProblem,
     service_segments: bool = True,
     bands_per_day: int = BANDS_PER_DAY,
-    in_blocks: bool = True,
+    block_hours: int = 1,
 ) -> tuple[SparseModel, LeanLayout]:
     """Build the lean model of `problem` (formulation above); its LP optimum, in the aggregate's
-    objective units, is at most the aggregate's. `in_blocks`: coverage and breaks per block of
-    `block_length` intervals (not under the service objective, whose lost contacts are the value
-    curves' segments, `service_segments`, or the tangent cuts, per interval)."""
+    objective units, is at most the aggregate's. `block_hours`: coverage and breaks per block of
+    that many hours (`block_length`), 0 per interval, as always under the service objective, whose
+    lost contacts are the value curves' segments (`service_segments`) or the tangent cuts."""
     p = problem
     group_of, cell_of, group_link, cell_link = _groups(p, bands_per_day)
     gp, family_of = _group_problem(p, group_of)
@@ -329,19 +332,20 @@ def build(
     # every count column is at most this (for `dual_bound`, the tighter the better): all the shifts
     # (an agent works one a day), times a block's intervals and a shift's breaks of one family
     breaks = int(np.bincount(gp.brk_option, minlength=gp.n_options).max(initial=1))
-    big = max(1, breaks) * block_length(gp) * int(p.class_day_cap.sum()) + 1
     service = p.cut_const is not None and len(p.cut_const) > 0
+    K = 1 if service else block_length(gp, block_hours)
+    big = max(1, breaks) * K * int(p.class_day_cap.sum()) + 1
     blocks = None
     none = np.zeros(0, dtype=np.int64)
     lost, lost_cell = none, none
-    if service or not in_blocks:  # the value curves are per interval: coverage per interval
+    if K == 1:  # per interval (the value curves are per interval)
         brk = aggregate._break_vars(m, gp, y, big)
         on = aggregate._on_shift_rows(m, gp, y, big)
         cells, pos, under, over = aggregate._coverage_rows(m, gp, on, brk, big)
         first, last, y_base, s_base = brk.first, brk.last, brk.y_base, brk.s_base
     else:
         on = aggregate._on_shift_rows(m, gp, y, big)
-        blocks = _block_coverage(m, gp, on, y, big)
+        blocks = _block_coverage(m, gp, on, y, K, big)
         F = len(gp.group_width)
         first, last = np.zeros(F, dtype=np.int64), np.full(F, blocks.n - 1)
         y_base, s_base = blocks.y[:: blocks.n], blocks.s[:: blocks.n]
@@ -402,3 +406,8 @@ def solve_bound(model: SparseModel, time_limit_s: float) -> LpBound:
         return LpBound(None, lp.seconds, None)
     value = dual_bound(model, lp.duals)
     return LpBound(value if np.isfinite(value) else None, lp.seconds, None)
+
+
+def expected_seconds(model: SparseModel, block_hours: int) -> float:
+    """A rough forecast of `solve_bound`'s seconds for a lean model of `block_hours` (see above)."""
+    return SLOWER_THAN_FORECAST.get(block_hours, 1.0) * expected_lp_seconds(model)

@@ -28,6 +28,8 @@ from wfm.schedule.options import Progress, ScheduleOptions
 from wfm.schedule.params import SolverParams
 from wfm.schedule.service import coverage_weights, service_cuts, steering_plan
 
+LEAN_BLOCK_HOURS = (0, 1, 2)  # the lean relaxation's forms, finest first: coverage per interval, hour, 2 h
+
 
 @dataclass
 class Solve:
@@ -59,7 +61,7 @@ class Solve:
     lp: LpBound = field(default_factory=lambda: LpBound(None, 0.0, None))
     lp_expected_s: float = 0.0
     lp_started: bool = False
-    lean: bool = False  # the bound is the lean relaxation's (`models.lean_bound`): the full LP was not started
+    lean: str = ""  # the lean relaxation's form when it is the bound (`models.lean_bound`): no LP started
     check_s: float = 0.0
     first_feasible_s: float | None = None
     lp_built: Any = None
@@ -149,21 +151,31 @@ class Solve:
             self._start_lean_bound()
 
     def _start_lean_bound(self) -> None:
-        """In place of an LP forecast too slow: the lean relaxation's LP (`models.lean_bound`), a
-        weaker but true bound in the same units, within `lean_share` of the limit. It has no
-        solution for the stages (its columns are not the aggregate's), only its value."""
-        prm = self.params
-        lean_model = lean_bound.build(self.plan.problem, service_segments=True)[0]
-        expected_s = expected_lp_seconds(lean_model)
-        if expected_s > prm.lp_skip_factor * prm.lean_share * self.limit:
-            self.emit("bound", message=f"lean relaxation not started either: about {expected_s:,.0f}s expected")
-            return
-        until = self.clock(self.t0 + prm.lean_share * self.limit)
+        """In place of an LP forecast too slow: the lean relaxation (`models.lean_bound`), a weaker
+        but true bound in the same units, within `lean_share` of the limit, in the finest form
+        (coverage per interval, per hour, per two hours) whose forecast fits that share; built in
+        the thread too, so the first roster does not wait. It has no solution for the stages (its
+        columns are not the aggregate's), only its value."""
+        prm, p = self.params, self.plan.problem
+        share_s = prm.lean_share * self.limit
+        until = self.clock(self.t0 + share_s)
+        forms = (0,) if p.cut_const is not None and len(p.cut_const) > 0 else LEAN_BLOCK_HOURS
 
         def run() -> None:
+            for hours in forms:
+                lean_model = lean_bound.build(p, service_segments=True, block_hours=hours)[0]
+                expected_s = lean_bound.expected_seconds(lean_model, hours)
+                if expected_s <= share_s:
+                    break
+            self.lean = f"coverage per {'interval' if hours == 0 else f'{hours} h'}"
+            if expected_s > prm.lp_skip_factor * share_s:
+                self.lean += f", not started: about {expected_s:,.0f}s expected"
+                self.lp_started = False
+                self._lp_box.append(LpBound(None, 0.0, None))
+                return
             self._lp_box.append(lean_bound.solve_bound(lean_model, max(1.0, until - time.perf_counter())))
 
-        self.lean = True
+        self.lean = "starting"
         self.lp_started = True
         self.emit("bound", message="lean relaxation started in place of the LP (docs/schedule.md)")
         self._lp_thread = threading.Thread(target=run, daemon=True)
@@ -183,7 +195,8 @@ class Solve:
         if self.lp.value is not None:
             self.best_bound = self.lp.value / self.units
         shown = "not finished" if self.best_bound is None else f"{self.best_bound:,.2f}"
-        what = "lean relaxation (weaker than the LP, a true bound)" if self.lean else "LP relaxation"
+        shown = "none" if self.lean and not self.lp_started else shown
+        what = f"lean relaxation ({self.lean}; weaker than the LP, a true bound)" if self.lean else "LP relaxation"
         self.emit("bound", message=f"{what} {shown} in {self.lp.seconds:.1f}s")
 
     def late_bound(self) -> None:

@@ -118,7 +118,9 @@ def summary_of(solve: Any, best: Any) -> dict[str, Any]:
         "stages": {
             "aggregate_options": int(p.n_options),
             "lp_bound": None if lp.value is None else lp.value / solve.units,
-            "bound_kind": None if lp.value is None else ("lean relaxation" if solve.lean else "LP relaxation"),
+            "bound_kind": None
+            if lp.value is None
+            else (f"lean relaxation ({solve.lean})" if solve.lean else "LP relaxation"),
             "lp_seconds": round(lp.seconds, 3),
             "lp_expected_seconds": round(solve.lp_expected_s, 1),
             "aggregate_objective": best.aggregate_objective,
