@@ -152,13 +152,13 @@ class Solve:
 
     def _start_lean_bound(self) -> None:
         """In place of an LP forecast too slow: the lean relaxation (`models.lean_bound`), a weaker
-        but true bound in the same units, within `lean_share` of the limit, in the finest form
-        (coverage per interval, per hour, per two hours) whose forecast fits that share; built in
-        the thread too, so the first roster does not wait. It has no solution for the stages (its
-        columns are not the aggregate's), only its value."""
+        but true bound in the same units, in the finest form (coverage per interval, per hour, per
+        two hours) whose forecast fits `lean_share` of the limit, cut at the LP's share (beside the
+        stages it runs slower than alone); built in the thread too, so the first roster does not
+        wait. It has no solution for the stages (its columns are not the aggregate's), only its value."""
         prm, p = self.params, self.plan.problem
         share_s = prm.lean_share * self.limit
-        until = self.clock(self.t0 + share_s)
+        until = self.clock(self.t0 + prm.lp_share * self.limit)  # chosen to fit its share, cut at the LP's
         forms = (0,) if p.cut_const is not None and len(p.cut_const) > 0 else LEAN_BLOCK_HOURS
 
         def run() -> None:
@@ -201,9 +201,9 @@ class Solve:
 
     def late_bound(self) -> None:
         """Take the LP's bound if it finished after the solve stopped waiting for it; the lean
-        relaxation's is waited for until its share of the limit plus `lp_grace_s`."""
+        relaxation's is waited for until the LP's share of the limit plus `lp_grace_s`."""
         if self.lean and self._lp_thread is not None and self.lp.value is None:
-            until = self.clock(self.t0 + self.params.lean_share * self.limit + self.params.lp_grace_s)
+            until = self.clock(self.t0 + self.params.lp_share * self.limit + self.params.lp_grace_s)
             self._lp_thread.join(max(0.0, until - time.perf_counter()))
             self._take_bound()
         elif self.lp.value is None and self._lp_box and self._lp_box[0].value is not None:
