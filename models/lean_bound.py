@@ -30,6 +30,12 @@ Constraints
             for each cell the least coefficient of the cell's options, 0 for an option outside it.
 Objective
   minimize Σ_o min_{j∈o} cost_j · y_o + the staffing and service terms of `models.aggregate`.
+Blocks (`block_hours` > 0, coverage objective): time in blocks B of K intervals (K ≥ the longest
+break d_f); per family and block S_fB (windows opened by B's end), Y_fB (breaks started by B's end,
+non-decreasing, Y ≤ S, Y = S at the end, Y_fB ≥ S_f,B−⌈W_f/K⌉) and a_fB with n ≤ a_fB ≤ d_f·n for
+n = Y_fB − Y_f,B−1 (the intervals the breaks started in B spend in B); coverage per (queue, block):
+Σ_{t∈B} on_t − Σ_f (a_fB + d_f·n_f,B−1 − a_f,B−1) − over_B + under_B = Σ_{t∈B} req_t, under_B ≤
+Σ req, with the interval weights.
 
 Why it is a relaxation. Take any feasible point (x, S, Y, on, under, over, lost, z, n) of the
 aggregate's LP and set y_o = Σ_{j∈o} x_j and v_u = Σ_{j∈u} x_j, every other column unchanged.
@@ -46,6 +52,11 @@ aggregate's LP and set y_o = Σ_{j∈o} x_j and v_u = Σ_{j∈u} x_j, every othe
   (1 or the paid minutes) that is the same for every option of a cell: the same sums of v.
 - week rules, budget and cost: Σ_j a_j x_j ≥ Σ_cell (min_{j∈cell} a_j) Σ_{j∈cell} x_j because x ≥ 0,
   so each ≤ row still holds and the lean objective is at most the aggregate's.
+- blocks: from the per-interval point take S_fB, Y_fB at B's last interval, a_fB = Σ_{τ∈B} (Y_fτ −
+  Y_f,τ−1)·min(d_f, K − (τ − first of B)) (a break started at offset r spends min(d, K − r) ≥ 1
+  intervals in B and the rest, < K, in B + 1) and under_B, over_B the sums over B: each block row is
+  the sum of its interval rows, each Hall row at block ends follows from the per-interval ones
+  (a window opened by the end of B − ⌈W/K⌉ closes by the end of B), the cost is the same.
 So the lean model is feasible wherever the aggregate is, at an objective no higher, and its LP
 optimum is a lower bound of the aggregate's LP optimum, hence of the roster's objective. It is
 weaker where a class could only work part of a band (a daily availability window), where a week
