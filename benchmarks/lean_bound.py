@@ -76,6 +76,10 @@ def compare(spec: InstanceSpec, work_dir: Path, full: bool, time_limit_s: float)
     return rows
 
 
+def _form(block_hours: int) -> str:
+    return f"{block_hours} h" if block_hours else "interval"
+
+
 def _shown(value: float | None, unit: str = "") -> str:
     return "-" if value is None else f"{value:,.2f}{unit}"
 
@@ -96,7 +100,7 @@ def cmd_lean_bound(args: argparse.Namespace) -> int:
         )
         for row in found:
             print(
-                f"  lean, blocks of {row['lean_block_hours']} h: {row['lean_rows']:,} rows, "
+                f"  lean, coverage per {_form(row['lean_block_hours'])}: {row['lean_rows']:,} rows, "
                 f"{row['lean_nonzeros']:,} nonzeros, bound {_shown(row['lean_bound'])} in {row['lean_seconds']:.1f}s"
                 + ("" if row["lean_to_full"] is None else f" ({row['lean_to_full']:.1%} of the LP)"),
                 flush=True,

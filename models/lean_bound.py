@@ -323,6 +323,50 @@ def _block_coverage(m: SparseModel, gp: AggregateProblem, on: np.ndarray, y: np.
     return _Blocks(K, n, s, yy, a, under, over)
 
 
+@dataclass(frozen=True)
+class _Staffing:
+    """The coverage part's columns: breaks (first, last, bases of Y and S per family, in intervals
+    or blocks), agents on shift, the cells and their under, over and lost columns."""
+
+    first: np.ndarray
+    last: np.ndarray
+    y_base: np.ndarray
+    s_base: np.ndarray
+    on: np.ndarray
+    cells: np.ndarray
+    under: np.ndarray
+    over: np.ndarray
+    lost: np.ndarray
+    lost_cell: np.ndarray
+    blocks: _Blocks | None
+
+
+def _staffing(
+    m: SparseModel, p: AggregateProblem, gp: AggregateProblem, y: np.ndarray, K: int, big: int, segments: bool
+) -> _Staffing:
+    """Coverage, breaks and service rows over the shift groups `y`: per interval (K = 1, with
+    `models.aggregate`'s rows) or per block of K intervals."""
+    none = np.zeros(0, dtype=np.int64)
+    on = aggregate._on_shift_rows(m, gp, y, big)
+    if K > 1:
+        b = _block_coverage(m, gp, on, y, K, big)
+        F = len(gp.group_width)
+        first, last = np.zeros(F, dtype=np.int64), np.full(F, b.n - 1)
+        cells = np.arange(len(b.under))
+        return _Staffing(first, last, b.y[:: b.n], b.s[:: b.n], on, cells, b.under, b.over, none, none, b)
+    brk = aggregate._break_vars(m, gp, y, big)
+    cells, pos, under, over = aggregate._coverage_rows(m, gp, on, brk, big)
+    lost, lost_cell = none, none
+    if p.cut_const is not None and len(p.cut_const) > 0:
+        if segments:  # `p`, not `gp`: the segments count the agents of every class
+            T = p.required.shape[1]
+            with_cuts = np.unique(pos[p.cut_queue * T + p.cut_interval])
+            aggregate._service_segment_rows(m, p, cells[with_cuts], under[with_cuts], over[with_cuts])
+        else:
+            lost, lost_cell = aggregate._service_rows(m, gp, pos, under, over, p.required.shape[1])
+    return _Staffing(brk.first, brk.last, brk.y_base, brk.s_base, on, cells, under, over, lost, lost_cell, None)
+
+
 def build(
     problem: AggregateProblem,
     service_segments: bool = True,
@@ -340,29 +384,13 @@ def build(
     m = SparseModel()
     y_ub = np.bincount(group_of, weights=p.class_day_cap[p.opt_class, p.opt_day], minlength=gp.n_options)
     y = m.add_vars(gp.n_options, 0, y_ub.astype(np.int64), gp.opt_cost)
+    service = p.cut_const is not None and len(p.cut_const) > 0
+    K = 1 if service else block_length(gp, block_hours)
     # every count column is at most this (for `dual_bound`, the tighter the better): all the shifts
     # (an agent works one a day), times a block's intervals and a shift's breaks of one family
     breaks = int(np.bincount(gp.brk_option, minlength=gp.n_options).max(initial=1))
-    service = p.cut_const is not None and len(p.cut_const) > 0
-    K = 1 if service else block_length(gp, block_hours)
     big = max(1, breaks) * K * int(p.class_day_cap.sum()) + 1
-    blocks = None
-    none = np.zeros(0, dtype=np.int64)
-    lost, lost_cell = none, none
-    if K == 1:  # per interval (the value curves are per interval)
-        brk = aggregate._break_vars(m, gp, y, big)
-        on = aggregate._on_shift_rows(m, gp, y, big)
-        cells, pos, under, over = aggregate._coverage_rows(m, gp, on, brk, big)
-        first, last, y_base, s_base = brk.first, brk.last, brk.y_base, brk.s_base
-    else:
-        on = aggregate._on_shift_rows(m, gp, y, big)
-        blocks = _block_coverage(m, gp, on, y, K, big)
-        F = len(gp.group_width)
-        first, last = np.zeros(F, dtype=np.int64), np.full(F, blocks.n - 1)
-        y_base, s_base = blocks.y[:: blocks.n], blocks.s[:: blocks.n]
-        cells, under, over = np.arange(len(blocks.under)), blocks.under, blocks.over
-    if service and not service_segments:
-        lost, lost_cell = aggregate._service_rows(m, gp, pos, under, over, p.required.shape[1])
+    st = _staffing(m, p, gp, y, K, big, service_segments)
     v = m.add_vars(cp.n_options, 0, cp.class_day_cap[cp.opt_class, cp.opt_day])
     n_links = int(max(group_link.max(initial=-1), cell_link.max(initial=-1))) + 1
     m.add_rows(
@@ -376,27 +404,23 @@ def build(
     _cap(m, count, big)  # finite, for `dual_bound`: a count is at most all the shifts
     if p.budget_min is not None:
         m.add_rows(np.zeros(len(y), dtype=np.int64), y, gp.opt_budget_min, [-np.inf], [p.budget_min])
-    if service and service_segments:  # `p`, not `gp`: the segments count the agents of every class
-        T = p.required.shape[1]
-        with_cuts = np.unique(pos[p.cut_queue * T + p.cut_interval])
-        aggregate._service_segment_rows(m, p, cells[with_cuts], under[with_cuts], over[with_cuts])
     lay = aggregate._Layout(
         y,
-        first,
-        last,
-        y_base,
-        s_base,
-        under,
-        over,
-        cells,
-        on,
+        st.first,
+        st.last,
+        st.y_base,
+        st.s_base,
+        st.under,
+        st.over,
+        st.cells,
+        st.on,
         weekend,
         count,
         count_of_cell,
-        lost,
-        lost_cell,
+        st.lost,
+        st.lost_cell,
     )
-    return m, LeanLayout(lay, v, group_of, cell_of, family_of, blocks, gp.group_duration)
+    return m, LeanLayout(lay, v, group_of, cell_of, family_of, st.blocks, gp.group_duration)
 
 
 def _cap(m: SparseModel, cols: np.ndarray, cap: int) -> None:

@@ -190,3 +190,18 @@ def test_a_solve_without_the_lp_reports_the_lean_bound_below_its_checked_roster(
     fine = lean_bound.solve_bound(lean_bound.build(plan.problem, block_hours=0)[0], 30.0).value
     assert "coverage per interval" in s["stages"]["bound_kind"]  # a small month: the finest form fits
     assert fine is not None and s["best_bound"] == pytest.approx(fine / plan.objective_scale, rel=1e-6)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_under_the_service_objective_the_lean_bound_lies_below_the_segment_lp(tmp_path: Path, kind: str) -> None:
+    """The service objective keeps coverage per interval (its value curves are per interval) and
+    takes the curves as segments, as the solve's LP does."""
+    from tests.test_lns import _service_plan
+
+    p = _service_plan(tmp_path, kind).problem
+    full = lp_relaxation(aggregate.build(p, service_segments=True)[0], 30.0).value
+    model, lay = lean_bound.build(p, block_hours=2)
+    lean = lean_bound.solve_bound(model, 30.0).value
+    assert lay.blocks is None  # per interval whatever was asked
+    assert full is not None and lean is not None
+    assert 0.0 <= lean <= full + 1e-6 * max(1.0, abs(full))
