@@ -165,6 +165,10 @@ def build_parser() -> argparse.ArgumentParser:
     from benchmarks import bench_frontier
 
     bench_frontier.add_command(commands)
+
+    from benchmarks import lean_bound
+
+    lean_bound.add_command(commands)
     return parser
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from models import aggregate
+from models import aggregate, lean_bound
 from models.linear import LpBound, SparseModel, expected_lp_seconds, lp_relaxation
 from wfm.continuity import history_of
 from wfm.planning import Plan, build_plan
@@ -27,6 +27,8 @@ from wfm.schedule.inputs import ScheduleInputs
 from wfm.schedule.options import Progress, ScheduleOptions
 from wfm.schedule.params import SolverParams
 from wfm.schedule.service import coverage_weights, service_cuts, steering_plan
+
+LEAN_BLOCK_HOURS = (0, 1, 2)  # the lean relaxation's forms, finest first: coverage per interval, hour, 2 h
 
 
 @dataclass
@@ -59,6 +61,7 @@ class Solve:
     lp: LpBound = field(default_factory=lambda: LpBound(None, 0.0, None))
     lp_expected_s: float = 0.0
     lp_started: bool = False
+    lean: str = ""  # the lean relaxation's form when it is the bound (`models.lean_bound`): no LP started
     check_s: float = 0.0
     first_feasible_s: float | None = None
     lp_built: Any = None
@@ -145,23 +148,65 @@ class Solve:
                 message=f"LP relaxation not started: about {self.lp_expected_s:,.0f}s expected, "
                 f"{prm.lp_share * self.limit:,.0f}s available (--time-limit-s raises it)",
             )
+            self._start_lean_bound()
+
+    def _start_lean_bound(self) -> None:
+        """In place of an LP forecast too slow: the lean relaxation (`models.lean_bound`), a weaker
+        but true bound in the same units, in the finest form (coverage per interval, per hour, per
+        two hours) whose forecast fits `lean_share` of the limit, cut at the LP's share (beside the
+        stages it runs slower than alone); built in the thread too, so the first roster does not
+        wait. It has no solution for the stages (its columns are not the aggregate's), only its value."""
+        prm, p = self.params, self.plan.problem
+        share_s = prm.lean_share * self.limit
+        until = self.clock(self.t0 + prm.lp_share * self.limit)  # chosen to fit its share, cut at the LP's
+        forms = (0,) if p.cut_const is not None and len(p.cut_const) > 0 else LEAN_BLOCK_HOURS
+
+        def run() -> None:
+            for hours in forms:
+                lean_model = lean_bound.build(p, service_segments=True, block_hours=hours)[0]
+                expected_s = lean_bound.expected_seconds(lean_model, hours)
+                if expected_s <= share_s:
+                    break
+            self.lean = f"coverage per {'interval' if hours == 0 else f'{hours} h'}"
+            if expected_s > prm.lp_skip_factor * share_s:
+                self.lean += f", not started: about {expected_s:,.0f}s expected"
+                self.lp_started = False
+                self._lp_box.append(LpBound(None, 0.0, None))
+                return
+            self._lp_box.append(lean_bound.solve_bound(lean_model, max(1.0, until - time.perf_counter())))
+
+        self.lean = "starting"
+        self.lp_started = True
+        self.emit("bound", message="lean relaxation started in place of the LP (docs/schedule.md)")
+        self._lp_thread = threading.Thread(target=run, daemon=True)
+        self._lp_thread.start()
 
     def await_bound(self) -> None:
         """Wait for the LP until its share of the limit plus `lp_grace_s` (HiGHS may overrun its own
         limit by seconds), and take its bound."""
-        if self._lp_thread is None:
+        if self._lp_thread is None or self.lean:  # the lean LP has no solution to wait for
             return
         until = self.clock(self.t0 + self.params.lp_share * self.limit + self.params.lp_grace_s)
         self._lp_thread.join(max(0.0, until - time.perf_counter()))
+        self._take_bound()
+
+    def _take_bound(self) -> None:
         self.lp = self._lp_box[0] if self._lp_box else LpBound(None, self.elapsed(), None)
         if self.lp.value is not None:
             self.best_bound = self.lp.value / self.units
         shown = "not finished" if self.best_bound is None else f"{self.best_bound:,.2f}"
-        self.emit("bound", message=f"LP relaxation {shown} in {self.lp.seconds:.1f}s")
+        shown = "none" if self.lean and not self.lp_started else shown
+        what = f"lean relaxation ({self.lean}; weaker than the LP, a true bound)" if self.lean else "LP relaxation"
+        self.emit("bound", message=f"{what} {shown} in {self.lp.seconds:.1f}s")
 
     def late_bound(self) -> None:
-        """Take the LP's bound if it finished after the solve stopped waiting for it."""
-        if self.lp.value is None and self._lp_box and self._lp_box[0].value is not None:
+        """Take the LP's bound if it finished after the solve stopped waiting for it; the lean
+        relaxation's is waited for until the LP's share of the limit plus `lp_grace_s`."""
+        if self.lean and self._lp_thread is not None and self.lp.value is None:
+            until = self.clock(self.t0 + self.params.lp_share * self.limit + self.params.lp_grace_s)
+            self._lp_thread.join(max(0.0, until - time.perf_counter()))
+            self._take_bound()
+        elif self.lp.value is None and self._lp_box and self._lp_box[0].value is not None:
             self.lp = self._lp_box[0]
             self.best_bound = self.lp.value / self.units
 

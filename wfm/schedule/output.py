@@ -118,6 +118,9 @@ def summary_of(solve: Any, best: Any) -> dict[str, Any]:
         "stages": {
             "aggregate_options": int(p.n_options),
             "lp_bound": None if lp.value is None else lp.value / solve.units,
+            "bound_kind": None
+            if lp.value is None
+            else (f"lean relaxation ({solve.lean})" if solve.lean else "LP relaxation"),
             "lp_seconds": round(lp.seconds, 3),
             "lp_expected_seconds": round(solve.lp_expected_s, 1),
             "aggregate_objective": best.aggregate_objective,
@@ -195,7 +198,7 @@ def limit_of(solve: Any, best: Any) -> dict[str, Any]:
         reached = solve.search_passes_left <= 0 or bool(cuts)
     else:
         if solve.lp_started and solve.lp.value is None:
-            cuts.append("the LP bound did not finish in its share of the limit")
+            cuts.append(f"the {'lean' if solve.lean else 'LP'} bound did not finish in its share of the limit")
         if any("time limit" in str(s) for s in best.info.get("assignment_statuses", [])):
             cuts.append("the day assignment fell back to its greedy hint on time")
         if solve.search_until and not solve.search_converged and best.info.get("roster_search"):

@@ -24,6 +24,7 @@ class SolverParams:
     lp_share: float = 0.75  # of the limit, at most, counted from the start
     lp_grace_s: float = 1.0  # seconds the solve waits for the LP past its share
     lp_skip_factor: float = 2.0  # not started when forecast at more than this × its share
+    lean_share: float = 1 / 3  # of the limit: the lean relaxation's, in place of an LP not started
     # stages 1–2, constructions: aggregates rebuilt with budget held back when naming overspends it
     budget_attempts: int = 3
     greedy_budget_price: float = 0.5  # × under-staffing's price per budget minute, when the budget binds
@@ -56,7 +57,7 @@ class SolverParams:
             for v in values:
                 if v is not None and (isinstance(v, bool) or not math.isfinite(v) or v < 0):
                     raise ValueError(f"{f.name} must be a finite number >= 0, not {v!r}")
-        for name in ("lp_share", "deterministic_share", "cpsat_share", "aggregate_search_share"):
+        for name in ("lp_share", "lean_share", "deterministic_share", "cpsat_share", "aggregate_search_share"):
             if getattr(self, name) > 1:
                 raise ValueError(f"{name} is a share of the time: at most 1")
         if not self.length_changes_min:
