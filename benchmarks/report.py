@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from benchmarks.curtois import BEST_KNOWN
 from benchmarks.suites import SUITES
 from wfm.atomic import atomic_path, write_text
 
@@ -71,7 +72,7 @@ PEER_COLUMNS = {
     "validated": "validated",
     "time_limit_s": "limit s",
 }
-PERCENT = ("gap", "projected_service_level", "gap_to_best_known")
+PERCENT = ("gap", "projected_service_level", "gap_to_best_known")  # fractions shown as percent
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -279,6 +280,58 @@ def generic_section(name: str, df: pd.DataFrame) -> str:
     )
 
 
+def curtois_section(df: pd.DataFrame) -> str:
+    """Curtois & Qu: per instance, method and time limit, the seeds of its latest run with their
+    median (a run without a roster counts as worst), so the whole model and the LNS stand side by side."""
+    df = df.copy()
+    for column in ("method", "time_limit_s", "employees", "days", "best_known", "validated", "first_feasible_seconds"):
+        if column not in df:
+            df[column] = ""
+    df["method"] = df["method"].replace("", "whole")  # rows from before the LNS solved the whole model
+    df["run"] = run_key(df)
+    rows = []
+    for (instance, method, limit), group in df.groupby(["instance", "method", "time_limit_s"], sort=False):
+        group = group[group["run"] == group["run"].iloc[-1]]
+        objectives = sorted((_number(v) for v in group["objective"]), key=lambda v: (v is None, v or 0.0))
+        median = objectives[(len(objectives) - 1) // 2]
+        best = _number(group["best_known"].iloc[-1]) or BEST_KNOWN.get(str(instance))  # rows before the table
+        found = [v for v in objectives if v is not None]
+        rows.append(
+            {
+                "instance": instance,
+                "employees": group["employees"].iloc[-1],
+                "days": group["days"].iloc[-1],
+                "method": method,
+                "time_limit_s": limit,
+                "seeds": len(group),
+                "objective_median": median,
+                "objective_range": f"{min(found):,.0f}–{max(found):,.0f}" if found else "",
+                "best_known": best,
+                "gap_pct": None if median is None or not best else round(100 * (median - best) / best, 2),
+                "rosters": f"{len(found)}/{len(group)}",
+                "validated": all(v == "True" for v in group["validated"] if v != "") and bool(found),
+                "first_s_median": pd.Series([_number(v) for v in group["first_feasible_seconds"]]).median(),
+                "commit": group["commit"].iloc[-1] if "commit" in group else "",
+                "date": group["date"].iloc[-1] if "date" in group else "",
+                "machine": group["machine"].iloc[-1] if "machine" in group else "",
+            }
+        )
+    out = pd.DataFrame(rows).astype(str)
+    return "\n".join(
+        [
+            "## Curtois & Qu",
+            "",
+            "From `benchmarks/results/curtois.csv` (`python -m benchmarks curtois`): per instance, method "
+            "(`whole`: the day-roster model alone; `lns`: `models/day_lns.py`) and time limit, the latest "
+            "run's seeds: the median objective, its range, its gap to the best known objective, the rosters "
+            "found and validated by the independent validator, and the median seconds to the first roster.",
+            "",
+            table(out),
+            "",
+        ]
+    )
+
+
 def environments(frames: dict[str, pd.DataFrame]) -> str:
     """The distinct machines and software the figures come from, with their first and last dates."""
     rows = []
@@ -399,7 +452,7 @@ def render(results_dir: Path = RESULTS_DIR, out: Path = RESULTS_MD, charts_dir: 
     frames = {k: v for k, v in frames.items() if not v.empty}
     suites = [k for k in frames if k in SUITES or ("suite" in frames[k] and "instance" in frames[k])]
     suites.sort(key=lambda k: list(SUITES).index(k) if k in SUITES else len(SUITES))
-    others = [k for k in frames if k not in suites and k != "peer"]
+    others = [k for k in frames if k not in suites and k not in ("peer", "curtois")]
     parts = [
         "# Benchmark results",
         "",
@@ -415,6 +468,8 @@ def render(results_dir: Path = RESULTS_DIR, out: Path = RESULTS_MD, charts_dir: 
         parts.append(suite_section(name, frames[name], charts_dir, out.parent))
     if "peer" in frames:
         parts.append(peer_section(frames["peer"], charts_dir, out.parent))
+    if "curtois" in frames:
+        parts.append(curtois_section(frames["curtois"]))
     for name in others:
         parts.append(generic_section(name, frames[name]))
     env = environments(frames)

@@ -3,15 +3,17 @@ one core proves, the other improves, inside one time limit.
 
 Method
 ------
-1. **Two searches at once** (with 2 or more workers). The *bound search* solves the whole model of
-   `day_roster.build_model` (with the run-state flow where `run_states_pay`) on `workers - 1`
-   workers, LP-heavy (`max_lp`, or `linearization_level` 2 on a single worker), for the whole
-   limit. Its bound holds for the whole problem whatever the other search does; a proven optimum
-   ends the run. The *neighbourhood search* runs on the remaining core in the calling thread, on
-   the model without the run-state flow (its rosters come within a second where the flow's first
-   roster took minutes: Curtois Instance10–12, docs/schedule.md). Each roster either search finds
-   is offered to the other's incumbent; the run ends when the roster meets the bound.
-2. **First roster.** The plain model, one LP worker, stopped at its first solution.
+1. **Opening** (`first_share` of the limit): CP-SAT's own portfolio on the plain model (no
+   run-state flow) with all workers — `max_lp` beside feasibility jump and CP-SAT's LNS, which find
+   a first roster within a second where one worker, at any LP level, found none on Curtois
+   Instance11–12 in 10 s. If it has none, one worker goes on looking beside the bound search.
+2. **Two searches at once** (with 2 or more workers), for the rest of the limit. The *bound search*
+   solves the whole model of `day_roster.build_model` (with the run-state flow where
+   `run_states_pay` and below `run_states_max_nodes`) on `workers - 1` workers, LP-heavy (`max_lp`,
+   or its settings on a single worker). Its bound holds for the whole problem whatever the other
+   search does; a proven optimum ends the run. The *neighbourhood search* runs in the calling
+   thread on the plain model. Each roster either search finds is offered to a shared incumbent;
+   the run ends when the incumbent meets the bound.
 3. **Neighbourhoods.** Each step frees a set F of (employee, day) cells and fixes every other cell's
    x[e,d,k] to the incumbent (by narrowing the variable's domain in a copy of the model, so the
    rules' constraints and the objective stay exactly the whole model's; CP-SAT's presolve removes

@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import filecmp
 import math
+import tomllib
 
 import numpy as np
 import pandas as pd
@@ -138,6 +139,14 @@ def test_binding_budget_lies_between_minimum_and_contracted_hours(week, night):
     assert night.budget_hours > max_hours  # non-binding: no roster can reach it
 
 
+def test_pure_coverage_weights_count_under_staffing_alone():
+    text = gen._scenario_toml(dataclasses.replace(WEEK, weights="under-only", budget="cover90"), 1000.0)
+    objective = tomllib.loads(text)["objective"]
+    assert objective["under_weight"] == 1.0
+    assert objective["over_weight"] == objective["preference_weight"] == objective["fairness_weight"] == 0.0
+    assert tomllib.loads(gen._scenario_toml(WEEK, 1000.0))["objective"]["under_weight"] == 10.0
+
+
 def test_skills_mix_single_and_multi_skilled_agents(week):
     skills = pd.read_csv(week.folder / "agents.csv")["skills"].str.split(";").map(len)
     assert set(skills) == {1, 2}
@@ -152,6 +161,8 @@ def test_skills_mix_single_and_multi_skilled_agents(week):
         ({"start_step_min": 20}, "start_step_min"),
         ({"start": dt.date(2027, 3, 2)}, "Monday"),
         ({"agents": 2}, "agents"),
+        ({"weights": "over-only"}, "weights"),
+        ({"budget": "cover80"}, "budget"),
     ],
 )
 def test_spec_rejects_bad_parameters(change, message):
@@ -378,13 +389,39 @@ def test_report_renders_latest_rows_trend_environment_and_charts(fake_results, t
     trend = text.split("### Trend across runs")[1].split("![")[0]
     assert "| 2026-01-01 10:00 | aaaaaaaaaaaa | Test CPU, 2 cpu | 100 (1.23) | 200 (1.23) |" in trend
     assert "| 2026-01-02 11:00 | bbbbbbbbbbbb-dirty | Test CPU, 2 cpu | 90 (1.23) **no** (timeout) |" in trend
-    curtois = text.split("## `curtois`")[1]
-    assert "_Machine Other box, commit c2, date 2026-01-03 09:00_" in curtois and "| Instance1 | 606 | 607 |" in curtois
+    curtois = text.split("## Curtois & Qu")[1].split("##")[0]
+    assert "_Machine Other box, commit c2, date 2026-01-03 09:00_" in curtois
+    assert "| Instance1 | whole | 1 | 606 | 606–606 | 607 | -0.16 | 1/1 | yes |" in curtois  # empty columns left out
     assert "## Environments" in text and "Other box" in text.split("## Environments")[1]
     png = (charts / "smoke.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert "](charts/smoke.png)" in text
     assert report.render(fake_results, out, charts) == text  # same rows, same document
+
+
+def test_report_gives_the_median_of_the_latest_run_of_each_curtois_method(fake_results, tmp_path):
+    base = {"instance": "Instance7", "employees": 20, "days": 28, "best_known": 1056, "time_limit_s": 60.0}
+    stamp = {"machine": "Box", "commit": "c3", "date": "2026-01-04T09:00:00"}
+    rows = [
+        {**base, **stamp, "method": "lns", "seed": seed, "objective": objective, "validated": objective is not None}
+        for seed, objective in ((0, 1070), (1, None), (2, 1058))
+    ]
+    old = {
+        **base,
+        "method": "lns",
+        "seed": 0,
+        "objective": 1200,
+        "validated": True,
+        "commit": "c0",
+        "date": "2026-01-01",
+    }
+    runner.append_rows(fake_results / "curtois.csv", [old, *rows])
+    text = report.render(fake_results, tmp_path / "RESULTS.md", tmp_path / "charts")
+    section = text.split("## Curtois & Qu")[1].split("\n## ")[0]
+    lines = [line for line in section.splitlines() if line.startswith("| Instance7 |")]
+    assert len(lines) == 1  # the latest run only
+    cells = [c.strip() for c in lines[0].split("|")[1:-1]]
+    assert cells[3:12] == ["lns", "60", "3", "1,070", "1,058–1,070", "1,056", "1.33", "2/3", "**no**"]
 
 
 def test_report_keeps_the_latest_row_per_instance_and_time_limit(fake_results, tmp_path):
