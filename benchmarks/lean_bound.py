@@ -81,7 +81,9 @@ def _form(block_hours: int) -> str:
 
 
 def _shown(value: float | None, unit: str = "") -> str:
-    return "-" if value is None else f"{value:,.2f}{unit}"
+    if value is None:
+        return "-"
+    return f"{0.0 if abs(value) < 5e-3 else value:,.2f}{unit}"  # HiGHS's -1.8e-8 is a bound of 0
 
 
 def cmd_lean_bound(args: argparse.Namespace) -> int:
