@@ -48,12 +48,13 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from models.day_roster import (
-    OFF,
+    LP_HEAVY_SUBSOLVERS,
     ROOT_LP_ITERATIONS,
     RosterModel,
     RosterProblem,
     RosterResult,
     SolveParams,
+    assignment_of,
     build_model,
     objective_of,
     run_states_nodes,
@@ -140,22 +141,12 @@ class _Rosters(cp_model.CpSolverSolutionCallback):
     def __init__(self, rm: RosterModel, shared: _Shared, first_only: bool = False) -> None:
         super().__init__()
         self.rm, self.shared, self.first_only = rm, shared, first_only
-        self.x_indices = np.array([v.index for v in rm.x], dtype=np.int64)
 
     def on_solution_callback(self) -> None:
-        values = np.array([self.value(v) for v in self.rm.x], dtype=np.int64)
-        assignment = _assignment_of(self.rm, values, self.x_indices, whole=False)
+        assignment = assignment_of(self.rm, np.array([self.value(v) for v in self.rm.x], dtype=np.int64))
         self.shared.offer(assignment, objective_of(self.rm.problem, assignment))
         if self.first_only:
             self.stop_search()
-
-
-def _assignment_of(rm: RosterModel, values: np.ndarray, x_indices: np.ndarray, whole: bool = True) -> np.ndarray:
-    """The (E, D) roster of a solution: `values` of every variable (`whole`) or of x alone."""
-    chosen = np.zeros(rm.x_index.shape, dtype=bool)
-    if len(x_indices):
-        chosen[rm.x_index >= 0] = (values[x_indices] if whole else values) == 1
-    return np.where(chosen.any(axis=2), chosen.argmax(axis=2), OFF)
 
 
 def _lp_solver(seconds: float, workers: int, seed: int, lazy: bool = False) -> cp_model.CpSolver:
@@ -171,7 +162,7 @@ def _lp_solver(seconds: float, workers: int, seed: int, lazy: bool = False) -> c
         p.linearization_level = 2
         p.add_lp_constraints_lazily = lazy
     else:
-        p.subsolvers.extend(("max_lp", "objective_lb_search", "core", "default_lp")[:workers])
+        p.subsolvers.extend(LP_HEAVY_SUBSOLVERS[:workers])
     return solver
 
 
@@ -289,7 +280,7 @@ def _search(rm: RosterModel, shared: _Shared, lns: LnsParams, deadline: float, s
         step += 1
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             values = np.asarray(solver.response_proto.solution, dtype=np.int64)
-            assignment = _assignment_of(rm, values, x_indices)
+            assignment = assignment_of(rm, values[x_indices])
             shared.offer(assignment, objective_of(rm.problem, assignment), values)
         proven = status == cp_model.OPTIMAL
         log(f"step {step} {shape} {int(cells[shape])} cells: {solver.status_name(status)} {solver.wall_time:.2f}s")

@@ -856,6 +856,13 @@ def run_states_nodes(problem: RosterProblem) -> int:
     return total
 
 
+def assignment_of(rm: RosterModel, x_values: np.ndarray) -> np.ndarray:
+    """The (employees, days) roster, kind index or `OFF`, of the values of `rm.x` in their order."""
+    chosen = np.zeros(rm.x_index.shape, dtype=bool)
+    chosen[rm.x_index >= 0] = np.asarray(x_values) == 1
+    return np.where(chosen.any(axis=2), chosen.argmax(axis=2), OFF)
+
+
 def solve(problem: RosterProblem, params: SolveParams) -> RosterResult:
     """Build and solve `problem`; times in seconds of wall clock from the call, building included."""
     start = time.perf_counter()
@@ -887,10 +894,7 @@ def solve(problem: RosterProblem, params: SolveParams) -> RosterResult:
         bound = math.ceil(solver.best_objective_bound - 1e-6) if status == "unknown" else None
         return RosterResult(status, None, bound, None, wall_s, None, build_s)
     values = np.asarray(solver.response_proto.solution, dtype=np.int64)
-    x_vars = np.array([v.index for v in rm.x], dtype=np.int64)
-    chosen = np.zeros(rm.x_index.shape, dtype=bool)
-    chosen[rm.x_index >= 0] = values[x_vars] == 1 if len(x_vars) else []
-    assignment = np.where(chosen.any(axis=2), chosen.argmax(axis=2), OFF)
+    assignment = assignment_of(rm, values[[v.index for v in rm.x]])
     # A non-optimal CP-SAT solution may carry slack in under/over (they are only bounded below), so
     # its objective can exceed the roster's own; report the roster's, which is never larger.
     objective = objective_of(problem, assignment)

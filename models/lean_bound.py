@@ -148,6 +148,12 @@ def _first_of(of: np.ndarray, n: int) -> np.ndarray:
     return first
 
 
+def _option_fields(p: AggregateProblem, rep: np.ndarray) -> dict[str, np.ndarray]:
+    """The per-option fields of `p` that a group or cell takes from its representative option `rep`."""
+    names = ("opt_day", "opt_start", "opt_length", "opt_queue", "opt_class", "opt_template", "opt_paid_min")
+    return {name: getattr(p, name)[rep] for name in names}
+
+
 def _group_problem(p: AggregateProblem, group_of: np.ndarray) -> tuple[AggregateProblem, np.ndarray]:
     """The aggregate problem whose options are the shift groups and whose break groups are the
     families (its class fields are a first member's and are read by nothing the lean model builds
@@ -164,13 +170,7 @@ def _group_problem(p: AggregateProblem, group_of: np.ndarray) -> tuple[Aggregate
     np.maximum.at(width, family_of, p.group_width)
     shifts = dataclasses.replace(
         p,
-        opt_day=p.opt_day[rep],
-        opt_start=p.opt_start[rep],
-        opt_length=p.opt_length[rep],
-        opt_queue=p.opt_queue[rep],
-        opt_class=p.opt_class[rep],
-        opt_template=p.opt_template[rep],
-        opt_paid_min=p.opt_paid_min[rep],
+        **_option_fields(p, rep),
         opt_budget_min=_least(p.opt_budget_min, group_of, n),
         opt_cost=_least(p.opt_cost, group_of, n),
         brk_option=remap[p.brk_option[member]],
@@ -213,13 +213,7 @@ def _cell_problem(p: AggregateProblem, cell_of: np.ndarray) -> AggregateProblem:
         pattern = (r, cell_of[o], v, rhs)
     return dataclasses.replace(
         p,
-        opt_day=p.opt_day[rep],
-        opt_start=p.opt_start[rep],
-        opt_length=p.opt_length[rep],
-        opt_queue=p.opt_queue[rep],
-        opt_class=p.opt_class[rep],
-        opt_template=p.opt_template[rep],
-        opt_paid_min=p.opt_paid_min[rep],
+        **_option_fields(p, rep),
         opt_budget_min=p.opt_budget_min[rep],
         opt_cost=np.zeros(n, dtype=np.int64),
         pattern_rows=pattern,

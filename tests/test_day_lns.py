@@ -14,23 +14,15 @@ from hypothesis import strategies as st
 
 from benchmarks import curtois
 from models import day_lns
-from models.day_roster import OFF, Employee, RosterProblem, ShiftKind, SolveParams, evaluate
+from models.day_roster import OFF, RosterProblem, ShiftKind, SolveParams, evaluate
+from tests.test_day_roster import worker
 
 INSTANCES = Path(__file__).parent.parent / "benchmarks" / "instances" / "curtois"
 EARLY, LATE = ShiftKind("E", 480), ShiftKind("L", 480)
 
 
 def _problem(days: int, staff: int, cover: np.ndarray, **rules: int) -> RosterProblem:
-    fields = dict(
-        max_shifts=(99, 99),
-        min_minutes=0,
-        max_minutes=10**6,
-        max_consecutive=99,
-        min_consecutive=0,
-        min_consecutive_off=0,
-        max_weekends=99,
-    )
-    employees = tuple(Employee(f"e{i}", **{**fields, **rules}) for i in range(staff))
+    employees = tuple(worker(f"e{i}", kinds=2, **rules) for i in range(staff))
     return RosterProblem(
         days=days,
         first_weekday=0,
