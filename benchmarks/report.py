@@ -47,6 +47,8 @@ SUITE_COLUMNS = {  # column → heading, in order; gap and service level are sho
     "objective": "objective",
     "bound": "bound",
     "gap": "gap %",
+    "best_known": "best known",
+    "gap_to_best_known": "to best %",
     "first_feasible_seconds": "first feasible s",
     "wall_seconds": "wall s",
     "peak_rss_mb": "peak MB",
@@ -89,6 +91,11 @@ def _number(text: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return None if math.isnan(value) else value
+
+
+def _text_number(text: Any) -> str:
+    number = _number(text)
+    return "?" if number is None else f"{number:g}"
 
 
 def _short_commit(commit: str) -> str:
@@ -210,6 +217,42 @@ def suite_section(name: str, df: pd.DataFrame, charts_dir: Path, md_dir: Path) -
     if suite_chart(name, df, chart):
         out += [f"![{name}: gap and wall time per run]({_relative(chart, md_dir)})", ""]
     return "\n".join(out)
+
+
+def best_known_section(df: pd.DataFrame) -> str:
+    """The lowest validated objective per generated instance (and instance digest) from the long
+    runs, with how it was found; the suite tables' `to best %` is measured against it."""
+    ok = df[df["validated"] == "True"].copy()
+    ok["value"] = pd.to_numeric(ok["objective"], errors="coerce")
+    best = ok.sort_values("value", kind="stable").drop_duplicates(["instance", "instance_digest"])
+    best = best.sort_values(["suite", "instance"], kind="stable")
+    best["how"] = [
+        f"wfm solve, limit {_text_number(r.get('time_limit_s'))} s, "
+        f"{r.get('workers', '')} workers, seed {r.get('seed', '')}"
+        for _, r in best.iterrows()
+    ]
+    columns = {
+        "suite": "suite",
+        "instance": "instance",
+        "objective": "best known",
+        "bound": "bound",
+        "gap": "gap %",
+        "wall_seconds": "wall s",
+        "how": "found by",
+        "instance_digest": "instance digest",
+    }
+    return "\n".join(
+        [
+            "## Best known rosters",
+            "",
+            "The lowest validated objective of each generated instance over the long runs "
+            "(`python -m benchmarks run --suite NAME --time-limit-s 1800 --best-known`), keyed by the "
+            f"digest of the generated files. {len(df)} long run(s) in all.",
+            "",
+            table(best, columns),
+            "",
+        ]
+    )
 
 
 def trend_table(df: pd.DataFrame) -> str:
@@ -450,9 +493,11 @@ def render(results_dir: Path = RESULTS_DIR, out: Path = RESULTS_MD, charts_dir: 
     """Write `out` (markdown) and the charts from the CSV files in `results_dir`; return the markdown."""
     frames = read_results(results_dir)
     frames = {k: v for k, v in frames.items() if not v.empty}
-    suites = [k for k in frames if k in SUITES or ("suite" in frames[k] and "instance" in frames[k])]
+    suites = [
+        k for k in frames if k != "best_known" and (k in SUITES or ("suite" in frames[k] and "instance" in frames[k]))
+    ]
     suites.sort(key=lambda k: list(SUITES).index(k) if k in SUITES else len(SUITES))
-    others = [k for k in frames if k not in suites and k not in ("peer", "curtois")]
+    others = [k for k in frames if k not in suites and k not in ("peer", "curtois", "best_known")]
     parts = [
         "# Benchmark results",
         "",
@@ -466,6 +511,8 @@ def render(results_dir: Path = RESULTS_DIR, out: Path = RESULTS_MD, charts_dir: 
         parts += ["No results yet: run `python -m benchmarks run --suite smoke`.", ""]
     for name in suites:
         parts.append(suite_section(name, frames[name], charts_dir, out.parent))
+    if "best_known" in frames:
+        parts.append(best_known_section(frames["best_known"]))
     if "peer" in frames:
         parts.append(peer_section(frames["peer"], charts_dir, out.parent))
     if "curtois" in frames:

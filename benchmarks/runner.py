@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import json
 import os
 import platform
@@ -49,6 +50,7 @@ WORK_DIR = ROOT / "benchmarks" / "work"
 OBJECTIVE_RTOL = 1e-6
 KILL_MARGIN_S = 120.0  # a solve process still alive this long after 3 × its time limit is killed
 OK_STATUSES = ("optimal", "feasible")
+BEST_KNOWN_CSV = "best_known.csv"  # in the results folder: the long runs (`run --best-known`)
 
 INSTANCE_COLUMNS = (
     "suite",
@@ -63,6 +65,7 @@ INSTANCE_COLUMNS = (
     "instance_seed",
     "required_agent_hours",
     "contracted_hours",
+    "instance_digest",
 )
 OUTCOME_COLUMNS = (
     "status",
@@ -159,6 +162,40 @@ def append_rows(path: Path, rows: list[dict[str, Any]], columns: Sequence[str] =
     if path.exists():  # older rows are kept as written, text for text
         new = pd.concat([pd.read_csv(path, dtype=str, keep_default_na=False), new], ignore_index=True)
     write_csv(path, new)
+
+
+def instance_digest(folder: Path) -> str:
+    """A SHA-256 of a generated instance's files (names and bytes), 16 hex digits: a best-known
+    objective applies only to the very instance it was found on, whatever the generator's version."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def best_known(results_dir: Path, instance: str, digest: str) -> float | None:
+    """The lowest validated objective recorded for this instance in `results_dir/best_known.csv`."""
+    path = results_dir / BEST_KNOWN_CSV
+    if not path.exists():
+        return None
+    rows = pd.read_csv(path, dtype=str, keep_default_na=False)
+    rows = rows[(rows["instance"] == instance) & (rows["instance_digest"] == digest) & (rows["validated"] == "True")]
+    values = pd.to_numeric(rows["objective"], errors="coerce").dropna()
+    return None if values.empty else float(values.min())
+
+
+def with_best_known(row: dict[str, Any], results_dir: Path) -> dict[str, Any]:
+    """`row` with `best_known` (the record, or this row's objective if lower and validated) and
+    `gap_to_best_known` = (objective − best known) / best known."""
+    digest = row.get("instance_digest")
+    best = best_known(results_dir, row["instance"], digest) if digest else None
+    objective = row.get("objective")
+    if row.get("validated") and objective is not None and (best is None or objective < best):
+        best = objective
+    gap = None
+    if best is not None and objective is not None and row.get("validated"):
+        gap = round((objective - best) / best, 6) if best > 0 else (0.0 if objective == best else None)
+    return {**row, "best_known": best, "gap_to_best_known": gap}
 
 
 # --- the solve process ------------------------------------------------------------------------
@@ -324,6 +361,7 @@ def run_instance(
         "instance_seed": spec.seed,
         "required_agent_hours": generated.required_agent_hours,
         "contracted_hours": generated.contracted_hours,
+        "instance_digest": instance_digest(generated.folder),
         "best_known": None,
         "gap_to_best_known": None,
         "budget_hours": generated.budget_hours,
@@ -379,8 +417,10 @@ def run_suite(
     results_dir: Path = RESULTS_DIR,
     work_dir: Path = WORK_DIR,
     only: Sequence[str] | None = None,
+    record_best_known: bool = False,
 ) -> list[dict[str, Any]]:
-    """Run suite `name` (optionally only the named instances); append and return its rows."""
+    """Run suite `name` (optionally only the named instances); append and return its rows: to
+    `<suite>.csv`, or with `record_best_known` to `best_known.csv` (long runs, see the README)."""
     chosen = suite(name).instances
     if only:
         unknown = set(only) - {i.spec.name for i in chosen}
@@ -389,20 +429,21 @@ def run_suite(
         chosen = tuple(i for i in chosen if i.spec.name in only)
     env = environment()
     print(f"suite {name}: {len(chosen)} instance(s); {env['machine']}; commit {env['commit']}", flush=True)
-    print(f"{'instance':<28}{'status':>10}{'objective':>12}{'gap':>8}{'wall s':>8}{'MB':>7}  validated")
+    print(f"{'instance':<28}{'status':>10}{'objective':>12}{'gap':>8}{'to best':>8}{'wall s':>8}{'MB':>7}  validated")
     rows = []
     for item in chosen:
-        row = {**run_instance(item, name, work_dir, time_limit_s, workers, seed), **env}
+        row = with_best_known({**run_instance(item, name, work_dir, time_limit_s, workers, seed), **env}, results_dir)
         rows.append(row)
-        gap = row.get("gap")
+        gap, to_best = row.get("gap"), row.get("gap_to_best_known")
         print(
             f"{item.spec.name:<28}{row['status']:>10}{_fmt(row.get('objective'), ',.1f'):>12}"
-            f"{_fmt(None if gap is None else 100 * gap, '.2f'):>8}{_fmt(row.get('wall_seconds'), '.1f'):>8}"
+            f"{_fmt(None if gap is None else 100 * gap, '.2f'):>8}"
+            f"{_fmt(None if to_best is None else 100 * to_best, '.2f'):>8}{_fmt(row.get('wall_seconds'), '.1f'):>8}"
             f"{_fmt(row['peak_rss_mb'], '.0f'):>7}  {'yes' if row.get('validated') else 'NO'}"
             + (f"  (missed: {row['targets_missed']})" if row.get("targets_missed") else ""),
             flush=True,
         )
-    append_rows(results_dir / f"{name}.csv", rows)
+    append_rows(results_dir / (BEST_KNOWN_CSV if record_best_known else f"{name}.csv"), rows)
     return rows
 
 
@@ -417,12 +458,13 @@ def cmd_run(args: argparse.Namespace) -> int:
             results_dir=args.results_dir,
             work_dir=args.work_dir,
             only=args.instance,
+            record_best_known=args.best_known,
         )
     except KeyError as exc:
         print(f"benchmarks run: {exc.args[0]}", file=sys.stderr)
         return 2
     failed = [(r["instance"], why) for r in rows if (why := failure(r))]
-    print(f"rows appended to {args.results_dir / (args.suite + '.csv')}")
+    print(f"rows appended to {args.results_dir / (BEST_KNOWN_CSV if args.best_known else args.suite + '.csv')}")
     for instance, why in failed:
         print(f"FAILED {instance}: {why}", file=sys.stderr)
     return 1 if failed else 0
@@ -443,6 +485,11 @@ def add_command(commands: Any) -> None:
     p.add_argument("--instance", action="append", metavar="NAME", help="run only this instance (repeatable)")
     p.add_argument("--results-dir", type=Path, default=RESULTS_DIR, help="folder of the results CSV files")
     p.add_argument("--work-dir", type=Path, default=WORK_DIR, help="folder the instances are generated in")
+    p.add_argument(
+        "--best-known",
+        action="store_true",
+        help="a long run that sets best-known objectives: rows go to best_known.csv, not the suite's file",
+    )
     p.set_defaults(func=cmd_run)
 
 

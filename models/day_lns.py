@@ -47,6 +47,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.sat.python import cp_model
 
+from models import day_subproblem
 from models.day_roster import (
     LP_HEAVY_SUBSOLVERS,
     ROOT_LP_ITERATIONS,
@@ -80,6 +81,7 @@ class LnsParams:
     min_cells: int = 20
     grow: float = 1.15
     run_states_max_nodes: int = 25_000
+    sub_from_employee_days: int = 5_000
 
     def __post_init__(self) -> None:
         if not 0 < self.first_share <= 1 or self.neighbourhood_s <= 0 or self.grow <= 1:
@@ -123,6 +125,17 @@ class _Shared:
         if met:
             self.done.set()
         return True
+
+    def offer_rows(self, problem: RosterProblem, members: np.ndarray, rows: np.ndarray) -> bool:
+        """Put `rows` (|members|, D) into the best roster; keep the result if better. The rows may
+        come from an older roster: every hard rule is one employee's, so any mix of whole rows
+        of legal rosters is legal, and only its objective needs computing again."""
+        with self.lock:
+            if self.best is None:
+                return False
+            candidate = self.best.assignment.copy()
+        candidate[members] = rows
+        return self.offer(candidate, objective_of(problem, candidate))
 
     def raise_bound(self, bound: float) -> None:
         with self.lock:
@@ -221,25 +234,51 @@ def _fixed_copy(rm: RosterModel, incumbent: _Incumbent, free: np.ndarray) -> cp_
     return sub
 
 
-def _neighbourhood(rm: RosterModel, rng: np.random.Generator, shape: str, cells: int) -> np.ndarray:
-    """A boolean (E, D) mask of free cells of about `cells` cells, of the given shape."""
-    E, D, _ = rm.x_index.shape
+def _neighbourhood(
+    can: np.ndarray,
+    days: int,
+    rng: np.random.Generator,
+    shape: str,
+    cells: int,
+    longest: int | None = None,
+    weight: np.ndarray | None = None,
+) -> np.ndarray:
+    """A boolean (E, D) mask of free cells of about `cells` cells, of the given shape, over at most
+    `longest` days for shape *employees* (default: the whole horizon); `can` (E, K) tells the kinds
+    each employee can work. A window's first day is drawn uniformly, or in proportion to the sum of
+    `weight` (D,) over the window's days."""
+    E, D = can.shape[0], days
     free = np.zeros((E, D), dtype=bool)
-    can = (rm.x_index >= 0).any(axis=1)  # (E, K): kinds each employee can work
     if shape == "days":
         width = int(np.clip(round(cells / E), 1, D))
-        first = int(rng.integers(0, D - width + 1))
+        first = _first_day(rng, D, width, weight)
         free[:, first : first + width] = True
         return free
-    width = D if shape == "employees" else int(np.clip(rng.integers(7, 15), 1, D))
+    width = min(D, longest or D) if shape == "employees" else int(np.clip(rng.integers(7, 15), 1, D))
     count = int(np.clip(round(cells / width), 2, E))
     kind = int(rng.choice(np.flatnonzero(can.any(axis=0)))) if can.any() else 0
     pool = np.flatnonzero(can[:, kind])
     others = np.setdiff1d(np.arange(E), pool)
     order = np.concatenate((rng.permutation(pool), rng.permutation(others)))
-    first = int(rng.integers(0, D - width + 1))
+    first = _first_day(rng, D, width, weight)
     free[order[:count], first : first + width] = True
     return free
+
+
+def _first_day(rng: np.random.Generator, days: int, width: int, weight: np.ndarray | None) -> int:
+    if weight is None or days == width:
+        return int(rng.integers(0, days - width + 1))
+    sums = np.convolve(weight, np.ones(width), mode="valid") + 1e-9
+    return int(rng.choice(days - width + 1, p=sums / sums.sum()))
+
+
+def _day_penalties(problem: RosterProblem, assignment: np.ndarray) -> np.ndarray:
+    """(D,) each day's cover penalty in `assignment` (missing and surplus employees, weighted)."""
+    e_idx, d_idx = np.nonzero(assignment >= 0)
+    counts = np.zeros(problem.cover.shape, dtype=np.int64)
+    np.add.at(counts, (d_idx, assignment[e_idx, d_idx]), 1)
+    under = problem.under_weight * np.maximum(problem.cover - counts, 0)
+    return (under + problem.over_weight * np.maximum(counts - problem.cover, 0)).sum(axis=1).astype(float)
 
 
 def _opening(rm: RosterModel, shared: _Shared, until: float, seed: int, workers: int, first_only: bool) -> None:
@@ -266,6 +305,7 @@ def _search(rm: RosterModel, shared: _Shared, lns: LnsParams, deadline: float, s
     E, D = len(rm.problem.employees), rm.problem.days
     rng = np.random.default_rng(seed)
     cells = {shape: float(min(lns.start_cells, E * D)) for shape in SHAPES}
+    can = (rm.x_index >= 0).any(axis=1)
     x_indices = np.array([v.index for v in rm.x], dtype=np.int64)
     step = 0
     while not shared.met() and shared.best is not None:
@@ -274,7 +314,7 @@ def _search(rm: RosterModel, shared: _Shared, lns: LnsParams, deadline: float, s
             return
         shape = SHAPES[step % len(SHAPES)]
         incumbent = shared.best
-        sub = _fixed_copy(rm, incumbent, _neighbourhood(rm, rng, shape, int(cells[shape])))
+        sub = _fixed_copy(rm, incumbent, _neighbourhood(can, D, rng, shape, int(cells[shape])))
         solver = _lp_solver(min(lns.neighbourhood_s, left), 1, seed + step, lazy=True)
         status = solver.solve(sub)
         step += 1
@@ -287,17 +327,106 @@ def _search(rm: RosterModel, shared: _Shared, lns: LnsParams, deadline: float, s
         cells[shape] = float(np.clip(cells[shape] * (lns.grow if proven else 1 / lns.grow), lns.min_cells, E * D))
 
 
+SUB_SHAPES = ("employees", "block")
+SUB_LONGEST_DAYS = 28
+"""Days of a sub-problem's *employees* neighbourhood: on Curtois Instance22 (364 days) two employees
+over the whole year ran out their 3 s unproven, and the search stalled at the fewest cells."""
+
+
+def _kinds_possible(problem: RosterProblem) -> np.ndarray:
+    """(E, K): the kinds each employee may work on some day."""
+    can = np.array([emp.max_shifts for emp in problem.employees], dtype=np.int64) > 0
+    return can if problem.allowed is None else can & problem.allowed.any(axis=1)
+
+
+def _sub_solver(seconds: float, seed: int) -> cp_model.CpSolver:
+    return _lp_solver(seconds, 1, seed, lazy=True)
+
+
+def _first_solver(seconds: float, seed: int, attempt: int) -> cp_model.CpSolver:
+    """One employee's first roster (`day_subproblem.employee_roster`): with its days fixed, CP-SAT's
+    default LP level found the kinds in 0.2–1.1 s on Curtois Instance24, where the LP at level 2 took
+    2.6–5 s; with the days only hinted, level 2."""
+    solver = cp_model.CpSolver()
+    p = solver.parameters
+    p.max_time_in_seconds = max(0.01, seconds)
+    p.num_workers = 1
+    p.random_seed = seed + attempt
+    p.stop_after_first_solution = True
+    if attempt % 2:
+        p.linearization_level = 2
+    return solver
+
+
+def _sub_search(
+    problem: RosterProblem, shared: _Shared, lns: LnsParams, deadline: float, seed: int, log: Callable
+) -> None:
+    """`_search` for large problems: each neighbourhood is its own small model
+    (`day_subproblem.restrict`: the freed employees, the others' shifts as reduced cover), not a copy
+    of the whole model with most of it fixed, whose fixing and presolve cost more than the search on
+    Curtois Instance20–24 (35 thousand to 1 million assignment variables)."""
+    E, D = len(problem.employees), problem.days
+    rng = np.random.default_rng(seed)
+    can = _kinds_possible(problem)
+    cells = {shape: float(min(lns.start_cells, E * D)) for shape in SUB_SHAPES}
+    step = 0
+    while not shared.met() and shared.best is not None:
+        left = deadline - time.perf_counter()
+        if left < 0.2:
+            return
+        shape = SUB_SHAPES[step % len(SUB_SHAPES)]
+        incumbent = shared.best.assignment
+        weight = _day_penalties(problem, incumbent) if step // 2 % 2 == 0 else None  # half aimed
+        free = _neighbourhood(can, D, rng, shape, int(cells[shape]), SUB_LONGEST_DAYS, weight)
+        days = free.any(axis=0)
+        members = np.flatnonzero(free.any(axis=1))
+        sub = day_subproblem.restrict(problem, incumbent, members, None if days.all() else days)
+        solver = _sub_solver(min(lns.neighbourhood_s, left), seed + step)
+        status, rows = day_subproblem.solve_sub(sub, solver)
+        step += 1
+        if rows is not None:
+            shared.offer_rows(problem, sub.members, rows)
+        proven = status == cp_model.OPTIMAL
+        log(f"step {step} {shape} {int(cells[shape])} cells: {solver.status_name(status)} {solver.wall_time:.2f}s")
+        cells[shape] = float(np.clip(cells[shape] * (lns.grow if proven else 1 / lns.grow), lns.min_cells, E * D))
+
+
+def _solve_large(problem: RosterProblem, params: SolveParams, lns: LnsParams, shared: _Shared, deadline: float) -> None:
+    """A first roster built one employee at a time (`day_subproblem.construct`, first solutions),
+    then sub-problem neighbourhoods on every worker, each thread with its own seed. No whole model
+    is built, so there is no bound."""
+    log = params.log_callback or (lambda _line: None)
+    if shared.best is None:
+        order = np.random.default_rng(params.seed).permutation(len(problem.employees))
+        first = day_subproblem.construct(
+            problem,
+            order,
+            lambda left, attempt: _first_solver(left, params.seed, attempt),
+            deadline,
+            shared.met,
+            params.workers,
+        )
+        if first is not None:
+            shared.offer(first, objective_of(problem, first))
+    threads = [
+        threading.Thread(
+            target=_sub_search, args=(problem, shared, lns, deadline, params.seed + 1000 * w, log), daemon=True
+        )
+        for w in range(1, params.workers)
+    ]
+    for thread in threads:
+        thread.start()
+    _sub_search(problem, shared, lns, deadline, params.seed, log)
+    shared.done.set()
+    for thread in threads:
+        thread.join()
+
+
 def solve(problem: RosterProblem, params: SolveParams, lns: LnsParams = LnsParams()) -> RosterResult:
     """The bound search and the neighbourhood search within `params.time_limit_s` (seconds of wall
     clock from the call, building included). `params.hint`, if any, is offered as the first roster."""
     start = time.perf_counter()
     params = safe_params(problem, params)
-    run_states = params.run_states
-    if run_states is None:
-        run_states = run_states_pay(problem) and run_states_nodes(problem) <= lns.run_states_max_nodes
-    plain = build_model(problem, run_states=False)
-    whole = build_model(problem, run_states=True) if run_states else plain
-    build_s = time.perf_counter() - start
     deadline = start + params.time_limit_s
     shared = _Shared(start, params.progress_callback)
     if params.hint is not None:
@@ -305,6 +434,15 @@ def solve(problem: RosterProblem, params: SolveParams, lns: LnsParams = LnsParam
     stop = params.stop
     if stop is not None:
         threading.Thread(target=_watch_stop, args=(stop, shared, deadline), daemon=True).start()
+    if len(problem.employees) * problem.days >= lns.sub_from_employee_days:
+        _solve_large(problem, params, lns, shared, deadline)
+        return _result(shared, start, 0.0)
+    run_states = params.run_states
+    if run_states is None:
+        run_states = run_states_pay(problem) and run_states_nodes(problem) <= lns.run_states_max_nodes
+    plain = build_model(problem, run_states=False)
+    whole = build_model(problem, run_states=True) if run_states else plain
+    build_s = time.perf_counter() - start
     log = params.log_callback or (lambda _line: None)
     if params.workers >= 2:
         _opening(plain, shared, start + lns.first_share * params.time_limit_s, params.seed, params.workers, False)

@@ -280,6 +280,44 @@ def test_run_exits_1_and_names_failed_instances(monkeypatch, tmp_path, capsys):
     assert len(pd.read_csv(tmp_path / "smoke.csv")) == 3
 
 
+def test_the_instance_digest_names_the_generated_files(tmp_path):
+    spec = find_instance("smoke-w30-12x6").spec
+    first = runner.instance_digest(gen.generate(spec, tmp_path / "a").folder)
+    assert first == runner.instance_digest(gen.generate(spec, tmp_path / "b").folder)  # same spec, same files
+    other = dataclasses.replace(spec, seed=spec.seed + 1)
+    assert first != runner.instance_digest(gen.generate(other, tmp_path / "c").folder)
+
+
+def test_a_long_run_sets_the_best_known_and_later_runs_are_measured_against_it(monkeypatch, tmp_path):
+    objectives = iter([100.0, 90.0, 120.0, 80.0])
+
+    def fake(item, suite_name, *args):
+        return {
+            "suite": suite_name,
+            "instance": item.spec.name,
+            "instance_digest": "d1",
+            "status": "feasible",
+            "objective": next(objectives),
+            "validated": True,
+            "violations": 0,
+            "peak_rss_mb": 1.0,
+        }
+
+    monkeypatch.setattr(runner, "run_instance", fake)
+    args = ["run", "--suite", "smoke", "--instance", "smoke-w30-12x6", "--results-dir", str(tmp_path)]
+    for extra in (["--best-known"], ["--best-known"]):
+        assert benchmarks_main([*args, "--work-dir", str(tmp_path), *extra]) == 0
+    assert not (tmp_path / "smoke.csv").exists()  # long runs are kept apart
+    assert runner.best_known(tmp_path, "smoke-w30-12x6", "d1") == 90.0
+    assert runner.best_known(tmp_path, "smoke-w30-12x6", "another instance") is None
+    assert benchmarks_main([*args, "--work-dir", str(tmp_path)]) == 0
+    assert benchmarks_main([*args, "--work-dir", str(tmp_path)]) == 0
+    rows = pd.read_csv(tmp_path / "smoke.csv")
+    assert rows["best_known"].tolist() == [90.0, 80.0]  # a better ordinary run is its own best
+    assert rows["gap_to_best_known"].tolist() == pytest.approx([30 / 90, 0.0])
+    assert "## Best known rosters" in report.render(tmp_path, tmp_path / "R.md", tmp_path / "charts")
+
+
 def test_generate_command(tmp_path, capsys):
     assert benchmarks_main(["generate", "smoke-w20-12x6-service", "--out", str(tmp_path / "i")]) == 0
     assert "wfm schedule" in capsys.readouterr().out

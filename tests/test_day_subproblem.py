@@ -1,0 +1,114 @@
+"""models.day_subproblem: a sub-problem prices its members' rosters exactly as the whole problem does
+(up to a constant), holds the days it is told to hold, and the one-employee-at-a-time construction
+keeps every rule; day_lns's large-problem path (construction, then sub-problem neighbourhoods) gives
+a valid roster no worse than its start."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from ortools.sat.python import cp_model
+
+from models import day_lns, day_subproblem
+from models.day_roster import OFF, RosterProblem, ShiftKind, SolveParams, evaluate, objective_of
+from tests.test_day_roster import worker
+
+EARLY, LATE = ShiftKind("E", 480), ShiftKind("L", 420)
+
+
+def _problem(days: int, staff: int, seed: int) -> RosterProblem:
+    rng = np.random.default_rng(seed)
+    employees = tuple(
+        worker(f"e{i}", kinds=2, max_consecutive=4, min_consecutive=2, min_minutes=480 * (days // 4))
+        for i in range(staff)
+    )
+    requests = tuple((int(rng.integers(staff)), int(rng.integers(days)), int(rng.integers(2)), 3) for _ in range(6))
+    return RosterProblem(
+        days=days,
+        first_weekday=0,
+        kinds=(EARLY, LATE),
+        employees=employees,
+        forbidden_successions=frozenset({(1, 0)}),
+        cover=rng.integers(0, 4, size=(days, 2)),
+        under_weight=rng.integers(1, 50, size=(days, 2)),
+        over_weight=rng.integers(0, 5, size=(days, 2)),
+        on_requests=requests[:3],
+        off_requests=requests[3:],
+        assign_cost=rng.integers(0, 3, size=(staff, days, 2)),
+    )
+
+
+def _solver(seconds: float = 5.0, seed: int = 0) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = seconds
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = seed
+    return solver
+
+
+def _random_legal(problem: RosterProblem, seed: int) -> np.ndarray:
+    order = np.random.default_rng(seed).permutation(len(problem.employees))
+    roster = day_subproblem.construct(problem, order, lambda s, a: _solver(s, seed + a), time.perf_counter() + 30)
+    assert roster is not None
+    return roster
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), members=st.sets(st.integers(0, 4), min_size=1, max_size=3))
+def test_the_sub_objective_differs_from_the_whole_by_a_constant(seed, members):
+    """For two legal rosters of the members, with the others held, the sub-problem's objectives
+    differ exactly as the whole problem's do."""
+    problem = _problem(10, 5, seed)
+    base, other = _random_legal(problem, seed), _random_legal(problem, seed + 1)
+    chosen = sorted(members)
+    mixed = base.copy()
+    mixed[chosen] = other[chosen]
+    sub = day_subproblem.restrict(problem, base, chosen).rm.problem
+    whole_change = objective_of(problem, mixed) - objective_of(problem, base)
+    sub_change = objective_of(sub, other[chosen]) - objective_of(sub, base[chosen])
+    assert whole_change == sub_change
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), first=st.integers(0, 9), width=st.integers(1, 5))
+def test_held_days_keep_their_shifts_and_the_result_is_no_worse(seed, first, width):
+    problem = _problem(14, 4, seed)
+    base = _random_legal(problem, seed)
+    free = np.zeros(14, dtype=bool)
+    free[first : first + width] = True
+    sub = day_subproblem.restrict(problem, base, [1, 2], free)
+    status, rows = day_subproblem.solve_sub(sub, _solver())
+    assert status == cp_model.OPTIMAL
+    assert (rows[:, ~free] == base[[1, 2]][:, ~free]).all()
+    merged = base.copy()
+    merged[[1, 2]] = rows
+    objective, violations = evaluate(problem, merged)
+    assert violations == [] and objective <= objective_of(problem, base)
+
+
+def test_construction_keeps_every_rule_and_stops_at_its_deadline():
+    problem = _problem(28, 8, 3)
+    roster = _random_legal(problem, 3)
+    assert evaluate(problem, roster)[1] == []
+    assert (roster != OFF).sum(axis=1).min() >= 28 // 4  # each met their minimum minutes
+    late = day_subproblem.construct(problem, range(8), lambda s, a: _solver(s), time.perf_counter() - 1)
+    assert late is None
+
+
+def test_the_large_path_improves_its_first_roster_and_keeps_every_rule():
+    """day_lns with every problem counted as large: a first roster by construction, then sub-problem
+    neighbourhoods on two threads; valid, never worse than its start, without a bound."""
+    problem = _problem(28, 8, 4)
+    lines: list[str] = []
+    first: list[int] = []
+    params = SolveParams(
+        time_limit_s=4, workers=2, seed=0, log_callback=lines.append, progress_callback=lambda t, o, b: first.append(o)
+    )
+    result = day_lns.solve(problem, params, day_lns.LnsParams(sub_from_employee_days=1))
+    objective, violations = evaluate(problem, result.assignment)
+    assert violations == [] and objective == result.objective <= first[0]
+    assert result.status == "feasible" and result.bound is None
+    assert any(line.startswith("step") for line in lines)
