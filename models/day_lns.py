@@ -29,6 +29,15 @@ Method
    by `grow` after a neighbourhood proven optimal within its time, and shrinks by the same factor
    after one that was not, within [`min_cells`, E·D].
 
+5. **Long horizons** (`sub_from_employee_days`, 5,000 employee-days: Curtois Instance20–24, half a
+   year to a year): no whole model is built. A first roster comes one employee at a time
+   (`day_subproblem.construct`: a day-pattern DP fixes the worked days, CP-SAT picks the kinds),
+   where CP-SAT's portfolio on the whole model found none in 60 s; then every worker runs
+   neighbourhoods of the *employees* (at most `SUB_LONGEST_DAYS` days) and *block* shapes, each
+   its own small model (`day_subproblem.restrict`), half of them over days drawn by their cover
+   penalty. Results are merged row by row into the shared roster (`_Shared.offer_rows`). There is
+   no bound on this path.
+
 With one worker the two searches take turns: the bound search for `first_share` of the limit
 (longer until a roster exists), then neighbourhoods. The result's objective is the roster's own
 (`day_roster.objective_of`), its bound the bound search's. The wall clock decides how the two

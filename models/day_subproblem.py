@@ -222,6 +222,8 @@ def work_pattern(rm: RosterModel, value: np.ndarray, count: int) -> np.ndarray |
     an employee of Curtois Instance22 must work 232 of 364 days in runs of 2–5 with two days off
     between and at most 26 weekends, and one worker found no roster for it in 300 s of attempts."""
     problem, emp = rm.problem, rm.problem.employees[0]
+    if emp.max_consecutive == 0:  # never works
+        return np.zeros(problem.days, dtype=bool) if count == 0 else None
     auto = RunAutomaton.of(problem, emp)
     Q, C, N, D = len(auto.working), (auto.cap + 1 if auto.cap is not None else 1), count + 1, problem.days
     works = rm.works[0]

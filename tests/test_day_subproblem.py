@@ -112,3 +112,59 @@ def test_the_large_path_improves_its_first_roster_and_keeps_every_rule():
     assert violations == [] and objective == result.objective <= first[0]
     assert result.status == "feasible" and result.bound is None
     assert any(line.startswith("step") for line in lines)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    days=st.integers(3, 10),
+    first_weekday=st.integers(0, 6),
+    max_consecutive=st.integers(1, 4),
+    min_consecutive=st.integers(0, 3),
+    min_off=st.integers(0, 3),
+    max_weekends=st.integers(0, 2),
+    days_off=st.sets(st.integers(0, 9), max_size=3),
+    history=st.lists(st.sampled_from([OFF, 0]), max_size=3),
+    count=st.integers(0, 10),
+)
+def test_the_work_pattern_is_legal_and_found_whenever_one_exists(
+    days, first_weekday, max_consecutive, min_consecutive, min_off, max_weekends, days_off, history, count
+):
+    """Against every worked/off sequence of a short horizon: the pattern works exactly `count` days,
+    none of them a day off, and keeps the runs and weekends (`RunAutomaton.path`, the flow's own
+    reading of the rules); one is found whenever some sequence qualifies."""
+    import itertools
+
+    from models.day_roster import RunAutomaton
+
+    employee = worker(
+        "a",
+        max_consecutive=max_consecutive,
+        min_consecutive=min_consecutive,
+        min_consecutive_off=min_off,
+        max_weekends=max_weekends,
+        days_off=frozenset(d for d in days_off if d < days),
+        history=tuple(history),
+    )
+    problem = RosterProblem(
+        days=days,
+        first_weekday=first_weekday,
+        kinds=(ShiftKind("D", 480),),
+        employees=(employee,),
+        forbidden_successions=frozenset(),
+        cover=np.ones((days, 1)),
+        under_weight=np.ones((days, 1)),
+        over_weight=np.zeros((days, 1)),
+    )
+    sub = day_subproblem.restrict(problem, np.full((1, days), OFF), [0], hint=False)
+    auto = RunAutomaton.of(problem, employee)
+
+    def legal(worked: np.ndarray) -> bool:
+        return not any(worked[d] for d in employee.days_off) and auto.path(worked) is not None
+
+    exists = any(
+        sum(seq) == count and legal(np.array(seq, dtype=bool)) for seq in itertools.product((False, True), repeat=days)
+    )
+    pattern = day_subproblem.work_pattern(sub.rm, np.random.default_rng(0).random(days), count)
+    assert (pattern is not None) == exists
+    if pattern is not None:
+        assert pattern.sum() == count and legal(pattern)
