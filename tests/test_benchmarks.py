@@ -301,6 +301,7 @@ def test_a_long_run_sets_the_best_known_and_later_runs_are_measured_against_it(m
             "validated": True,
             "violations": 0,
             "peak_rss_mb": 1.0,
+            "time_limit_s": item.time_limit_s,
         }
 
     monkeypatch.setattr(runner, "run_instance", fake)
@@ -315,7 +316,9 @@ def test_a_long_run_sets_the_best_known_and_later_runs_are_measured_against_it(m
     rows = pd.read_csv(tmp_path / "smoke.csv")
     assert rows["best_known"].tolist() == [90.0, 80.0]  # a better ordinary run is its own best
     assert rows["gap_to_best_known"].tolist() == pytest.approx([30 / 90, 0.0])
-    assert "## Best known rosters" in report.render(tmp_path, tmp_path / "R.md", tmp_path / "charts")
+    markdown = report.render(tmp_path, tmp_path / "R.md", tmp_path / "charts")
+    section = markdown.split("## Best known rosters")[1]
+    assert "| smoke | smoke-w30-12x6 | 90 |" in section and "| 80 | -11.11 |" in section  # latest beside it
 
 
 def test_generate_command(tmp_path, capsys):
