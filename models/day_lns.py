@@ -283,9 +283,7 @@ def _first_day(rng: np.random.Generator, days: int, width: int, weight: np.ndarr
 
 def _day_penalties(problem: RosterProblem, assignment: np.ndarray) -> np.ndarray:
     """(D,) each day's cover penalty in `assignment` (missing and surplus employees, weighted)."""
-    e_idx, d_idx = np.nonzero(assignment >= 0)
-    counts = np.zeros(problem.cover.shape, dtype=np.int64)
-    np.add.at(counts, (d_idx, assignment[e_idx, d_idx]), 1)
+    counts = day_subproblem.staffed(problem, assignment)
     under = problem.under_weight * np.maximum(problem.cover - counts, 0)
     return (under + problem.over_weight * np.maximum(counts - problem.cover, 0)).sum(axis=1).astype(float)
 
@@ -309,31 +307,53 @@ def _opening(rm: RosterModel, shared: _Shared, until: float, seed: int, workers:
         seed += 1
 
 
-def _search(rm: RosterModel, shared: _Shared, lns: LnsParams, deadline: float, seed: int, log: Callable) -> None:
-    """Improve the shared roster one neighbourhood at a time until the deadline or the bound."""
-    E, D = len(rm.problem.employees), rm.problem.days
+def _improve(
+    shared: _Shared,
+    lns: LnsParams,
+    shapes: tuple[str, ...],
+    size: tuple[int, int],
+    deadline: float,
+    seed: int,
+    log: Callable,
+    attempt: Callable[[str, int, np.random.Generator, int, float], tuple[int, cp_model.CpSolver]],
+) -> None:
+    """Improve the shared roster one neighbourhood at a time until the deadline or the bound:
+    shapes in turn, `attempt(shape, cells, rng, step, seconds)` solving one and offering what it
+    finds, each shape's size adapting (module docstring, 4) within [`min_cells`, E·D] of `size`."""
+    E, D = size
     rng = np.random.default_rng(seed)
-    cells = {shape: float(min(lns.start_cells, E * D)) for shape in SHAPES}
-    can = (rm.x_index >= 0).any(axis=1)
-    x_indices = np.array([v.index for v in rm.x], dtype=np.int64)
+    cells = {shape: float(min(lns.start_cells, E * D)) for shape in shapes}
     step = 0
     while not shared.met() and shared.best is not None:
         left = deadline - time.perf_counter()
         if left < 0.2:
             return
-        shape = SHAPES[step % len(SHAPES)]
-        incumbent = shared.best
-        sub = _fixed_copy(rm, incumbent, _neighbourhood(can, D, rng, shape, int(cells[shape])))
-        solver = _lp_solver(min(lns.neighbourhood_s, left), 1, seed + step, lazy=True)
-        status = solver.solve(sub)
+        shape = shapes[step % len(shapes)]
+        status, solver = attempt(shape, int(cells[shape]), rng, step, min(lns.neighbourhood_s, left))
         step += 1
+        proven = status == cp_model.OPTIMAL
+        log(f"step {step} {shape} {int(cells[shape])} cells: {solver.status_name(status)} {solver.wall_time:.2f}s")
+        cells[shape] = float(np.clip(cells[shape] * (lns.grow if proven else 1 / lns.grow), lns.min_cells, E * D))
+
+
+def _search(rm: RosterModel, shared: _Shared, lns: LnsParams, deadline: float, seed: int, log: Callable) -> None:
+    """Neighbourhoods as copies of the whole model with the other cells fixed (`_fixed_copy`)."""
+    D = rm.problem.days
+    can = (rm.x_index >= 0).any(axis=1)
+    x_indices = np.array([v.index for v in rm.x], dtype=np.int64)
+
+    def attempt(shape: str, cells: int, rng: np.random.Generator, step: int, seconds: float) -> tuple:
+        incumbent = shared.best
+        sub = _fixed_copy(rm, incumbent, _neighbourhood(can, D, rng, shape, cells))
+        solver = _lp_solver(seconds, 1, seed + step, lazy=True)
+        status = solver.solve(sub)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             values = np.asarray(solver.response_proto.solution, dtype=np.int64)
             assignment = assignment_of(rm, values[x_indices])
             shared.offer(assignment, objective_of(rm.problem, assignment), values)
-        proven = status == cp_model.OPTIMAL
-        log(f"step {step} {shape} {int(cells[shape])} cells: {solver.status_name(status)} {solver.wall_time:.2f}s")
-        cells[shape] = float(np.clip(cells[shape] * (lns.grow if proven else 1 / lns.grow), lns.min_cells, E * D))
+        return status, solver
+
+    _improve(shared, lns, SHAPES, (len(rm.problem.employees), D), deadline, seed, log, attempt)
 
 
 SUB_SHAPES = ("employees", "block")
@@ -374,30 +394,23 @@ def _sub_search(
     (`day_subproblem.restrict`: the freed employees, the others' shifts as reduced cover), not a copy
     of the whole model with most of it fixed, whose fixing and presolve cost more than the search on
     Curtois Instance20–24 (35 thousand to 1 million assignment variables)."""
-    E, D = len(problem.employees), problem.days
-    rng = np.random.default_rng(seed)
+    D = problem.days
     can = _kinds_possible(problem)
-    cells = {shape: float(min(lns.start_cells, E * D)) for shape in SUB_SHAPES}
-    step = 0
-    while not shared.met() and shared.best is not None:
-        left = deadline - time.perf_counter()
-        if left < 0.2:
-            return
-        shape = SUB_SHAPES[step % len(SUB_SHAPES)]
+
+    def attempt(shape: str, cells: int, rng: np.random.Generator, step: int, seconds: float) -> tuple:
         incumbent = shared.best.assignment
         weight = _day_penalties(problem, incumbent) if step // 2 % 2 == 0 else None  # half aimed
-        free = _neighbourhood(can, D, rng, shape, int(cells[shape]), SUB_LONGEST_DAYS, weight)
+        free = _neighbourhood(can, D, rng, shape, cells, SUB_LONGEST_DAYS, weight)
         days = free.any(axis=0)
         members = np.flatnonzero(free.any(axis=1))
         sub = day_subproblem.restrict(problem, incumbent, members, None if days.all() else days)
-        solver = _sub_solver(min(lns.neighbourhood_s, left), seed + step)
+        solver = _sub_solver(seconds, seed + step)
         status, rows = day_subproblem.solve_sub(sub, solver)
-        step += 1
         if rows is not None:
             shared.offer_rows(problem, sub.members, rows)
-        proven = status == cp_model.OPTIMAL
-        log(f"step {step} {shape} {int(cells[shape])} cells: {solver.status_name(status)} {solver.wall_time:.2f}s")
-        cells[shape] = float(np.clip(cells[shape] * (lns.grow if proven else 1 / lns.grow), lns.min_cells, E * D))
+        return status, solver
+
+    _improve(shared, lns, SUB_SHAPES, (len(problem.employees), D), deadline, seed, log, attempt)
 
 
 def _solve_large(problem: RosterProblem, params: SolveParams, lns: LnsParams, shared: _Shared, deadline: float) -> None:

@@ -40,17 +40,16 @@ from models.day_roster import OFF, Lit, RosterModel, RosterProblem, RunAutomaton
 
 @dataclass
 class SubRoster:
-    """A built sub-problem: its model, the whole problem's employee indices and the held days."""
+    """A built sub-problem: its model and the whole problem's employee indices."""
 
     rm: RosterModel
     members: np.ndarray  # (|S|,) employee indices in the whole problem
-    hint: np.ndarray | None  # (|S|, D) the incumbent's shifts, used as the model's hint
 
 
-def _counts(problem: RosterProblem, assignment: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """(D, K) employees of `rows` on each day and kind."""
+def staffed(problem: RosterProblem, assignment: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+    """(D, K) employees of `rows` (default: all) on each day and kind in `assignment` (E, D)."""
     counts = np.zeros(problem.cover.shape, dtype=np.int64)
-    part = assignment[rows]
+    part = assignment if rows is None else assignment[rows]
     e_idx, d_idx = np.nonzero(part >= 0)
     np.add.at(counts, (d_idx, part[e_idx, d_idx]), 1)
     return counts
@@ -69,7 +68,7 @@ def restrict(
     members = np.asarray(sorted(set(int(e) for e in members)), dtype=np.int64)
     E, D, K = len(problem.employees), problem.days, len(problem.kinds)
     others = np.setdiff1d(np.arange(E), members)
-    cover = np.maximum(problem.cover - _counts(problem, assignment, others), 0)
+    cover = np.maximum(problem.cover - staffed(problem, assignment, others), 0)
     position = np.full(E, -1, dtype=np.int64)
     position[members] = np.arange(len(members))
     allowed = np.ones((len(members), D, K), dtype=bool) if problem.allowed is None else problem.allowed[members].copy()
@@ -107,16 +106,19 @@ def restrict(
         chosen = rows[rm.x_coords[:, 0], rm.x_coords[:, 1]] == rm.x_coords[:, 2]
         proto.solution_hint.vars.extend(v.index for v in rm.x)
         proto.solution_hint.values.extend(chosen.astype(np.int64).tolist())
-    return SubRoster(rm, members, rows if hint else None)
+    return SubRoster(rm, members)
 
 
 def _requests(requests: tuple[tuple[int, int, int, int], ...], position: np.ndarray) -> tuple:
     return tuple((int(position[e]), d, k, w) for e, d, k, w in requests if position[e] >= 0)
 
 
-def solve_sub(sub: SubRoster, solver: cp_model.CpSolver) -> tuple[int, np.ndarray | None]:
-    """Solve a sub-problem with `solver`; (CP-SAT status, its members' (|S|, D) shifts or None)."""
-    status = solver.solve(sub.rm.model)
+def solve_sub(
+    sub: SubRoster, solver: cp_model.CpSolver, model: cp_model.CpModel | None = None
+) -> tuple[int, np.ndarray | None]:
+    """Solve a sub-problem (or `model`, a copy of its model with more fixed) with `solver`;
+    (CP-SAT status, its members' (|S|, D) shifts or None)."""
+    status = solver.solve(sub.rm.model if model is None else model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return status, None
     values = np.asarray(solver.response_proto.solution, dtype=np.int64)
@@ -203,10 +205,9 @@ def employee_roster(
                 else:
                     model.add_hint(w, bool(pattern[d]))
         solver = solver_for(min(attempt_s * 2 ** (attempt // 2), left), attempt)
-        status = solver.solve(model)
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            values = np.asarray(solver.response_proto.solution, dtype=np.int64)
-            return assignment_of(sub.rm, values[[v.index for v in sub.rm.x]])[0]
+        _, rows = solve_sub(sub, solver, model)
+        if rows is not None:
+            return rows[0]
         attempt += 1
     return None
 

@@ -5,6 +5,7 @@ a valid roster no worse than its start."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import numpy as np
@@ -14,25 +15,17 @@ from ortools.sat.python import cp_model
 
 from models import day_lns, day_subproblem
 from models.day_roster import OFF, RosterProblem, ShiftKind, SolveParams, evaluate, objective_of
+from tests.test_day_lns import _problem as lns_problem
 from tests.test_day_roster import worker
-
-EARLY, LATE = ShiftKind("E", 480), ShiftKind("L", 420)
 
 
 def _problem(days: int, staff: int, seed: int) -> RosterProblem:
+    """test_day_lns's two-kind problem with random cover and weights, requests and assignment costs."""
     rng = np.random.default_rng(seed)
-    employees = tuple(
-        worker(f"e{i}", kinds=2, max_consecutive=4, min_consecutive=2, min_minutes=480 * (days // 4))
-        for i in range(staff)
-    )
+    rules = dict(max_consecutive=4, min_consecutive=2, min_minutes=480 * (days // 4))
     requests = tuple((int(rng.integers(staff)), int(rng.integers(days)), int(rng.integers(2)), 3) for _ in range(6))
-    return RosterProblem(
-        days=days,
-        first_weekday=0,
-        kinds=(EARLY, LATE),
-        employees=employees,
-        forbidden_successions=frozenset({(1, 0)}),
-        cover=rng.integers(0, 4, size=(days, 2)),
+    return dataclasses.replace(
+        lns_problem(days, staff, rng.integers(0, 4, size=(days, 2)), **rules),
         under_weight=rng.integers(1, 50, size=(days, 2)),
         over_weight=rng.integers(0, 5, size=(days, 2)),
         on_requests=requests[:3],
