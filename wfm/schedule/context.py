@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from models import aggregate, lean_bound
+from models import aggregate, lean_bound, lean_guide
 from models.linear import LpBound, SparseModel, expected_lp_seconds, lp_relaxation
 from wfm.continuity import history_of
 from wfm.planning import Plan, build_plan
@@ -62,6 +62,11 @@ class Solve:
     lp_expected_s: float = 0.0
     lp_started: bool = False
     lean: str = ""  # the lean relaxation's form when it is the bound (`models.lean_bound`): no LP started
+    # what the stages round and search around: the LP's solution or, with no LP started, the lean
+    # guide's shifts (`models.lean_guide`) in the model's columns; the forecast seconds until it is there
+    guide: np.ndarray | None = None
+    guide_expected_s: float = 0.0
+    guide_seconds: float | None = None  # the lean guide's, when it ran and finished
     check_s: float = 0.0
     first_feasible_s: float | None = None
     lp_built: Any = None
@@ -75,6 +80,8 @@ class Solve:
     given_candidate: Candidate | None = None  # and checked
     _lp_box: list[LpBound] = field(default_factory=list)
     _lp_thread: threading.Thread | None = None
+    _guide_box: list[np.ndarray | None] = field(default_factory=list)
+    _guide_ready: threading.Event = field(default_factory=threading.Event)
 
     @property
     def units(self) -> int:
@@ -139,6 +146,7 @@ class Solve:
             self._lp_box.append(lp)
 
         self.lp_started = self.lp_expected_s <= prm.lp_skip_factor * prm.lp_share * self.limit
+        self.guide_expected_s = self.lp_expected_s
         if self.lp_started:
             self._lp_thread = threading.Thread(target=run, daemon=True)
             self._lp_thread.start()
@@ -151,17 +159,33 @@ class Solve:
             self._start_lean_bound()
 
     def _start_lean_bound(self) -> None:
-        """In place of an LP forecast too slow: the lean relaxation (`models.lean_bound`), a weaker
-        but true bound in the same units, in the finest form (coverage per interval, per hour, per
-        two hours) whose forecast fits `lean_share` of the limit, cut at the LP's share (beside the
-        stages it runs slower than alone); built in the thread too, so the first roster does not
-        wait. It has no solution for the stages (its columns are not the aggregate's), only its value."""
+        """In place of an LP forecast too slow, in one thread: first the lean guide
+        (`models.lean_guide`: the shifts the stages round and search around), then the lean relaxation
+        (`models.lean_bound`), a weaker but true bound in the same units, in the finest form (coverage
+        per interval, per hour, per two hours) whose forecast fits `lean_share` of the limit; both cut at
+        the LP's share (beside the stages they run slower than alone), built in the thread too, so the
+        first roster does not wait."""
         prm, p = self.params, self.plan.problem
         share_s = prm.lean_share * self.limit
         until = self.clock(self.t0 + prm.lp_share * self.limit)  # chosen to fit its share, cut at the LP's
         forms = (0,) if p.cut_const is not None and len(p.cut_const) > 0 else LEAN_BLOCK_HOURS
 
+        def guide() -> None:
+            weeks = lean_guide.build_weeks(p)
+            self.guide_expected_s = lean_guide.expected_seconds(weeks)  # a forecast: read by repeatable runs
+            started = time.perf_counter()
+            shifts = None
+            if self.guide_expected_s <= prm.lp_share * self.limit:
+                shifts = lean_guide.guide_shifts(p.n_options, weeks, max(1.0, until - started))
+            if shifts is not None:
+                self.guide_seconds = time.perf_counter() - started
+                self._guide_box.append(np.concatenate([shifts, np.zeros(self.model.n_vars - len(shifts))]))
+
         def run() -> None:
+            try:
+                guide()
+            finally:
+                self._guide_ready.set()
             for hours in forms:
                 lean_model = lean_bound.build(p, service_segments=True, block_hours=hours)[0]
                 expected_s = lean_bound.expected_seconds(lean_model, hours)
@@ -177,18 +201,26 @@ class Solve:
 
         self.lean = "starting"
         self.lp_started = True
-        self.emit("bound", message="lean relaxation started in place of the LP (docs/schedule.md)")
+        self.emit("bound", message="lean guide and lean relaxation started in place of the LP (docs/schedule.md)")
         self._lp_thread = threading.Thread(target=run, daemon=True)
         self._lp_thread.start()
 
     def await_bound(self) -> None:
-        """Wait for the LP until its share of the limit plus `lp_grace_s` (HiGHS may overrun its own
-        limit by seconds), and take its bound."""
-        if self._lp_thread is None or self.lean:  # the lean LP has no solution to wait for
+        """Wait for the LP (or, in its place, the lean guide) until the LP's share of the limit plus
+        `lp_grace_s` (HiGHS may overrun its own limit by seconds); take the LP's bound, and what the
+        stages steer by (`guide`)."""
+        if self._lp_thread is None:
             return
         until = self.clock(self.t0 + self.params.lp_share * self.limit + self.params.lp_grace_s)
+        if self.lean:  # the lean relaxation's bound is taken at the end (`late_bound`)
+            self._guide_ready.wait(max(0.0, until - time.perf_counter()))
+            self.guide = self._guide_box[0] if self._guide_box else None
+            shown = "none" if self.guide_seconds is None else f"in {self.guide_seconds:.1f}s"
+            self.emit("bound", message=f"lean guide (pinned breaks, week by week; not a bound): {shown}")
+            return
         self._lp_thread.join(max(0.0, until - time.perf_counter()))
         self._take_bound()
+        self.guide = self.lp.solution
 
     def _take_bound(self) -> None:
         self.lp = self._lp_box[0] if self._lp_box else LpBound(None, self.elapsed(), None)

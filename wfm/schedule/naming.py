@@ -125,9 +125,8 @@ def construct_and_name(solve: Solve, lp_shifts: np.ndarray | None) -> Candidate:
         hb = hp if hp.budget_min is None else dataclasses.replace(hp, budget_min=hp.budget_min - reserve)
         built = construct(hb, lp_shifts, budget_price=price)
         agg = float(solve.cost @ aggregate.full_vector(solve.plan.problem, solve.model, solve.lay, built)) / solve.units
-        solve.emit(
-            "construct", agg, f"aggregate solution constructed {'greedily' if lp_shifts is None else 'from the LP'}"
-        )
+        source = "greedily" if lp_shifts is None else "from the lean guide" if solve.lean else "from the LP"
+        solve.emit("construct", agg, f"aggregate solution constructed {source}")
         t_roster = time.perf_counter()
         result = name_aggregate(solve, built, use_cpsat=False, time_s=0.0, quick=lp_shifts is None)
         result = dataclasses.replace(result, aggregate_objective=agg, after_s=time.perf_counter() - t_roster)

@@ -123,6 +123,7 @@ def summary_of(solve: Any, best: Any) -> dict[str, Any]:
             else (f"lean relaxation ({solve.lean})" if solve.lean else "LP relaxation"),
             "lp_seconds": round(lp.seconds, 3),
             "lp_expected_seconds": round(solve.lp_expected_s, 1),
+            "guide_seconds": None if solve.guide_seconds is None else round(solve.guide_seconds, 3),
             "aggregate_objective": best.aggregate_objective,
             **best.info,
             "aggregate_search_rounds": solve.aggregate_rounds,

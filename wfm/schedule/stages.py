@@ -52,19 +52,20 @@ def first_roster(solve: Solve, best: Candidate | None, prm: SolverParams) -> Can
 
 
 def roster_from_lp(solve: Solve, best: Candidate, prm: SolverParams) -> Candidate:
-    """Stage 1, the bound: wait for the LP; then an aggregate rounded and repaired from its solution,
-    named greedily."""
+    """Stage 1, the bound: wait for the LP (in its place, the lean guide); then an aggregate rounded
+    and repaired from its solution, named greedily."""
     solve.await_bound()
-    if solve.lp.solution is None or solve.stopped():
+    if solve.guide is None or solve.stopped():
         return best
-    from_lp = construct_and_name(solve, solve.lp.solution[solve.lay.x])
+    from_lp = construct_and_name(solve, solve.guide[solve.lay.x])
     solve.lp_built = from_lp.built
     solve.note(from_lp)
     best = from_lp if from_lp.better_than(best) else best
     solve.emit(
         "roster",
         best.report.objective,
-        f"roster from the LP's aggregate: {len(from_lp.shifts):,} shifts, {len(from_lp.report.violations)} violations",
+        f"roster from the {'lean guide' if solve.lean else 'LP'}'s aggregate: {len(from_lp.shifts):,} shifts, "
+        f"{len(from_lp.report.violations)} violations",
     )
     return best
 
@@ -84,9 +85,9 @@ def day_assignment(solve: Solve, best: Candidate, prm: SolverParams) -> Candidat
     after_s = 0.0 if solve.repeatable else best.after_s  # a repeatable run reads no clock to decide
     deadline = solve.t0 + solve.limit - prm.after_margin * after_s  # what the stages after it need
     wall_left = solve.left(deadline)
-    searching = solve.lp.solution is not None
+    searching = solve.guide is not None
     pass_s = _search_pass_s(solve, prm)
-    spare_s = solve.limit - solve.lp_expected_s - prm.deterministic_share * solve.limit
+    spare_s = solve.limit - solve.guide_expected_s - prm.deterministic_share * solve.limit
     runs = not searching or bool(best.report.violations) or spare_s >= prm.search_min_passes * pass_s
     keep_s = min(prm.cpsat_share * wall_left, prm.search_passes * pass_s) if searching else 0.0
     cpsat_deadline = deadline - keep_s
@@ -120,7 +121,7 @@ def _search(solve: Solve, candidate: Candidate, until: float, label: str) -> tup
     bands = [w for r in plan.week_rules if (w := r.search_band_min()) is not None]
     if bands:  # kinds split by start band, so shifts can move within what their week's rules hold
         plan = banded(plan, min(bands))
-    lengths = prm.length_changes_min if solve.lp.solution is not None else prm.length_changes_min[:1]
+    lengths = prm.length_changes_min if solve.guide is not None else prm.length_changes_min[:1]
     done = [0]  # passes made
 
     def on_pass(k: int, obj: float) -> None:
@@ -134,7 +135,7 @@ def _search(solve: Solve, candidate: Candidate, until: float, label: str) -> tup
         plan,
         candidate.assigned,
         round(solve.scenario.config.rules.min_rest_h * 60) // plan.timeline.interval_min,
-        solve.lp.solution,
+        solve.guide,
         deadline=solve.clock(until),
         workers=solve.workers,
         seed=solve.seed,
@@ -178,7 +179,7 @@ def roster_search(solve: Solve, best: Candidate, prm: SolverParams) -> Candidate
     solve.search_converged = False
     if solve.repeatable:  # the passes the rest of the limit holds, by the forecast, not the clock
         cpsat_s = prm.deterministic_share * solve.limit if solve.day_assignment_ran else 0.0
-        spare_s = solve.limit - solve.lp_expected_s - cpsat_s
+        spare_s = solve.limit - solve.guide_expected_s - cpsat_s
         solve.search_passes_left = max(2, int(spare_s / _search_pass_s(solve, prm)))
     if solve.stopped() or solve.left(solve.search_until) < 2 * prm.search_seconds_each:
         return best
@@ -218,7 +219,7 @@ def aggregate_rounds(solve: Solve, best: Candidate, prm: SolverParams) -> Candid
             ub_m,
             solve.cost,
             aggregate.full_vector(p, solve.model, solve.lay, start_from),
-            aggregate.day_neighbourhoods(p, solve.lay, solve.cost, solve.lp.solution),
+            aggregate.day_neighbourhoods(p, solve.lay, solve.cost, solve.guide),
             deadline=aggregate_until,
             seconds_each=prm.search_seconds_each,
             workers=solve.workers,
