@@ -186,11 +186,15 @@ class Solve:
                 guide()
             finally:
                 self._guide_ready.set()
-            for hours in forms:
-                lean_model = lean_bound.build(p, service_segments=True, block_hours=hours)[0]
-                expected_s = lean_bound.expected_seconds(lean_model, hours)
-                if expected_s <= share_s:
+            chosen = None  # coarsest first, while the forecast fits: the finer forms take longer to build too
+            for hours in forms[::-1]:
+                model = lean_bound.build(p, service_segments=True, block_hours=hours)[0]
+                expected = lean_bound.expected_seconds(model, hours)
+                if chosen is not None and expected > share_s:
                     break
+                chosen = (hours, model, expected)
+            assert chosen is not None
+            hours, lean_model, expected_s = chosen
             self.lean = f"coverage per {'interval' if hours == 0 else f'{hours} h'}"
             if expected_s > prm.lp_skip_factor * share_s:
                 self.lean += f", not started: about {expected_s:,.0f}s expected"
