@@ -166,9 +166,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench_frontier.add_command(commands)
 
-    from benchmarks import lean_bound
+    from benchmarks import lean_bound, lean_guide
 
     lean_bound.add_command(commands)
+    lean_guide.add_command(commands)
     return parser
 
 

@@ -481,3 +481,18 @@ def test_report_keeps_the_latest_row_per_instance_and_time_limit(fake_results, t
 def test_report_without_results_says_how_to_get_them(tmp_path):
     text = report.render(tmp_path / "none", tmp_path / "R.md", tmp_path / "c")
     assert "No results yet: run `python -m benchmarks run --suite smoke`." in text
+
+
+def test_the_lean_guide_benchmark_records_its_rows(tmp_path):
+    """`lean-guide` on a smoke week: one row with the greedy, guide and LP aggregates, each a roster's
+    objective (≥ 0), and an unknown instance is refused without a row written."""
+    args = ["lean-guide", "--instance", "smoke-w40-24x7-30m", "--full", "smoke-w40-24x7-30m", "--time-limit-s", "60"]
+    assert benchmarks_main([*args, "--results-dir", str(tmp_path), "--work-dir", str(tmp_path)]) == 0
+    rows = pd.read_csv(tmp_path / "lean_guide.csv")
+    assert len(rows) == 1 and rows["instance"][0] == "smoke-w40-24x7-30m"
+    for column in ("greedy_aggregate", "guide_aggregate", "lp_aggregate"):
+        assert rows[column][0] >= 0
+    assert rows["guide_seconds"][0] >= rows["guide_build_seconds"][0] >= 0
+    with pytest.raises(SystemExit, match="unknown instance"):
+        benchmarks_main(["lean-guide", "--instance", "nope", "--results-dir", str(tmp_path / "x")])
+    assert not (tmp_path / "x").exists()
