@@ -16,7 +16,7 @@ from models.linear import SparseModel, dual_bound, lp_relaxation
 from models.problem import AggregateProblem
 from tests.test_planning import FIXTURES
 from wfm.planning import Plan, build_plan
-from wfm.schedule import ScheduleOptions, load_inputs, solve_schedule
+from wfm.schedule import ScheduleOptions, ScheduleResult, load_inputs, solve_schedule
 from wfm.schedule import context as schedule_context
 
 KINDS = ["office", "nonstop"]
@@ -166,11 +166,9 @@ def test_the_lean_bound_of_generated_24x7_weeks_lies_below_the_lp(tmp_path: Path
     assert 0.0 <= lean <= full + 1e-6 * max(1.0, full)
 
 
-def test_a_solve_without_the_lp_reports_the_lean_bound_below_its_checked_roster(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The full LP forecast far too slow (first forecast), the lean one as it is: the solve reports
-    the lean relaxation as its bound, below the checked roster's objective."""
+def solve_without_the_lp(monkeypatch: pytest.MonkeyPatch) -> ScheduleResult:
+    """The nonstop fixture solved in 6 s with the full LP's first forecast far too slow (so not
+    started) and every later forecast as it is."""
     forecast = schedule_context.expected_lp_seconds
     calls: list[int] = []
 
@@ -179,8 +177,15 @@ def test_a_solve_without_the_lp_reports_the_lean_bound_below_its_checked_roster(
         return 1e9 if len(calls) == 1 else forecast(model)
 
     monkeypatch.setattr(schedule_context, "expected_lp_seconds", slow_first)
-    inputs = load_inputs(FIXTURES / "nonstop" / "scenario.toml")
-    result = solve_schedule(inputs, ScheduleOptions(time_limit_s=6))
+    return solve_schedule(load_inputs(FIXTURES / "nonstop" / "scenario.toml"), ScheduleOptions(time_limit_s=6))
+
+
+def test_a_solve_without_the_lp_reports_the_lean_bound_below_its_checked_roster(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The full LP forecast far too slow (first forecast), the lean one as it is: the solve reports
+    the lean relaxation as its bound, below the checked roster's objective."""
+    result = solve_without_the_lp(monkeypatch)
     s = result.summary
     assert not result.report.violations
     assert s["stages"]["bound_kind"].startswith("lean relaxation (coverage per")

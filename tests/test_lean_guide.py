@@ -12,12 +12,8 @@ from hypothesis import strategies as st
 from benchmarks import generate as gen
 from models import lean_guide
 from models.construct import construct
-from models.linear import SparseModel
 from models.problem import AggregateProblem
-from tests.test_lean_bound import _plan
-from tests.test_planning import FIXTURES
-from wfm.schedule import ScheduleOptions, load_inputs, solve_schedule
-from wfm.schedule import context as schedule_context
+from tests.test_lean_bound import _plan, solve_without_the_lp
 
 
 @pytest.fixture(scope="module")
@@ -89,16 +85,7 @@ def test_the_guide_rounds_into_an_aggregate_within_availability_and_budget(fortn
 
 
 def test_a_solve_without_the_lp_names_a_roster_from_the_lean_guide(monkeypatch: pytest.MonkeyPatch) -> None:
-    forecast = schedule_context.expected_lp_seconds
-    calls: list[int] = []
-
-    def slow_first(model: SparseModel) -> float:
-        calls.append(1)
-        return 1e9 if len(calls) == 1 else forecast(model)
-
-    monkeypatch.setattr(schedule_context, "expected_lp_seconds", slow_first)
-    inputs = load_inputs(FIXTURES / "nonstop" / "scenario.toml")
-    result = solve_schedule(inputs, ScheduleOptions(time_limit_s=6))
+    result = solve_without_the_lp(monkeypatch)
     assert not result.report.violations
     assert any("aggregate solution constructed from the lean guide" in line for line in result.stage_log)
     assert any("roster from the lean guide's aggregate" in line for line in result.stage_log)
