@@ -87,6 +87,23 @@ def test_the_neighbourhoods_improve_a_hint_and_keep_every_rule():
     assert result.wall_s < 3 + 2.0
 
 
+def test_a_stalled_bound_search_gives_its_worker_to_the_neighbourhoods():
+    """Two workers, the bound search's stall cut to 4 ms: unless it proves the month at once, it
+    hands its worker to a second neighbourhood search. The roster keeps every rule, its objective
+    is its own and the bound (what the bound search reached) lies below it."""
+    rng = np.random.default_rng(5)
+    cover = rng.integers(2, 6, size=(28, 2))
+    problem = _problem(28, 12, cover, max_consecutive=5, min_consecutive=2, min_minutes=480 * 12, max_weekends=2)
+    lines: list[str] = []
+    params = SolveParams(time_limit_s=4, workers=2, seed=0, log_callback=lines.append)
+    result = day_lns.solve(problem, params, day_lns.LnsParams(first_share=0.05, bound_stall_share=0.001, prove_gap=0))
+    assert result.status == "optimal" or any(line.startswith("bound search stalled") for line in lines)
+    objective, violations = evaluate(problem, result.assignment)
+    assert violations == [] and objective == result.objective
+    assert result.bound is not None and result.bound <= result.objective
+    assert result.wall_s < 4 + 2.0
+
+
 def test_an_infeasible_problem_is_reported_as_such():
     problem = _problem(7, 1, np.zeros((7, 2), dtype=int), min_minutes=480 * 8)  # 8 shifts in 7 days
     result = day_lns.solve(problem, SolveParams(time_limit_s=10, workers=2, seed=0))
@@ -113,3 +130,5 @@ def test_params_are_checked():
         day_lns.LnsParams(first_share=0)
     with pytest.raises(ValueError, match="min_cells"):
         day_lns.LnsParams(min_cells=50, start_cells=10)
+    with pytest.raises(ValueError, match="bound_stall_share"):
+        day_lns.LnsParams(bound_stall_share=0)
