@@ -111,7 +111,7 @@ class _Incumbent:
     assignment: np.ndarray  # (E, D) kind index or OFF
     objective: int
     values: np.ndarray | None = None  # every variable of `model`'s CP-SAT model, once known
-    model: object = None  # the RosterModel `values` belong to
+    model: RosterModel | None = None  # the model `values` belong to
 
 
 class _Shared:
@@ -129,7 +129,7 @@ class _Shared:
         self.done = threading.Event()
 
     def offer(
-        self, assignment: np.ndarray, objective: int, values: np.ndarray | None = None, model: object = None
+        self, assignment: np.ndarray, objective: int, values: np.ndarray | None = None, model: RosterModel | None = None
     ) -> bool:
         """Keep the roster if it is the best so far (with `values`, the solution of `model`); True if kept."""
         with self.lock:
