@@ -656,25 +656,43 @@ def _add_weekends(rm: RosterModel) -> None:
 
 
 def _cover_terms(rm: RosterModel, objective: _Objective) -> None:
-    """under[d,k] ≥ cover − count, over[d,k] ≥ count − cover, weighted in the objective."""
-    model, problem = rm.model, rm.problem
-    D, K = problem.days, len(problem.kinds)
-    for d in range(D):
-        for k in range(K):
-            staff = _x_of(rm, slice(None), d, k)
-            count = cp_model.LinearExpr.sum(staff)
-            cover = int(problem.cover[d, k])
-            under_w, over_w = int(problem.under_weight[d, k]), int(problem.over_weight[d, k])
-            if under_w > 0 and cover > 0:
-                under = model.new_int_var(max(0, cover - len(staff)), cover, f"under[{d},{k}]")
-                model.add(count + under >= cover)
-                rm.under[d, k] = under
-                objective.add([under], [under_w])
-            if over_w > 0 and len(staff) > cover:
-                over = model.new_int_var(0, len(staff) - cover, f"over[{d},{k}]")
-                model.add(count - over <= cover)
-                rm.over[d, k] = over
-                objective.add([over], [over_w])
+    """under_w·max(0, cover − count) + over_w·max(0, count − cover) per (d, k), count = Σ_e x[e,d,k].
+
+    Linear where only one side can be positive: with n employees able to work (d, k) and
+    cover ≥ n there is never a surplus, so the term is under_w·(cover − count); with cover = 0 it
+    is over_w·count. Elsewhere under[d,k] ≥ cover − count and over[d,k] ≥ count − cover are
+    variables. A sub-problem of a few employees (`day_subproblem`) is almost all linear terms: one
+    employee of Curtois Instance24 (364 days × 32 kinds) built its 11,648 cover terms in 0.2 s of
+    its 0.36 s build with a variable each."""
+    problem = rm.problem
+    n = (rm.x_index >= 0).sum(axis=0)  # (D, K) employees able to work (d, k)
+    cover = np.asarray(problem.cover, dtype=np.int64)
+    under_w = np.asarray(problem.under_weight, dtype=np.int64)
+    over_w = np.asarray(problem.over_weight, dtype=np.int64)
+    under_on = (under_w > 0) & (cover > 0)
+    over_on = (over_w > 0) & (n > cover)
+    only_under = under_on & (cover >= n)
+    only_over = over_on & (cover == 0)
+    objective.offset += int((under_w * cover)[only_under].sum())
+    slope = np.where(only_under, -under_w, 0) + np.where(only_over, over_w, 0)  # (D, K) per employee
+    per_x = slope[rm.x_coords[:, 1], rm.x_coords[:, 2]] if len(rm.x) else np.zeros(0, dtype=np.int64)
+    linear = np.flatnonzero(per_x)
+    objective.add([rm.x[p] for p in linear.tolist()], per_x[linear].tolist())
+    model = rm.model
+    for d, k in np.argwhere((under_on & ~only_under) | (over_on & ~only_over)).tolist():
+        staff = _x_of(rm, slice(None), d, k)
+        count = cp_model.LinearExpr.sum(staff)
+        c = int(cover[d, k])
+        if under_on[d, k]:
+            under = model.new_int_var(max(0, c - len(staff)), c, f"under[{d},{k}]")
+            model.add(count + under >= c)
+            rm.under[d, k] = under
+            objective.add([under], [int(under_w[d, k])])
+        if over_on[d, k]:
+            over = model.new_int_var(0, len(staff) - c, f"over[{d},{k}]")
+            model.add(count - over <= c)
+            rm.over[d, k] = over
+            objective.add([over], [int(over_w[d, k])])
 
 
 def _request_terms(rm: RosterModel, objective: _Objective) -> None:

@@ -432,6 +432,17 @@ def test_only_possible_assignments_get_variables():
     assert (rm.x_index[0, :, 1] == -1).all() and (rm.x_index[0, 0] == -1).all()
 
 
+def test_cover_terms_are_linear_where_one_side_cannot_be_positive():
+    # 2 employees: cover 2 (no surplus possible) and cover 0 (no shortfall) are linear; cover 1 is not
+    cover = np.array([[2], [0], [1]])
+    problem = roster_problem(3, [worker("A"), worker("B")], cover=cover, under=5, over=1)
+    rm = build_model(problem)
+    assert set(rm.under) == {(2, 0)} and set(rm.over) == {(2, 0)}
+    assert rm.objective_offset == 10  # 5 per missing employee on day 0, as if nobody worked
+    result = solved(problem)
+    assert result.objective == 0  # both on day 0, one on day 2
+
+
 # --- properties: the model against evaluate and brute force -----------------------------------
 
 
