@@ -330,7 +330,7 @@ def _add_clause(model: cp_model.CpModel, lits: Sequence[Lit]) -> None:
     model.add_bool_or([lit for lit in lits if lit is not False])  # empty clause = infeasible
 
 
-def _allowed(problem: RosterProblem) -> np.ndarray:
+def allowed_mask(problem: RosterProblem) -> np.ndarray:
     """(E, D, K) mask of assignments that no hard rule excludes on its own."""
     E, D, K = len(problem.employees), problem.days, len(problem.kinds)
     caps = np.array([emp.max_shifts for emp in problem.employees], dtype=np.int64).reshape(E, K)
@@ -348,7 +348,7 @@ def _allowed(problem: RosterProblem) -> np.ndarray:
 
 def _add_assignment_vars(problem: RosterProblem, model: cp_model.CpModel) -> RosterModel:
     """x[e,d,k] for allowed triples, y[e,d] = Σ_k x[e,d,k] (one shift per day)."""
-    allowed = _allowed(problem)
+    allowed = allowed_mask(problem)
     E, D, _ = allowed.shape
     coords = np.argwhere(allowed)
     x = [model.new_bool_var(f"x[{e},{d},{k}]") for e, d, k in coords.tolist()]

@@ -82,6 +82,24 @@ def test_held_days_keep_their_shifts_and_the_result_is_no_worse(seed, first, wid
     assert violations == [] and objective <= objective_of(problem, base)
 
 
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000))
+def test_a_pattern_model_works_exactly_its_days(seed):
+    """`restrict(..., days_worked=...)`: the member works exactly the given days, keeps its rules,
+    and its model has no variable on the days off."""
+    problem = _problem(14, 4, seed)
+    base = _random_legal(problem, seed)
+    days = base[2] != OFF  # a pattern some legal roster works
+    sub = day_subproblem.restrict(problem, base, [2], hint=False, days_worked=days[None, :])
+    assert (sub.rm.x_index[0, ~days] < 0).all()
+    status, rows = day_subproblem.solve_sub(sub, _solver())
+    assert status == cp_model.OPTIMAL
+    assert ((rows[0] != OFF) == days).all()
+    merged = base.copy()
+    merged[2] = rows[0]
+    assert evaluate(problem, merged)[1] == []
+
+
 def test_construction_keeps_every_rule_and_stops_at_its_deadline():
     problem = _problem(28, 8, 3)
     roster = _random_legal(problem, 3)
@@ -148,7 +166,7 @@ def test_the_work_pattern_is_legal_and_found_whenever_one_exists(
         under_weight=np.ones((days, 1)),
         over_weight=np.zeros((days, 1)),
     )
-    sub = day_subproblem.restrict(problem, np.full((1, days), OFF), [0], hint=False)
+    one, _ = day_subproblem.reduced(problem, np.full((1, days), OFF), [0])
     auto = RunAutomaton.of(problem, employee)
 
     def legal(worked: np.ndarray) -> bool:
@@ -157,7 +175,7 @@ def test_the_work_pattern_is_legal_and_found_whenever_one_exists(
     exists = any(
         sum(seq) == count and legal(np.array(seq, dtype=bool)) for seq in itertools.product((False, True), repeat=days)
     )
-    pattern = day_subproblem.work_pattern(sub.rm, np.random.default_rng(0).random(days), count)
+    pattern = day_subproblem.work_pattern(one, np.random.default_rng(0).random(days), count)
     assert (pattern is not None) == exists
     if pattern is not None:
         assert pattern.sum() == count and legal(pattern)
