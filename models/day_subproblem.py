@@ -108,8 +108,7 @@ def restrict(
     the members' other days held at `assignment`, with `days_worked` each member working exactly
     those days (no variable on the others); hinted with `assignment` if `hint`."""
     sub, members = reduced(problem, assignment, members, free_days, days_worked)
-    D = problem.days
-    held = np.zeros((len(members), D), dtype=bool)
+    held = np.zeros((len(members), problem.days), dtype=bool)
     if free_days is not None:
         held[:] = ~np.asarray(free_days, dtype=bool)
     rm = build_model(sub, run_states=run_states)
@@ -211,9 +210,9 @@ def employee_roster(
     CP-SAT choose the kinds, in a model with no variable on the days off; odd ones hint the pattern
     in the employee's whole model. A first roster alone was heavy-tailed: on Curtois Instance22 one
     employee (232 of 364 days in runs of 2–5, at most 26 weekends) got none in 300 s of 2-s
-    attempts; with a fixed pattern each took 0.2–1.1 s. Building the pattern's model only, and the
-    pattern from the reduced problem, halves the time the construction holds the interpreter: on
-    Instance24 the whole model of one employee took 0.09 s to build, the pattern's 0.04 s."""
+    attempts; with a fixed pattern each took 0.2–1.1 s. The pattern comes from the reduced problem
+    and only the pattern's model is built, since the build holds the interpreter while CP-SAT does
+    not: on Instance24 one employee's whole model took 0.09 s to build, the pattern's 0.04 s."""
     one, _ = reduced(problem, assignment, [e])
     need = np.where(one.cover > 0, one.under_weight, 0)
     kinds = np.array(problem.employees[e].max_shifts) > 0
