@@ -675,7 +675,7 @@ def _cover_terms(rm: RosterModel, objective: _Objective) -> None:
     only_over = over_on & (cover == 0)
     objective.offset += int((under_w * cover)[only_under].sum())
     slope = np.where(only_under, -under_w, 0) + np.where(only_over, over_w, 0)  # (D, K) per employee
-    per_x = slope[rm.x_coords[:, 1], rm.x_coords[:, 2]] if len(rm.x) else np.zeros(0, dtype=np.int64)
+    per_x = slope[rm.x_coords[:, 1], rm.x_coords[:, 2]]  # x_coords is (0, 3) when there is no x
     linear = np.flatnonzero(per_x)
     objective.add([rm.x[p] for p in linear.tolist()], per_x[linear].tolist())
     model = rm.model
